@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// Entry point of the `ablate` command: the sources are TypeScript, run through tsx's loader.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('./main.ts');
