@@ -1,0 +1,33 @@
+/**
+ * The `ablate` command. Each subcommand lives in `cli/commands/<name>.ts` and exports a
+ * `register…Command(program)` function; this file only wires them together.
+ * Only `cli/` calls `process.exit` and turns 0-based positions into 1-based ones.
+ */
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('ablate')
+    .description('Experiment language and compiler for unpaired multi-modal (CT + MRI) segmentation research')
+    .version(pkg.version)
+    .showHelpAfterError();
+  for (const register of commandRegistrations) register(program);
+  return program;
+}
+
+type Registration = (program: Command) => void;
+
+// Subcommands, in the order `ablate --help` lists them.
+const commandRegistrations: Registration[] = [];
+
+const isEntryPoint = process.argv[1] !== undefined && /ablate|bin\.js|main\.ts$/.test(process.argv[1]);
+if (isEntryPoint) {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (error) {
+    process.stderr.write(`ablate: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+}
