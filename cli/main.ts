@@ -22,12 +22,12 @@ type Registration = (program: Command) => void;
 // Subcommands, in the order `ablate --help` lists them.
 const commandRegistrations: Registration[] = [];
 
-const isEntryPoint = process.argv[1] !== undefined && /ablate|bin\.js|main\.ts$/.test(process.argv[1]);
-if (isEntryPoint) {
+/** Runs the command line; the only place that sets the exit code for uncaught errors. */
+export async function main(argv: string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(process.argv);
+    await buildProgram().parseAsync(argv);
   } catch (error) {
     process.stderr.write(`ablate: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
+    process.exitCode = 1;
   }
 }
