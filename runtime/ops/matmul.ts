@@ -1,0 +1,125 @@
+/**
+ * Matrix products with gradients that are fast on wasm.
+ *
+ * The built-in BatchMatMul gradient calls matMul with transposeA/transposeB, which on
+ * wasm takes a path ~10–20× slower than an explicit transpose followed by a plain
+ * matMul (DESIGN.md, "Slow paths on wasm"). These ops do the explicit transpose, in the
+ * forward pass when asked to and always in the backward pass.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { OpShapeError, shapeText } from './op-shape-error.ts';
+
+type Save = tf.GradSaveFunc;
+
+/** Swap the last two axes of a rank-2 or rank-3 tensor. */
+function swapLast(x: tf.Tensor): tf.Tensor {
+  return x.rank === 2 ? tf.transpose(x) : tf.transpose(x, [0, 2, 1]);
+}
+
+// [M, K] @ [K, N] or [B, M, K] @ [B, K, N]
+const plainMatmul = tf.customGrad((a: tf.Tensor | Save, b: tf.Tensor | Save, save: tf.Tensor | Save) => {
+  const [ta, tb] = [a as tf.Tensor, b as tf.Tensor];
+  (save as Save)([ta, tb]);
+  return {
+    value: tf.matMul(ta, tb),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sa, sb] = saved as [tf.Tensor, tf.Tensor];
+      return [tf.matMul(dy, swapLast(sb)), tf.matMul(swapLast(sa), dy)];
+    },
+  };
+}) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+
+// [N, Cin] @ [Cin, Cout] + [Cout]
+const affine = tf.customGrad((x: tf.Tensor | Save, w: tf.Tensor | Save, b: tf.Tensor | Save, save: tf.Tensor | Save) => {
+  const [tx, tw, tb] = [x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D];
+  (save as Save)([tx, tw]);
+  return {
+    value: tf.add(tf.matMul(tx, tw), tb),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
+      return [tf.matMul(dy, tf.transpose(sw)), tf.matMul(tf.transpose(sx), dy), tf.sum(dy, 0)];
+    },
+  };
+}) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+
+/**
+ * Batched matrix product `op(a) @ op(b)`, where `op` transposes the last two axes when
+ * asked. Drop-in for `tf.matMul` with a wasm-friendly gradient.
+ *
+ * Shapes (after the optional transposes):
+ * - `a [M, K]`, `b [K, N]` → `[M, N]`
+ * - `a [..., M, K]` (rank 3–4), `b [..., K, N]` with the same leading dims → `[..., M, N]`
+ * - `a [..., M, K]` (rank 3–4), `b [K, N]` (shared weight) → `[..., M, N]`
+ *
+ * Broadcasting of other leading dims is not supported: tile or reshape first.
+ */
+export function matmul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor {
+  if (a.rank < 2 || a.rank > 4 || b.rank < 2 || b.rank > 4) {
+    throw new OpShapeError('matmul', `ranks ${a.rank} and ${b.rank}`, 'both operands must have rank 2, 3 or 4');
+  }
+  return tf.tidy(() => {
+    const opA = transposeA ? swapLastAny(a) : a;
+    const opB = transposeB ? swapLastAny(b) : b;
+    const [M, K] = opA.shape.slice(-2) as [number, number];
+    const [K2, N] = opB.shape.slice(-2) as [number, number];
+    if (K !== K2) {
+      throw new OpShapeError(
+        'matmul',
+        `inner sizes differ: ${shapeText(opA.shape)} @ ${shapeText(opB.shape)}`,
+        'the last axis of a must equal the second-to-last axis of b (check transposeA/transposeB)',
+      );
+    }
+    const lead = opA.shape.slice(0, -2);
+    if (opB.rank === 2) {
+      const y = plainMatmul(tf.reshape(opA, [-1, K]), opB); // [prod(lead)*M, N]
+      return tf.reshape(y, [...lead, M, N]);
+    }
+    const leadB = opB.shape.slice(0, -2);
+    if (lead.length !== leadB.length || lead.some((d, i) => d !== leadB[i])) {
+      throw new OpShapeError(
+        'matmul',
+        `batch dims differ: ${shapeText(opA.shape)} @ ${shapeText(opB.shape)}`,
+        'give both operands the same leading dims, or pass b as a rank-2 weight',
+      );
+    }
+    const batch = lead.reduce((p, d) => p * d, 1);
+    const y = plainMatmul(tf.reshape(opA, [batch, M, K]), tf.reshape(opB, [batch, K, N])); // [batch, M, N]
+    return tf.reshape(y, [...lead, M, N]);
+  });
+}
+
+/** Swap the last two axes of a rank-2..4 tensor. */
+function swapLastAny(x: tf.Tensor): tf.Tensor {
+  const perm = x.shape.map((_, i) => i);
+  const r = x.rank;
+  [perm[r - 2], perm[r - 1]] = [perm[r - 1]!, perm[r - 2]!];
+  return tf.transpose(x, perm);
+}
+
+/**
+ * Fully connected layer on the last (channel) axis: `x @ w + b`.
+ *
+ * @param x `[..., Cin]`, rank 1–4 (e.g. tokens `[B, L, C]` or an image `[B, H, W, C]`)
+ * @param w `[Cin, Cout]`
+ * @param b `[Cout]`, optional
+ * @returns `[..., Cout]`
+ */
+export function linear(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor {
+  const cin = x.shape[x.rank - 1];
+  if (x.rank < 1 || x.rank > 4 || w.rank !== 2 || w.shape[0] !== cin) {
+    throw new OpShapeError(
+      'linear',
+      `x ${shapeText(x.shape)}, w ${shapeText(w.shape)}`,
+      'x must be [..., Cin] with rank ≤ 4 and w must be [Cin, Cout]',
+    );
+  }
+  const cout = w.shape[1]!;
+  if (b !== undefined && (b.rank !== 1 || b.shape[0] !== cout)) {
+    throw new OpShapeError('linear', `b ${shapeText(b.shape)} for w ${shapeText(w.shape)}`, `b must be [${cout}]`);
+  }
+  return tf.tidy(() => {
+    const x2 = tf.reshape(x, [-1, cin!]) as tf.Tensor2D; // [N, Cin]
+    const y = b === undefined ? plainMatmul(x2, w) : affine(x2, w as tf.Tensor2D, b as tf.Tensor1D); // [N, Cout]
+    return tf.reshape(y, [...x.shape.slice(0, -1), cout]);
+  });
+}
