@@ -1,0 +1,40 @@
+/** LaTeX with booktabs (`\usepackage{booktabs}`), one `table*` per metric. */
+import { metricGrids, toleranceSummary } from './report-grid.ts';
+import { METRIC_LABEL, PHANTOM_NOTICE, type Report } from './report-model.ts';
+
+const SPECIALS: Record<string, string> = {
+  '\\': '\\textbackslash{}', '&': '\\&', '%': '\\%', $: '\\$', '#': '\\#', _: '\\_', '{': '\\{', '}': '\\}',
+  '~': '\\textasciitilde{}', '^': '\\textasciicircum{}',
+};
+
+export function escapeLatex(s: string): string {
+  return s
+    .replace(/[\\&%$#_{}~^]/g, (c) => SPECIALS[c]!)
+    .replace(/±/g, '$\\pm$')
+    .replace(/Δ/g, '$\\Delta$')
+    .replace(/−/g, '$-$')
+    .replace(/✓/g, '\\checkmark')
+    .replace(/✗/g, '$\\times$')
+    .replace(/–/g, '--');
+}
+
+export function renderLatex(report: Report): string {
+  const out: string[] = [];
+  for (const grid of metricGrids(report)) {
+    const n = grid.header.length;
+    out.push('\\begin{table*}[t]', '\\centering', '\\small');
+    out.push(`\\caption{${escapeLatex(`${report.title}: ${METRIC_LABEL[grid.metric]}`)}, paper vs.\\ measured}`);
+    out.push(`\\label{tab:${report.name}-${grid.metric}}`);
+    out.push(`\\begin{tabular}{ll${'r'.repeat(n)}}`, '\\toprule');
+    out.push(`${['Method', '', ...grid.header].map(escapeLatex).join(' & ')} \\\\`, '\\midrule');
+    grid.lines.forEach((line, i) => {
+      if (i > 0 && line.source === 'paper') out.push('\\addlinespace');
+      out.push(`${[line.method, line.source, ...line.cells].map(escapeLatex).join(' & ')} \\\\`);
+    });
+    out.push('\\bottomrule', '\\end{tabular}', '\\end{table*}', '');
+  }
+  const { within, compared } = toleranceSummary(report);
+  out.push(`% ${within} of ${compared} compared cells within tolerance.`);
+  if (report.phantom) out.push(`% ${PHANTOM_NOTICE}`);
+  return `${out.join('\n')}\n`;
+}

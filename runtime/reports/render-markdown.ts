@@ -1,0 +1,24 @@
+/** Markdown (GitHub tables), also what the terminal shows. */
+import { metricGrids, toleranceSummary } from './report-grid.ts';
+import { METRIC_LABEL, PHANTOM_NOTICE, type Report } from './report-model.ts';
+
+const escapeCell = (s: string) => s.replace(/\|/g, '\\|');
+
+export function renderMarkdown(report: Report): string {
+  const out: string[] = [`## ${report.name}: ${report.title}`, ''];
+  for (const grid of metricGrids(report)) {
+    const tol = report.tolerance[grid.metric];
+    out.push(`### ${METRIC_LABEL[grid.metric]}${tol === undefined ? '' : ` (tolerance ±${tol})`}`, '');
+    const header = ['Method', '', ...grid.header];
+    out.push(`| ${header.map(escapeCell).join(' | ')} |`);
+    out.push(`|${header.map((_, i) => (i < 2 ? ' --- ' : ' ---: ')).join('|')}|`);
+    for (const line of grid.lines) {
+      out.push(`| ${[line.method, line.source, ...line.cells].map(escapeCell).join(' | ')} |`);
+    }
+    out.push('');
+  }
+  const { within, compared } = toleranceSummary(report);
+  out.push(`${within} of ${compared} compared cells within tolerance.`);
+  if (report.phantom) out.push('', `> ${PHANTOM_NOTICE}`);
+  return `${out.join('\n')}\n`;
+}

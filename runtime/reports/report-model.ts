@@ -1,0 +1,154 @@
+/**
+ * A paper-vs-measured report: the table a spec declares, with the paper's numbers and
+ * ours side by side, the difference, and whether it lies within the table's tolerance.
+ *
+ * Pure data; the renderers (`render-*.ts`) only lay it out. Conventions:
+ * - Dice is reported in % (0–100), ASD and HD95 in mm, as in the paper.
+ * - A cell is mean ± std over test volumes (pooled over a repeat's draws), skipping
+ *   undefined values (NaN: both masks empty for Dice, an empty mask for ASD); `n` says how
+ *   many volumes entered it.
+ * - `Mean` per modality is the mean over classes of the per-class means; `overall` is the
+ *   mean over modalities of the per-modality means (the paper's "overall mean").
+ */
+
+export type Metric = 'dice' | 'asd' | 'hd95';
+
+export interface Stat {
+  mean: number;
+  /** null where the paper prints no deviation. */
+  std: number | null;
+}
+
+export interface MeasuredStat extends Stat {
+  /** Number of values that entered the mean. */
+  n: number;
+}
+
+/** modality → metric → class name or 'mean' → value */
+export type CellGrid<T> = Record<string, Partial<Record<Metric, Record<string, T>>>>;
+
+export interface ReportRowInput {
+  label: string;
+  /** The paper's numbers for this row; absent cells are not reported in the paper. */
+  paper: CellGrid<Stat>;
+  paperOverall: Partial<Record<Metric, number>>;
+  /** Our results, or null for a paper-only row (another method) or a row not yet run. */
+  measured: CellGrid<MeasuredStat> | null;
+  measuredOverall: Partial<Record<Metric, number>>;
+  /** Runs (names) that produced `measured`. */
+  runs: string[];
+  /** True when the row is declared but has no finished runs yet. */
+  pending: boolean;
+}
+
+export interface ReportInput {
+  name: string;
+  title: string;
+  metrics: Metric[];
+  modalities: string[];
+  classes: string[];
+  tolerance: Partial<Record<Metric, number>>;
+  /** True when the measured runs used phantom data: not comparable with the paper's numbers. */
+  phantom: boolean;
+  rows: ReportRowInput[];
+}
+
+export interface ReportCell {
+  paper: Stat | null;
+  measured: MeasuredStat | null;
+  /** measured − paper (means), or null when either is missing. */
+  delta: number | null;
+  /** |delta| ≤ tolerance; null when there is nothing to compare. */
+  withinTolerance: boolean | null;
+}
+
+export interface ReportRow {
+  label: string;
+  runs: string[];
+  pending: boolean;
+  paperOnly: boolean;
+  /** metric → modality → class|'mean' → cell */
+  cells: Partial<Record<Metric, Record<string, Record<string, ReportCell>>>>;
+  overall: Partial<Record<Metric, ReportCell>>;
+}
+
+export interface Report {
+  name: string;
+  title: string;
+  metrics: Metric[];
+  modalities: string[];
+  /** Column keys per modality: the classes, then 'mean'. */
+  columns: string[];
+  tolerance: Partial<Record<Metric, number>>;
+  phantom: boolean;
+  rows: ReportRow[];
+}
+
+export const METRIC_LABEL: Record<Metric, string> = { dice: 'Dice (%)', asd: 'ASD (mm)', hd95: 'HD95 (mm)' };
+
+function compare(paper: Stat | null, measured: MeasuredStat | null, tolerance: number | undefined): ReportCell {
+  if (!paper || !measured || !Number.isFinite(measured.mean)) {
+    return { paper, measured, delta: null, withinTolerance: null };
+  }
+  const delta = measured.mean - paper.mean;
+  return { paper, measured, delta, withinTolerance: tolerance === undefined ? null : Math.abs(delta) <= tolerance + 1e-9 };
+}
+
+/** Lines the paper's and our numbers up cell by cell. */
+export function buildReport(input: ReportInput): Report {
+  const columns = [...input.classes, 'mean'];
+  const rows = input.rows.map((row): ReportRow => {
+    const cells: ReportRow['cells'] = {};
+    const overall: ReportRow['overall'] = {};
+    for (const metric of input.metrics) {
+      const byModality: Record<string, Record<string, ReportCell>> = {};
+      for (const modality of input.modalities) {
+        const byColumn: Record<string, ReportCell> = {};
+        for (const column of columns) {
+          const paper = row.paper[modality]?.[metric]?.[column] ?? null;
+          const measured = row.measured?.[modality]?.[metric]?.[column] ?? null;
+          byColumn[column] = compare(paper, measured, input.tolerance[metric]);
+        }
+        byModality[modality] = byColumn;
+      }
+      cells[metric] = byModality;
+      const paperOverall = row.paperOverall[metric];
+      const measuredOverall = row.measuredOverall[metric];
+      overall[metric] = compare(
+        paperOverall === undefined ? null : { mean: paperOverall, std: null },
+        measuredOverall === undefined ? null : { mean: measuredOverall, std: null, n: input.modalities.length },
+        input.tolerance[metric],
+      );
+    }
+    return { label: row.label, runs: row.runs, pending: row.pending, paperOnly: row.measured === null && !row.pending, cells, overall };
+  });
+  return { name: input.name, title: input.title, metrics: input.metrics, modalities: input.modalities, columns, tolerance: input.tolerance, phantom: input.phantom, rows };
+}
+
+/** Digits the paper prints: Dice with one decimal, distances with two. */
+export function digitsOf(metric: Metric): number {
+  return metric === 'dice' ? 1 : 2;
+}
+
+export function formatStat(stat: Stat | null, metric: Metric): string {
+  if (!stat || !Number.isFinite(stat.mean)) return '–';
+  const d = digitsOf(metric);
+  return stat.std === null || !Number.isFinite(stat.std) ? stat.mean.toFixed(d) : `${stat.mean.toFixed(d)}±${stat.std.toFixed(d)}`;
+}
+
+export function formatDelta(cell: ReportCell, metric: Metric): string {
+  if (cell.delta === null) return '';
+  const d = digitsOf(metric);
+  const rounded = Number(cell.delta.toFixed(d));
+  const sign = rounded > 0 ? '+' : rounded < 0 ? '−' : '';
+  const mark = cell.withinTolerance === null ? '' : cell.withinTolerance ? ' ✓' : ' ✗';
+  return `${sign}${Math.abs(cell.delta).toFixed(d)}${mark}`;
+}
+
+export function columnTitle(modality: string, column: string): string {
+  return `${modality.toUpperCase()} ${column === 'mean' ? 'Mean' : column}`;
+}
+
+/** The notice printed under every report built from phantom runs. */
+export const PHANTOM_NOTICE =
+  'Measured on phantom data: these numbers check the pipeline and are not comparable with the paper\'s.';

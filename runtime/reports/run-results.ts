@@ -1,0 +1,78 @@
+/**
+ * Per-volume results of a run (`results.json`, logged as an MLflow artifact) and their
+ * aggregation into a report row.
+ *
+ * Values are stored as computed by `runtime/metrics/score.ts`: Dice as a fraction in
+ * [0, 1], ASD and HD95 in mm, missing (an empty mask) as null in JSON and NaN in memory.
+ * Aggregation pools the volumes of every run given (the draws of a `repeat`), so each test
+ * volume weighs the same; std is the population std (numpy's default), as `reduce.ts` says.
+ */
+import { meanStd } from '../metrics/reduce.ts';
+import type { CellGrid, MeasuredStat, Metric } from './report-model.ts';
+
+export interface CaseResult {
+  modality: string;
+  caseId: string;
+  /** metric → class name → value (NaN: missing). */
+  scores: Partial<Record<Metric, Record<string, number>>>;
+}
+
+export interface RunResults {
+  format: 'ablate-results';
+  version: 1;
+  run: string;
+  specHash: string;
+  /** True when the data came from the phantom generator. */
+  phantom: boolean;
+  modalities: string[];
+  classes: string[];
+  metrics: Metric[];
+  cases: CaseResult[];
+}
+
+export function resultsToJson(results: RunResults): string {
+  return JSON.stringify(results, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1);
+}
+
+export function resultsFromJson(text: string, source: string): RunResults {
+  const doc = JSON.parse(text, (_k, v: unknown) => (v === null ? NaN : v)) as RunResults;
+  if (doc.format !== 'ablate-results' || doc.version !== 1) {
+    throw new Error(`${source}: not an ablate results file (format ${String(doc.format)}, version ${String(doc.version)})`);
+  }
+  return doc;
+}
+
+/** Dice is reported in %, distances in mm. */
+const scale = (metric: Metric) => (metric === 'dice' ? 100 : 1);
+
+export interface AggregatedRow {
+  grid: CellGrid<MeasuredStat>;
+  overall: Partial<Record<Metric, number>>;
+}
+
+/**
+ * Mean ± std per modality × metric × class over all volumes of all `runs`; the `mean`
+ * column is the mean over classes of the class means (as the paper's "Mean"), and
+ * `overall` the mean over modalities of those means.
+ */
+export function aggregateResults(runs: RunResults[], modalities: string[], classes: string[], metrics: Metric[]): AggregatedRow {
+  const grid: CellGrid<MeasuredStat> = {};
+  const overall: Partial<Record<Metric, number>> = {};
+  for (const metric of metrics) {
+    const modalityMeans: number[] = [];
+    for (const modality of modalities) {
+      const cases = runs.flatMap((r) => r.cases.filter((c) => c.modality === modality));
+      const byClass: Record<string, MeasuredStat> = {};
+      for (const cls of classes) {
+        const r = meanStd(cases.map((c) => (c.scores[metric]?.[cls] ?? NaN) * scale(metric)));
+        byClass[cls] = { mean: r.mean, std: r.std, n: r.count };
+      }
+      const classMeans = meanStd(classes.map((cls) => byClass[cls]!.mean));
+      byClass.mean = { mean: classMeans.mean, std: null, n: cases.length };
+      (grid[modality] ??= {})[metric] = byClass;
+      modalityMeans.push(classMeans.mean);
+    }
+    overall[metric] = meanStd(modalityMeans).mean;
+  }
+  return { grid, overall };
+}
