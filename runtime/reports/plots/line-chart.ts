@@ -1,0 +1,98 @@
+/**
+ * Line charts as standalone SVG: training curves (one series per loss term) and sweep
+ * plots such as the paper's Fig. 5 (overall mean Dice against τ). No dependencies: the
+ * chart is a few dozen elements, and SVG opens in every browser and in MLflow's UI.
+ */
+import { escapeHtml } from '../render-html.ts';
+
+export interface Series {
+  name: string;
+  points: Array<[number, number]>;
+}
+
+export interface LineChartOptions {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  series: Series[];
+  width?: number;
+  height?: number;
+  /** Plot the y axis on a log scale (losses); non-positive values are dropped. */
+  logY?: boolean;
+  /** Draw a marker at every point (sweeps), not only lines (curves). */
+  markers?: boolean;
+}
+
+/** A colour-blind-safe palette (Okabe–Ito). */
+export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#F0E442', '#000000'];
+
+/** "Nice" tick values covering [lo, hi] (1, 2, 5 × 10^k steps). */
+export function niceTicks(lo: number, hi: number, target = 5): number[] {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / target;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
+  const ticks: number[] = [];
+  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
+  return ticks;
+}
+
+const fmt = (v: number) => (Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(1) : String(Number(v.toPrecision(4))));
+
+export function lineChartSvg(options: LineChartOptions): string {
+  const width = options.width ?? 640;
+  const height = options.height ?? 400;
+  const m = { left: 64, right: 150, top: 36, bottom: 48 };
+  const tf = options.logY ? Math.log10 : (v: number) => v;
+  const series = options.series.map((s) => ({
+    ...s,
+    points: s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!options.logY || y > 0)),
+  }));
+  const all = series.flatMap((s) => s.points);
+  const xs = all.map((p) => p[0]);
+  const ys = all.map((p) => tf(p[1]));
+  let [x0, x1] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
+  let [y0, y1] = ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
+  if (x0 === x1) [x0, x1] = [x0 - 1, x1 + 1];
+  if (y0 === y1) [y0, y1] = [y0 - 1, y1 + 1];
+  const pad = (y1 - y0) * 0.05;
+  [y0, y1] = [y0 - pad, y1 + pad];
+  const pw = width - m.left - m.right;
+  const ph = height - m.top - m.bottom;
+  const sx = (x: number) => m.left + ((x - x0) / (x1 - x0)) * pw;
+  const sy = (y: number) => m.top + ph - ((y - y0) / (y1 - y0)) * ph;
+
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+    `<text x="${m.left + pw / 2}" y="20" text-anchor="middle" font-size="14">${escapeHtml(options.title)}</text>`,
+    `<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`,
+  ];
+  for (const t of niceTicks(x0, x1)) {
+    out.push(`<line x1="${sx(t).toFixed(1)}" y1="${m.top + ph}" x2="${sx(t).toFixed(1)}" y2="${m.top + ph + 4}" stroke="#333"/>`);
+    out.push(`<text x="${sx(t).toFixed(1)}" y="${m.top + ph + 17}" text-anchor="middle">${fmt(t)}</text>`);
+  }
+  for (const t of niceTicks(y0, y1)) {
+    out.push(`<line x1="${m.left}" y1="${sy(t).toFixed(1)}" x2="${m.left + pw}" y2="${sy(t).toFixed(1)}" stroke="#eee"/>`);
+    const label = options.logY ? fmt(10 ** t) : fmt(t);
+    out.push(`<text x="${m.left - 6}" y="${(sy(t) + 4).toFixed(1)}" text-anchor="end">${label}</text>`);
+  }
+  out.push(`<text x="${m.left + pw / 2}" y="${height - 10}" text-anchor="middle">${escapeHtml(options.xLabel)}</text>`);
+  out.push(`<text transform="translate(16 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(options.yLabel)}</text>`);
+  series.forEach((s, i) => {
+    const colour = PALETTE[i % PALETTE.length]!;
+    const pts = s.points.map(([x, y]) => `${sx(x).toFixed(1)},${sy(tf(y)).toFixed(1)}`);
+    if (pts.length > 1) out.push(`<polyline fill="none" stroke="${colour}" stroke-width="1.8" points="${pts.join(' ')}"/>`);
+    if (options.markers || pts.length === 1) {
+      for (const p of pts) {
+        const [cx, cy] = p.split(',');
+        out.push(`<circle cx="${cx}" cy="${cy}" r="3.5" fill="${colour}"/>`);
+      }
+    }
+    const ly = m.top + 12 + i * 18;
+    out.push(`<line x1="${m.left + pw + 12}" y1="${ly - 4}" x2="${m.left + pw + 32}" y2="${ly - 4}" stroke="${colour}" stroke-width="2"/>`);
+    out.push(`<text x="${m.left + pw + 38}" y="${ly}">${escapeHtml(s.name)}</text>`);
+  });
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}
