@@ -40,31 +40,24 @@ export function squaredDistanceTransform(features: Uint8Array, dims: Dims3, spac
     }
   }
 
+  // y and z axes: lines are strided, so BLOCK neighbouring lines are gathered together
+  // (contiguous reads), transformed one by one, and scattered back.
   const maxLen = Math.max(Y, Z);
-  const f = new Float64Array(maxLen);
-  const out = new Float64Array(maxLen);
+  const f = new Float64Array(BLOCK * maxLen);
+  const out = new Float64Array(BLOCK * maxLen);
   const v = new Int32Array(maxLen);
   const zb = new Float64Array(maxLen + 1);
-
-  // y axis: lines of stride X.
+  const plane = X * Y;
   if (Y > 1) {
     for (let z = 0; z < Z; z++) {
-      for (let x = 0; x < X; x++) {
-        const base = x + X * Y * z;
-        for (let y = 0; y < Y; y++) f[y] = d[base + y * X]!;
-        lowerEnvelope(f, Y, sy, out, v, zb);
-        for (let y = 0; y < Y; y++) d[base + y * X] = out[y]!;
+      for (let x0 = 0; x0 < X; x0 += BLOCK) {
+        passBlock(d, z * plane + x0, Math.min(BLOCK, X - x0), X, Y, sy, f, out, v, zb);
       }
     }
   }
-
-  // z axis: lines of stride X·Y.
   if (Z > 1) {
-    const plane = X * Y;
-    for (let i = 0; i < plane; i++) {
-      for (let z = 0; z < Z; z++) f[z] = d[i + z * plane]!;
-      lowerEnvelope(f, Z, sz, out, v, zb);
-      for (let z = 0; z < Z; z++) d[i + z * plane] = out[z]!;
+    for (let i0 = 0; i0 < plane; i0 += BLOCK) {
+      passBlock(d, i0, Math.min(BLOCK, plane - i0), plane, Z, sz, f, out, v, zb);
     }
   }
   return d;
@@ -80,14 +73,45 @@ export function distanceTransform(features: Uint8Array, dims: Dims3, spacingMm: 
   return d;
 }
 
+/** Lines transformed together in the strided passes (16 float64 = two cache lines). */
+const BLOCK = 16;
+
 /**
- * One 1D pass: out[q] = min_p ((q − p)·h)² + f[p] over the finite f[p], for q < n
- * (Infinity when every f[p] is Infinity). `v`, `zb` are scratch buffers (n and n + 1).
+ * Transforms `count` lines of length `n` that start at `start`, `start + 1`, … and step by
+ * `stride` through `d`, in place.
  */
-function lowerEnvelope(f: Float64Array, n: number, h: number, out: Float64Array, v: Int32Array, zb: Float64Array): void {
+function passBlock(
+  d: Float64Array,
+  start: number,
+  count: number,
+  stride: number,
+  n: number,
+  h: number,
+  f: Float64Array,
+  out: Float64Array,
+  v: Int32Array,
+  zb: Float64Array,
+): void {
+  // gather: f[b * n + t] = d[start + b + t * stride]
+  for (let t = 0; t < n; t++) {
+    const o = start + t * stride;
+    for (let b = 0; b < count; b++) f[b * n + t] = d[o + b]!;
+  }
+  for (let b = 0; b < count; b++) lowerEnvelope(f, b * n, n, h, out, v, zb);
+  for (let t = 0; t < n; t++) {
+    const o = start + t * stride;
+    for (let b = 0; b < count; b++) d[o + b] = out[b * n + t]!;
+  }
+}
+
+/**
+ * One 1D pass over f[off .. off + n): out[off + q] = min_p ((q − p)·h)² + f[off + p] over
+ * the finite f values (Infinity when there are none). `v`, `zb` are scratch (n and n + 1).
+ */
+function lowerEnvelope(f: Float64Array, off: number, n: number, h: number, out: Float64Array, v: Int32Array, zb: Float64Array): void {
   let k = -1; // index of the rightmost parabola in the envelope
   for (let q = 0; q < n; q++) {
-    const fq = f[q]!;
+    const fq = f[off + q]!;
     if (fq === Infinity) continue; // a voxel with no feature in earlier axes adds no parabola
     const xq = q * h;
     if (k < 0) {
@@ -100,11 +124,11 @@ function lowerEnvelope(f: Float64Array, n: number, h: number, out: Float64Array,
     // Intersection with the rightmost parabola; drop the parabolas it hides
     // (zb[0] = -Infinity stops the loop at the first one).
     let p = v[k]!;
-    let s = (fq + xq * xq - (f[p]! + p * h * p * h)) / (2 * (xq - p * h));
+    let s = (fq + xq * xq - (f[off + p]! + p * h * p * h)) / (2 * (xq - p * h));
     while (s <= zb[k]!) {
       k--;
       p = v[k]!;
-      s = (fq + xq * xq - (f[p]! + p * h * p * h)) / (2 * (xq - p * h));
+      s = (fq + xq * xq - (f[off + p]! + p * h * p * h)) / (2 * (xq - p * h));
     }
     k++;
     v[k] = q;
@@ -112,7 +136,7 @@ function lowerEnvelope(f: Float64Array, n: number, h: number, out: Float64Array,
     zb[k + 1] = Infinity;
   }
   if (k < 0) {
-    out.fill(Infinity, 0, n);
+    out.fill(Infinity, off, off + n);
     return;
   }
   let j = 0;
@@ -120,6 +144,6 @@ function lowerEnvelope(f: Float64Array, n: number, h: number, out: Float64Array,
     const x = q * h;
     while (zb[j + 1]! < x) j++;
     const dx = x - v[j]! * h;
-    out[q] = dx * dx + f[v[j]!]!;
+    out[off + q] = dx * dx + f[off + v[j]!]!;
   }
 }

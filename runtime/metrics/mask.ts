@@ -38,19 +38,21 @@ export function boundingBox(masks: readonly Uint8Array[], dims: Dims3): VoxelBox
   const lo: [number, number, number] = [X, Y, Z];
   const hi: [number, number, number] = [-1, -1, -1];
   for (const m of masks) {
-    let i = 0;
     for (let z = 0; z < Z; z++) {
       for (let y = 0; y < Y; y++) {
-        for (let x = 0; x < X; x++, i++) {
-          if (m[i]) {
-            if (x < lo[0]) lo[0] = x;
-            if (x > hi[0]) hi[0] = x;
-            if (y < lo[1]) lo[1] = y;
-            if (y > hi[1]) hi[1] = y;
-            if (z < lo[2]) lo[2] = z;
-            if (z > hi[2]) hi[2] = z;
-          }
-        }
+        // First and last inside voxel of the row; most rows are empty or skipped fast.
+        const base = X * (y + Y * z);
+        let first = 0;
+        while (first < X && !m[base + first]) first++;
+        if (first === X) continue;
+        let last = X - 1;
+        while (!m[base + last]) last--;
+        if (first < lo[0]) lo[0] = first;
+        if (last > hi[0]) hi[0] = last;
+        if (y < lo[1]) lo[1] = y;
+        if (y > hi[1]) hi[1] = y;
+        if (z < lo[2]) lo[2] = z;
+        if (z > hi[2]) hi[2] = z;
       }
     }
   }

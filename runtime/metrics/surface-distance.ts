@@ -18,7 +18,7 @@
  *   'max-distance' reports the grid diagonal in mm when exactly one mask is empty (a
  *   worst-case penalty some challenges use); both empty is NaN under every policy.
  */
-import { distanceTransform } from './distance-transform.ts';
+import { squaredDistanceTransform } from './distance-transform.ts';
 import { boundingBox, checkMaskLength, cropMask, type Dims3, type SpacingMm } from './mask.ts';
 import { surfaceMask } from './surface.ts';
 
@@ -76,15 +76,15 @@ export function surfaceDistances(pred: Uint8Array, ref: Uint8Array, dims: Dims3,
     nb += sb[i]!;
   }
   if (na === 0 || nb === 0) return undefined;
-  const toB = distanceTransform(sb, gdims, spacingMm);
-  const toA = distanceTransform(sa, gdims, spacingMm);
+  const toB = squaredDistanceTransform(sb, gdims, spacingMm);
+  const toA = squaredDistanceTransform(sa, gdims, spacingMm);
   const predToRef = new Float64Array(na);
   const refToPred = new Float64Array(nb);
   let ia = 0;
   let ib = 0;
   for (let i = 0; i < sa.length; i++) {
-    if (sa[i]) predToRef[ia++] = toB[i]!;
-    if (sb[i]) refToPred[ib++] = toA[i]!;
+    if (sa[i]) predToRef[ia++] = Math.sqrt(toB[i]!);
+    if (sb[i]) refToPred[ib++] = Math.sqrt(toA[i]!);
   }
   return { predToRef, refToPred };
 }
