@@ -23,14 +23,11 @@ export function roll(x: tf.Tensor, shift: number, axis: number): tf.Tensor {
   const s = ((shift % n) + n) % n;
   if (s === 0) return tf.clone(x);
   return tf.tidy(() => {
-    const size = [...x.shape];
-    const begin = x.shape.map(() => 0);
-    size[axis] = n - s;
-    const head = tf.slice(x, begin, size); // x[..., 0 : n-s, ...]
-    const tailBegin = [...begin];
-    tailBegin[axis] = n - s;
-    size[axis] = s;
-    const tail = tf.slice(x, tailBegin, size); // x[..., n-s : n, ...]
+    // fresh begin/size arrays per slice: tfjs keeps them by reference for the gradient
+    const begin = (start: number) => x.shape.map((_, i) => (i === axis ? start : 0));
+    const size = (len: number) => x.shape.map((d, i) => (i === axis ? len : d));
+    const head = tf.slice(x, begin(0), size(n - s)); // x[..., 0 : n-s, ...]
+    const tail = tf.slice(x, begin(n - s), size(s)); // x[..., n-s : n, ...]
     return tf.concat([tail, head], axis);
   });
 }

@@ -1,0 +1,29 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, it } from 'vitest';
+import { gelu } from '../../runtime/ops/gelu.ts';
+import { expectClose, expectSameValueAndGrads, valueAndGrads } from './backend-harness.ts';
+import { initBackend } from '../../runtime/backend/select-backend.ts';
+
+describe('gelu (exact, erf form)', () => {
+  it('matches 0.5·x·(1 + erf(x/√2)) differentiated by tfjs on cpu, over [-4, 4)', async () => {
+    const inputs = [{ shape: [3, 40], seed: 91 }];
+    const ours = await valueAndGrads('wasm', (x) => gelu(tf.mul(x!, 4)), inputs);
+    const ref = await valueAndGrads('cpu', (x) => {
+      const z = tf.mul(x!, 4);
+      return tf.mul(tf.mul(0.5, z), tf.add(1, tf.erf(tf.mul(z, Math.SQRT1_2))));
+    }, inputs);
+    expectSameValueAndGrads(ours, ref);
+  });
+
+  it('gives x·Φ(x) at known points (Φ(1) = 0.8413447, Φ(2) = 0.9772499)', async () => {
+    await initBackend('wasm');
+    const got = tf.tidy(() => gelu(tf.tensor1d([0, 1, -1, 2, -2])).dataSync());
+    expectClose(got, [0, 0.8413447, -0.1586553, 2 * 0.9772499, -2 * (1 - 0.9772499)], 1e-5, 'known values');
+  });
+
+  it('has derivative Φ(x) + x·φ(x): 0.5 at 0 and 1.0833155 at 1', async () => {
+    await initBackend('wasm');
+    const d = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(gelu(x)))(tf.tensor1d([0, 1])).dataSync());
+    expectClose(d, [0.5, 0.8413447 + Math.exp(-0.5) / Math.sqrt(2 * Math.PI)], 1e-5, 'derivative');
+  });
+});
