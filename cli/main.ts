@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { registerDataCommand } from './commands/data.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -20,7 +21,7 @@ export function buildProgram(): Command {
 type Registration = (program: Command) => void;
 
 // Subcommands, in the order `ablate --help` lists them.
-const commandRegistrations: Registration[] = [];
+const commandRegistrations: Registration[] = [registerDataCommand];
 
 /** Runs the command line; the only place that sets the exit code for uncaught errors. */
 export async function main(argv: string[]): Promise<void> {
