@@ -1,0 +1,518 @@
+/**
+ * CST → AST. The visitor turns Chevrotain's concrete tree into the nodes of `ast.ts`,
+ * with a span on every node. After error recovery the CST may lack children (a missing
+ * value, a token inserted by recovery with no position): such incomplete entries and
+ * declarations are dropped rather than filled with placeholders, because the parse has
+ * already reported the error and no later phase runs on a file with syntax errors.
+ */
+import type { CstNode, IToken } from 'chevrotain';
+import type {
+  Decl,
+  DimsExpr,
+  Entry,
+  Expr,
+  Ident,
+  ImportDecl,
+  Key,
+  Name,
+  NumberLit,
+  ObjectExpr,
+  Span,
+  StringLit,
+  Unit,
+} from './ast.ts';
+import type {
+  AdditiveCstChildren,
+  BlockCstChildren,
+  CallArgsCstChildren,
+  DatasetDeclCstChildren,
+  EntryCstChildren,
+  ExperimentDeclCstChildren,
+  ExpressionCstChildren,
+  FigureDeclCstChildren,
+  FileCstChildren,
+  HeadCstChildren,
+  ImportDeclCstChildren,
+  IndexSuffixCstChildren,
+  KeyCstChildren,
+  KeyPathCstChildren,
+  ListCstChildren,
+  MultiplicativeCstChildren,
+  NumberTokenCstChildren,
+  NumericCstChildren,
+  ParenExprCstChildren,
+  PrimaryCstChildren,
+  RangeExprCstChildren,
+  ReferenceCstChildren,
+  RepeatDeclCstChildren,
+  StringLitCstChildren,
+  SweepDeclCstChildren,
+  SweepModeCstChildren,
+  TableDeclCstChildren,
+  UnaryCstChildren,
+  ValueCstChildren,
+  WordCstChildren,
+} from './cst.generated.d.ts';
+import { ablParser } from './parser.ts';
+import { joinSpans, type SpanMap } from './span.ts';
+import { syntaxDiagnostic, type SyntaxDiagnostic } from './syntax-error.ts';
+import { Zip } from './tokens.ts';
+
+/** Whether a token really is in the text (recovery may insert virtual tokens without a position). */
+function isReal(token: IToken | undefined): token is IToken {
+  return token !== undefined && !token.isInsertedInRecovery && Number.isFinite(token.startOffset);
+}
+
+/** Unescapes the body of a string literal; reports escapes other than `\"` and `\\`. */
+function unescapeString(body: string, report: (message: string, at: number, length: number) => void): string {
+  if (!body.includes('\\')) return body;
+  let out = '';
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (c !== '\\') {
+      out += c;
+      continue;
+    }
+    const next = body[i + 1];
+    if (next === '"' || next === '\\') {
+      out += next;
+      i++;
+    } else if (next === undefined) {
+      report('a string cannot end with a lone backslash', i, 1);
+    } else {
+      report(`unknown escape '\\${next}' in a string`, i, 2);
+      out += next;
+      i++;
+    }
+  }
+  return out;
+}
+
+type DeclNode = { startOffset: number; node: CstNode };
+
+const BaseVisitor = ablParser.getBaseCstVisitorConstructor();
+
+export class CstToAst extends BaseVisitor {
+  private spans!: SpanMap;
+  private diagnostics!: SyntaxDiagnostic[];
+
+  constructor() {
+    super();
+    this.validateVisitor();
+  }
+
+  /** Converts one parsed file (or several CST fragments after top-level recovery). */
+  convertFile(
+    fragments: CstNode[],
+    spans: SpanMap,
+    diagnostics: SyntaxDiagnostic[],
+  ): { imports: ImportDecl[]; decls: Decl[] } {
+    this.spans = spans;
+    this.diagnostics = diagnostics;
+    const imports: ImportDecl[] = [];
+    const decls: Decl[] = [];
+    for (const fragment of fragments) {
+      const result = this.file(fragment.children as FileCstChildren);
+      imports.push(...result.imports);
+      decls.push(...result.decls);
+    }
+    return { imports, decls };
+  }
+
+  /** Converts a standalone value (`parseExpression`). */
+  convertValue(node: CstNode, spans: SpanMap, diagnostics: SyntaxDiagnostic[]): Expr | undefined {
+    this.spans = spans;
+    this.diagnostics = diagnostics;
+    return this.value(node.children as ValueCstChildren);
+  }
+
+  // ─── helpers ──────────────────────────────────────────────────────────────
+
+  private tokenSpan(token: IToken): Span {
+    return this.spans.span(token.startOffset, token.endOffset! + 1);
+  }
+
+  /** Span of a CST node from its own location; undefined when recovery left it without tokens. */
+  private nodeSpan(node: CstNode): Span | undefined {
+    const { startOffset, endOffset } = node.location ?? {};
+    if (startOffset === undefined || endOffset === undefined || !Number.isFinite(startOffset) || !Number.isFinite(endOffset)) {
+      return undefined;
+    }
+    return this.spans.span(startOffset, endOffset + 1);
+  }
+
+  private error(code: 'E001' | 'E003', message: string, span: Span, hint?: string): void {
+    this.diagnostics.push(syntaxDiagnostic(code, message, span, hint));
+  }
+
+  private nameNode(token: IToken | undefined): Name | undefined {
+    if (!isReal(token)) return undefined;
+    return { kind: 'Name', name: token.image, span: this.tokenSpan(token) };
+  }
+
+  // ─── file and declarations ────────────────────────────────────────────────
+
+  file(ctx: FileCstChildren): { imports: ImportDecl[]; decls: Decl[] } {
+    const nodes: DeclNode[] = [];
+    const add = (list: CstNode[] | undefined) => {
+      for (const node of list ?? []) nodes.push({ startOffset: node.location?.startOffset ?? Number.NaN, node });
+    };
+    add(ctx.importDecl);
+    add(ctx.datasetDecl);
+    add(ctx.experimentDecl);
+    add(ctx.sweepDecl);
+    add(ctx.repeatDecl);
+    add(ctx.tableDecl);
+    add(ctx.figureDecl);
+    nodes.sort((a, b) => a.startOffset - b.startOffset);
+    const imports: ImportDecl[] = [];
+    const decls: Decl[] = [];
+    for (const { node } of nodes) {
+      const result = this.visit(node) as ImportDecl | Decl | undefined;
+      if (!result) continue;
+      if (result.kind === 'Import') imports.push(result);
+      else decls.push(result);
+    }
+    return { imports, decls };
+  }
+
+  importDecl(ctx: ImportDeclCstChildren): ImportDecl | undefined {
+    const path = ctx.stringLit ? this.stringLit(ctx.stringLit[0]!.children) : undefined;
+    if (!path) return undefined;
+    return { kind: 'Import', path, span: joinSpans(this.tokenSpan(ctx.Import[0]!), path.span) };
+  }
+
+  /** The parts every declaration has; undefined when recovery lost one. */
+  private declParts(keyword: IToken, nameToken: IToken | undefined, block: CstNode[] | undefined) {
+    const name = this.nameNode(nameToken);
+    const body = block?.[0] ? this.blockObject(block[0].children as BlockCstChildren) : undefined;
+    if (!name || !body) return undefined;
+    return { name, body, span: joinSpans(this.tokenSpan(keyword), body.span) };
+  }
+
+  private title(ctx: { title?: { children: StringLitCstChildren }[] }): StringLit | undefined {
+    return ctx.title?.[0] ? this.stringLit(ctx.title[0].children) : undefined;
+  }
+
+  datasetDecl(ctx: DatasetDeclCstChildren): Decl | undefined {
+    const parts = this.declParts(ctx.Dataset[0]!, ctx.name?.[0], ctx.block);
+    if (!parts) return undefined;
+    const title = this.title(ctx);
+    return { kind: 'Dataset', name: parts.name, ...(title ? { title } : {}), body: parts.body, span: parts.span };
+  }
+
+  experimentDecl(ctx: ExperimentDeclCstChildren): Decl | undefined {
+    const parts = this.declParts(ctx.Experiment[0]!, ctx.name?.[0], ctx.block);
+    if (!parts) return undefined;
+    const base = this.nameNode(ctx.base?.[0]);
+    return { kind: 'Experiment', name: parts.name, ...(base ? { extends: base } : {}), body: parts.body, span: parts.span };
+  }
+
+  sweepDecl(ctx: SweepDeclCstChildren): Decl | undefined {
+    const parts = this.declParts(ctx.Sweep[0]!, ctx.name?.[0], ctx.block);
+    const from = this.nameNode(ctx.base?.[0]);
+    if (!parts || !from) return undefined;
+    const modes = (ctx.sweepMode ?? []).map((m) => this.sweepMode(m.children));
+    const mode = modes.includes('zip') ? 'zip' : 'grid';
+    return { kind: 'Sweep', name: parts.name, mode, from, body: parts.body, span: parts.span };
+  }
+
+  sweepMode(ctx: SweepModeCstChildren): 'grid' | 'zip' {
+    return ctx.Zip?.[0]?.tokenType === Zip ? 'zip' : 'grid';
+  }
+
+  repeatDecl(ctx: RepeatDeclCstChildren): Decl | undefined {
+    const parts = this.declParts(ctx.Repeat[0]!, ctx.name?.[0], ctx.block);
+    const from = this.nameNode(ctx.base?.[0]);
+    if (!parts || !from) return undefined;
+    return { kind: 'Repeat', name: parts.name, from, body: parts.body, span: parts.span };
+  }
+
+  tableDecl(ctx: TableDeclCstChildren): Decl | undefined {
+    const parts = this.declParts(ctx.Table[0]!, ctx.name?.[0], ctx.block);
+    if (!parts) return undefined;
+    const title = this.title(ctx);
+    return { kind: 'Table', name: parts.name, ...(title ? { title } : {}), body: parts.body, span: parts.span };
+  }
+
+  figureDecl(ctx: FigureDeclCstChildren): Decl | undefined {
+    const parts = this.declParts(ctx.Figure[0]!, ctx.name?.[0], ctx.block);
+    if (!parts) return undefined;
+    const title = this.title(ctx);
+    return { kind: 'Figure', name: parts.name, ...(title ? { title } : {}), body: parts.body, span: parts.span };
+  }
+
+  // ─── blocks and entries ───────────────────────────────────────────────────
+
+  block(ctx: BlockCstChildren): { entries: Entry[]; span: Span | undefined } {
+    const entries: Entry[] = [];
+    for (const node of ctx.entry ?? []) {
+      const entry = this.entry(node.children);
+      if (entry) entries.push(entry);
+    }
+    const open = ctx.LCurly[0];
+    const close = ctx.RCurly?.[0];
+    const span = isReal(open) && isReal(close) ? this.spans.span(open.startOffset, close.endOffset! + 1) : undefined;
+    return { entries, span };
+  }
+
+  /** A block as an object without head; undefined when a brace is missing. */
+  private blockObject(ctx: BlockCstChildren): ObjectExpr | undefined {
+    const { entries, span } = this.block(ctx);
+    if (!span) return undefined;
+    return { kind: 'Object', entries, span };
+  }
+
+  entry(ctx: EntryCstChildren): Entry | undefined {
+    const path = this.keyPath(ctx.keyPath[0]!.children);
+    if (!path) return undefined;
+    let value: Expr | undefined;
+    let axis = false;
+    if (ctx.Colon || ctx.In) {
+      value = ctx.value?.[0] ? this.value(ctx.value[0].children) : undefined;
+      axis = ctx.In !== undefined;
+    } else if (ctx.block) {
+      const body = this.block(ctx.block[0]!.children);
+      const head = ctx.head?.[0] ? this.head(ctx.head[0].children) : undefined;
+      const at = ctx.at?.[0] ? this.expression(ctx.at[0].children) : undefined;
+      if (ctx.At && !at) return undefined;
+      const startToken = isReal(ctx.At?.[0]) ? ctx.At[0] : undefined;
+      const start = head?.span ?? (startToken ? this.tokenSpan(startToken) : body.span);
+      if (!start || !body.span) return undefined;
+      value = {
+        kind: 'Object',
+        ...(head ? { head } : {}),
+        ...(at ? { at } : {}),
+        entries: body.entries,
+        span: joinSpans(start, body.span),
+      };
+    }
+    if (!value) return undefined;
+    return { kind: 'Entry', path, value, axis, span: joinSpans(path[0]!.span, value.span) };
+  }
+
+  keyPath(ctx: KeyPathCstChildren): Key[] | undefined {
+    const keys: Key[] = [];
+    for (const node of ctx.key) {
+      const key = this.key(node.children);
+      if (!key) return undefined;
+      keys.push(key);
+    }
+    return keys.length > 0 ? keys : undefined;
+  }
+
+  key(ctx: KeyCstChildren): Key | undefined {
+    if (ctx.word) {
+      const token = this.word(ctx.word[0]!.children);
+      if (!token) return undefined;
+      return { kind: 'Key', name: token.image, quoted: false, span: this.tokenSpan(token) };
+    }
+    const str = ctx.stringLit ? this.stringLit(ctx.stringLit[0]!.children) : undefined;
+    if (!str) return undefined;
+    return { kind: 'Key', name: str.value, quoted: true, span: str.span };
+  }
+
+  word(ctx: WordCstChildren): IToken | undefined {
+    const token = ctx.Identifier?.[0] ?? ctx.Keyword?.[0];
+    return isReal(token) ? token : undefined;
+  }
+
+  head(ctx: HeadCstChildren): Expr | undefined {
+    const ident = ctx.Identifier?.[0];
+    if (isReal(ident)) return { kind: 'Ident', name: ident.image, span: this.tokenSpan(ident) };
+    return this.numberToken(ctx);
+  }
+
+  value(ctx: ValueCstChildren): Expr | undefined {
+    const blockNode = ctx.block?.[0];
+    const body = blockNode ? this.block(blockNode.children) : undefined;
+    if (!ctx.expression) {
+      if (!body?.span) return undefined;
+      return { kind: 'Object', entries: body.entries, span: body.span };
+    }
+    const head = this.expression(ctx.expression[0]!.children);
+    if (!head) return undefined;
+    if (!body) return head;
+    if (!body.span) return undefined;
+    return { kind: 'Object', head, entries: body.entries, span: joinSpans(head.span, body.span) };
+  }
+
+  // ─── expressions ──────────────────────────────────────────────────────────
+
+  expression(ctx: ExpressionCstChildren): Expr | undefined {
+    const mean = this.rangeExpr(ctx.mean[0]!.children);
+    if (!mean || !ctx.PlusMinus) return mean;
+    const std = ctx.std?.[0] ? this.rangeExpr(ctx.std[0].children) : undefined;
+    if (!std) return undefined;
+    return { kind: 'PlusMinus', mean, std, span: joinSpans(mean.span, std.span) };
+  }
+
+  rangeExpr(ctx: RangeExprCstChildren): Expr | undefined {
+    const from = this.additive(ctx.from[0]!.children);
+    if (!from || !ctx.DotDot) return from;
+    const to = ctx.to?.[0] ? this.additive(ctx.to[0].children) : undefined;
+    if (!to) return undefined;
+    return { kind: 'Range', from, to, span: joinSpans(this.nodeSpan(ctx.from[0]!) ?? from.span, this.nodeSpan(ctx.to![0]!) ?? to.span) };
+  }
+
+  /** Left-associative chain; a node's span runs from its first operand's first token to its last operand's last token (parentheses included). */
+  private chain(
+    operands: CstNode[],
+    operators: IToken[] | undefined,
+    convert: (node: CstNode) => Expr | undefined,
+  ): Expr | undefined {
+    let left = convert(operands[0]!);
+    if (!left) return undefined;
+    const start = this.nodeSpan(operands[0]!) ?? left.span;
+    for (let i = 1; i < operands.length; i++) {
+      const right = convert(operands[i]!);
+      const op = operators?.[i - 1]?.image as '+' | '-' | '*' | '/' | undefined;
+      if (!right || !op) return undefined;
+      const end = this.nodeSpan(operands[i]!) ?? right.span;
+      left = { kind: 'Binary', op, left, right, span: joinSpans(start, end) };
+    }
+    return left;
+  }
+
+  additive(ctx: AdditiveCstChildren): Expr | undefined {
+    return this.chain(ctx.operands, ctx.operators, (node) => this.multiplicative(node.children as MultiplicativeCstChildren));
+  }
+
+  multiplicative(ctx: MultiplicativeCstChildren): Expr | undefined {
+    return this.chain(ctx.operands, ctx.operators, (node) => this.unary(node.children as UnaryCstChildren));
+  }
+
+  unary(ctx: UnaryCstChildren): Expr | undefined {
+    if (ctx.Minus) {
+      const operand = ctx.unary?.[0] ? this.unary(ctx.unary[0].children) : undefined;
+      const minus = ctx.Minus[0];
+      if (!operand || !isReal(minus)) return undefined;
+      return { kind: 'Neg', operand, span: joinSpans(this.tokenSpan(minus), this.nodeSpan(ctx.unary![0]!) ?? operand.span) };
+    }
+    return ctx.primary?.[0] ? this.primary(ctx.primary[0].children) : undefined;
+  }
+
+  primary(ctx: PrimaryCstChildren): Expr | undefined {
+    if (ctx.numeric) return this.numeric(ctx.numeric[0]!.children);
+    if (ctx.stringLit) return this.stringLit(ctx.stringLit[0]!.children);
+    if (ctx.reference) return this.reference(ctx.reference[0]!.children);
+    if (ctx.list) return this.list(ctx.list[0]!.children);
+    if (ctx.parenExpr) return this.parenExpr(ctx.parenExpr[0]!.children);
+    return undefined;
+  }
+
+  numeric(ctx: NumericCstChildren): NumberLit | DimsExpr | undefined {
+    const items: NumberLit[] = [];
+    for (const node of ctx.items) {
+      const item = this.numberToken(node.children);
+      if (!item) return undefined;
+      items.push(item);
+    }
+    const unitToken = ctx.unit?.[0];
+    const unit = isReal(unitToken) ? (unitToken.image as Unit) : undefined;
+    const last = items[items.length - 1]!;
+    const span = unit ? joinSpans(items[0]!.span, this.tokenSpan(unitToken!)) : joinSpans(items[0]!.span, last.span);
+    if (items.length === 1) return { ...items[0]!, ...(unit ? { unit } : {}), span };
+    return { kind: 'Dims', items, ...(unit ? { unit } : {}), span };
+  }
+
+  /** A number token; a malformed one (`1e`, `8cm`) is reported (E003) and read as far as it is a number. */
+  numberToken(ctx: NumberTokenCstChildren): NumberLit | undefined {
+    const good = ctx.NumberLiteral?.[0];
+    if (isReal(good)) return { kind: 'Number', value: Number(good.image), text: good.image, span: this.tokenSpan(good) };
+    const bad = ctx.MalformedNumber?.[0];
+    if (!isReal(bad)) return undefined;
+    const span = this.tokenSpan(bad);
+    const core = /^\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(bad.image)![0];
+    const tail = bad.image.slice(core.length);
+    if (/^[eE][+-]?$/.test(tail)) {
+      this.error('E003', `malformed number '${bad.image}': the exponent has no digits`, span, 'write an exponent with digits, as in 1e-4');
+    } else {
+      this.error('E003', `unknown unit '${tail}' in '${bad.image}'`, span, "the units are '%' (2%) and 'mm' (8 mm); dimensions are written 256 x 256");
+    }
+    return { kind: 'Number', value: Number(core), text: core, span };
+  }
+
+  stringLit(ctx: StringLitCstChildren): StringLit | undefined {
+    const good = ctx.StringLiteral?.[0];
+    const token = isReal(good) ? good : ctx.UnterminatedString?.[0];
+    if (!isReal(token)) return undefined;
+    const span = this.tokenSpan(token);
+    const terminated = token === good;
+    if (!terminated) {
+      this.error('E001', 'unterminated string', span, "close the string with '\"' on the same line");
+    }
+    const body = token.image.slice(1, terminated ? -1 : undefined);
+    const bodyStart = token.startOffset + 1;
+    const value = unescapeString(body, (message, at, length) =>
+      this.error('E001', message, this.spans.span(bodyStart + at, bodyStart + at + length), 'the escapes are \\" and \\\\'),
+    );
+    return { kind: 'String', value, span };
+  }
+
+  reference(ctx: ReferenceCstChildren): Expr | undefined {
+    const first = ctx.Identifier[0];
+    if (!isReal(first)) return undefined;
+    let name = first.image;
+    let span = this.tokenSpan(first);
+    for (const member of ctx.members ?? []) {
+      const token = this.word(member.children);
+      if (!token) return undefined;
+      name += `.${token.image}`;
+      span = joinSpans(span, this.tokenSpan(token));
+    }
+    const ident: Ident = { kind: 'Ident', name, span };
+    if (ctx.callArgs) {
+      const call = this.callArgs(ctx.callArgs[0]!.children);
+      if (!call) return undefined;
+      return { kind: 'Call', callee: ident, args: call.args, span: joinSpans(span, call.span) };
+    }
+    if (ctx.indexSuffix) {
+      const index = this.indexSuffix(ctx.indexSuffix[0]!.children);
+      if (!index) return undefined;
+      return { kind: 'Index', target: ident, index: index.index, span: joinSpans(span, index.span) };
+    }
+    return ident;
+  }
+
+  private valueList(nodes: CstNode[] | undefined): Expr[] | undefined {
+    const items: Expr[] = [];
+    for (const node of nodes ?? []) {
+      const item = this.value(node.children as ValueCstChildren);
+      if (!item) return undefined;
+      items.push(item);
+    }
+    return items;
+  }
+
+  private bracketSpan(open: IToken | undefined, close: IToken | undefined): Span | undefined {
+    return isReal(open) && isReal(close) ? this.spans.span(open.startOffset, close.endOffset! + 1) : undefined;
+  }
+
+  callArgs(ctx: CallArgsCstChildren): { args: Expr[]; span: Span } | undefined {
+    const args = this.valueList(ctx.args);
+    const span = this.bracketSpan(ctx.LParen[0], ctx.RParen?.[0]);
+    return args && span ? { args, span } : undefined;
+  }
+
+  indexSuffix(ctx: IndexSuffixCstChildren): { index: Expr; span: Span } | undefined {
+    const index = ctx.expression?.[0] ? this.expression(ctx.expression[0].children) : undefined;
+    const span = this.bracketSpan(ctx.LBracket[0], ctx.RBracket?.[0]);
+    return index && span ? { index, span } : undefined;
+  }
+
+  list(ctx: ListCstChildren): Expr | undefined {
+    const items = this.valueList(ctx.items);
+    const span = this.bracketSpan(ctx.LBracket[0], ctx.RBracket?.[0]);
+    return items && span ? { kind: 'List', items, span } : undefined;
+  }
+
+  /** Parentheses leave no node: the inner expression keeps its own span. */
+  parenExpr(ctx: ParenExprCstChildren): Expr | undefined {
+    if (!isReal(ctx.RParen?.[0])) return undefined;
+    return ctx.expression?.[0] ? this.expression(ctx.expression[0].children) : undefined;
+  }
+}
+
+/** The one visitor instance (its constructor validates it against the grammar). */
+export const cstToAst = new CstToAst();

@@ -1,0 +1,446 @@
+/**
+ * The `.abl` grammar as a Chevrotain `CstParser` (see `SYNTAX.md`, "Structure"). Rules are
+ * class properties, so a misspelt `SUBRULE` target does not compile. The parser recovers
+ * from errors (token insertion/deletion and re-sync), so one pass reports every syntax
+ * error of a file. Build the CST types with `scripts/gen-cst-dts.ts` after editing a rule.
+ *
+ * Expression precedence, loosest first: `±` (a reported mean ± std), `..` (range),
+ * `+ -`, `* /`, unary `-`, then primaries (numbers with units or dims, strings, names with
+ * calls or indexing, lists, parentheses).
+ */
+import { CstParser, EOF, type IToken, type TokenType, type IParserErrorMessageProvider } from 'chevrotain';
+import {
+  allTokens,
+  At,
+  Colon,
+  Comma,
+  Dataset,
+  Dot,
+  DotDot,
+  Experiment,
+  Extends,
+  Figure,
+  From,
+  Grid,
+  Identifier,
+  Import,
+  In,
+  Keyword,
+  LBracket,
+  LCurly,
+  LParen,
+  MalformedNumber,
+  Minus,
+  Mm,
+  NumberLiteral,
+  Percent,
+  Plus,
+  PlusMinus,
+  RBracket,
+  RCurly,
+  Repeat,
+  RParen,
+  Slash,
+  Star,
+  StringLiteral,
+  Sweep,
+  Table,
+  UnterminatedString,
+  X,
+  Zip,
+} from './tokens.ts';
+
+/** Separates a message from its hint in the strings the message provider returns. */
+export const HINT_SEPARATOR = '\u001f';
+
+const ENTRY_HINT =
+  'an entry is `key: value`, `key { … }`, `key head { … }` (e.g. `data mmwhs { … }`) or, in a sweep, `key in values`';
+const DECLARATION_HINT =
+  'a file holds `import "…"` lines and `dataset`, `experiment`, `sweep`, `repeat`, `table` and `figure` declarations';
+
+function tokenLabel(type: TokenType): string {
+  if (type === EOF) return 'the end of the file';
+  return type.LABEL ?? type.name;
+}
+
+/** How a found token is quoted in messages: `'}'`, `"a string"`, `the end of the file`. */
+export function describeToken(token: IToken | undefined): string {
+  if (!token || token.tokenType === EOF) return 'the end of the file';
+  if (token.tokenType === StringLiteral || token.tokenType === UnterminatedString) return token.image;
+  return `'${token.image}'`;
+}
+
+function describePrevious(previous: IToken | undefined, ruleName: string): string {
+  if (!previous || previous.tokenType === EOF || Number.isNaN(previous.startOffset)) return '';
+  const isKeyToken =
+    previous.tokenType === Identifier || previous.tokenType === StringLiteral || previous.tokenType.CATEGORIES?.includes(Keyword);
+  if ((ruleName === 'entry' || ruleName === 'keyPath') && isKeyToken) return ` after key ${describeToken(previous)}`;
+  return ` after ${describeToken(previous)}`;
+}
+
+function alternatives(labels: string[]): string {
+  const unique = [...new Set(labels)];
+  if (unique.length <= 1) return unique[0] ?? 'something else';
+  return `${unique.slice(0, -1).join(', ')} or ${unique[unique.length - 1]}`;
+}
+
+function withHint(message: string, hint: string | undefined): string {
+  return hint ? `${message}${HINT_SEPARATOR}${hint}` : message;
+}
+
+/** Messages quote token labels: "expected ':' or '{' after key 'epochs' but found '}'". */
+export const errorMessageProvider: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage({ expected, actual, previous, ruleName }) {
+    // The file rule expects EOF after its last declaration: say what may come instead.
+    if (expected === EOF) return withHint(`expected a declaration but found ${describeToken(actual)}`, DECLARATION_HINT);
+    let hint: string | undefined;
+    if (expected === RCurly) hint = 'every `{` needs a matching `}`; entries are separated by newlines or commas';
+    else if (expected === RBracket) hint = 'list items are separated by commas';
+    return withHint(
+      `expected ${tokenLabel(expected)}${describePrevious(previous, ruleName)} but found ${describeToken(actual)}`,
+      hint,
+    );
+  },
+  buildNotAllInputParsedMessage({ firstRedundant }) {
+    return withHint(`expected a declaration but found ${describeToken(firstRedundant)}`, DECLARATION_HINT);
+  },
+  buildNoViableAltMessage({ expectedPathsPerAlt, actual, previous, customUserDescription, ruleName }) {
+    const expected =
+      customUserDescription ?? alternatives(expectedPathsPerAlt.flatMap((paths) => paths.map((path) => tokenLabel(path[0]!))));
+    const hint = ruleName === 'entry' ? ENTRY_HINT : undefined;
+    return withHint(`expected ${expected}${describePrevious(previous, ruleName)} but found ${describeToken(actual[0])}`, hint);
+  },
+  buildEarlyExitMessage({ expectedIterationPaths, actual, previous, customUserDescription, ruleName }) {
+    const expected = customUserDescription ?? alternatives(expectedIterationPaths.map((path) => tokenLabel(path[0]!)));
+    return `expected ${expected}${describePrevious(previous, ruleName)} but found ${describeToken(actual[0])}`;
+  },
+};
+
+const isNumberToken = (t: TokenType) => t === NumberLiteral || t === MalformedNumber;
+
+export class AblParser extends CstParser {
+  constructor() {
+    super(allTokens, {
+      recoveryEnabled: true,
+      nodeLocationTracking: 'full',
+      maxLookahead: 3,
+      errorMessageProvider,
+    });
+    this.performSelfAnalysis();
+  }
+
+  // ─── file and declarations ────────────────────────────────────────────────
+
+  public file = this.RULE('file', () => {
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.SUBRULE(this.importDecl) },
+        { ALT: () => this.SUBRULE(this.datasetDecl) },
+        { ALT: () => this.SUBRULE(this.experimentDecl) },
+        { ALT: () => this.SUBRULE(this.sweepDecl) },
+        { ALT: () => this.SUBRULE(this.repeatDecl) },
+        { ALT: () => this.SUBRULE(this.tableDecl) },
+        { ALT: () => this.SUBRULE(this.figureDecl) },
+      ]);
+    });
+  });
+
+  public importDecl = this.RULE('importDecl', () => {
+    this.CONSUME(Import);
+    this.SUBRULE(this.stringLit);
+  });
+
+  public datasetDecl = this.RULE('datasetDecl', () => {
+    this.CONSUME(Dataset);
+    this.CONSUME(Identifier, { LABEL: 'name' });
+    this.OPTION(() => this.SUBRULE(this.stringLit, { LABEL: 'title' }));
+    this.SUBRULE(this.block);
+  });
+
+  public experimentDecl = this.RULE('experimentDecl', () => {
+    this.CONSUME(Experiment);
+    this.CONSUME1(Identifier, { LABEL: 'name' });
+    this.OPTION(() => {
+      this.CONSUME(Extends);
+      this.CONSUME2(Identifier, { LABEL: 'base' });
+    });
+    this.SUBRULE(this.block);
+  });
+
+  /** `sweep [grid|zip] NAME [grid|zip] from BASE { … }`: the mode may come before or after the name. */
+  public sweepDecl = this.RULE('sweepDecl', () => {
+    this.CONSUME(Sweep);
+    this.OPTION1(() => this.SUBRULE1(this.sweepMode));
+    this.CONSUME1(Identifier, { LABEL: 'name' });
+    this.OPTION2(() => this.SUBRULE2(this.sweepMode));
+    this.CONSUME(From);
+    this.CONSUME2(Identifier, { LABEL: 'base' });
+    this.SUBRULE(this.block);
+  });
+
+  public sweepMode = this.RULE('sweepMode', () => {
+    this.OR([{ ALT: () => this.CONSUME(Grid) }, { ALT: () => this.CONSUME(Zip) }]);
+  });
+
+  public repeatDecl = this.RULE('repeatDecl', () => {
+    this.CONSUME(Repeat);
+    this.CONSUME1(Identifier, { LABEL: 'name' });
+    this.CONSUME(From);
+    this.CONSUME2(Identifier, { LABEL: 'base' });
+    this.SUBRULE(this.block);
+  });
+
+  public tableDecl = this.RULE('tableDecl', () => {
+    this.CONSUME(Table);
+    this.CONSUME(Identifier, { LABEL: 'name' });
+    this.OPTION(() => this.SUBRULE(this.stringLit, { LABEL: 'title' }));
+    this.SUBRULE(this.block);
+  });
+
+  public figureDecl = this.RULE('figureDecl', () => {
+    this.CONSUME(Figure);
+    this.CONSUME(Identifier, { LABEL: 'name' });
+    this.OPTION(() => this.SUBRULE(this.stringLit, { LABEL: 'title' }));
+    this.SUBRULE(this.block);
+  });
+
+  // ─── blocks and entries ───────────────────────────────────────────────────
+
+  public block = this.RULE('block', () => {
+    this.CONSUME(LCurly);
+    this.MANY(() => {
+      this.SUBRULE(this.entry);
+      this.OPTION(() => this.CONSUME(Comma));
+    });
+    this.CONSUME(RCurly);
+  });
+
+  /** `path: value`, `path in values`, or `path head? (at place)? { … }`. */
+  public entry = this.RULE('entry', () => {
+    this.SUBRULE(this.keyPath);
+    this.OR({
+      DEF: [
+        {
+          ALT: () => {
+            this.CONSUME(Colon);
+            this.SUBRULE1(this.value);
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(In);
+            this.SUBRULE2(this.value);
+          },
+        },
+        {
+          ALT: () => {
+            this.OPTION1(() => this.SUBRULE(this.head));
+            this.OPTION2(() => {
+              this.CONSUME(At);
+              this.SUBRULE(this.expression, { LABEL: 'at' });
+            });
+            this.SUBRULE(this.block);
+          },
+        },
+      ],
+      ERR_MSG: "':' or '{'",
+    });
+  });
+
+  public keyPath = this.RULE('keyPath', () => {
+    this.SUBRULE1(this.key);
+    this.MANY(() => {
+      this.CONSUME(Dot);
+      this.SUBRULE2(this.key);
+    });
+  });
+
+  /** A key segment: a name (keywords allowed: `x:` in a figure) or a quoted label. */
+  public key = this.RULE('key', () => {
+    this.OR({
+      DEF: [{ ALT: () => this.SUBRULE(this.word) }, { ALT: () => this.SUBRULE(this.stringLit) }],
+      ERR_MSG: 'a key',
+    });
+  });
+
+  public word = this.RULE('word', () => {
+    this.OR([{ ALT: () => this.CONSUME(Identifier) }, { ALT: () => this.CONSUME(Keyword) }]);
+  });
+
+  /** The head of `data mmwhs { … }` or `icr 0.1 { … }`. */
+  public head = this.RULE('head', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(Identifier) },
+      { ALT: () => this.CONSUME(NumberLiteral) },
+      { ALT: () => this.CONSUME(MalformedNumber) },
+    ]);
+  });
+
+  /** An expression with an optional options block (`sgd { lr: 0.05 }`), or a bare block. */
+  public value = this.RULE('value', () => {
+    this.OR({
+      DEF: [
+        {
+          ALT: () => {
+            this.SUBRULE(this.expression);
+            this.OPTION(() => this.SUBRULE1(this.block));
+          },
+        },
+        { ALT: () => this.SUBRULE2(this.block) },
+      ],
+      ERR_MSG: 'a value',
+    });
+  });
+
+  // ─── expressions ──────────────────────────────────────────────────────────
+
+  /** `mean ± std` */
+  public expression = this.RULE('expression', () => {
+    this.SUBRULE1(this.rangeExpr, { LABEL: 'mean' });
+    this.OPTION(() => {
+      this.CONSUME(PlusMinus);
+      this.SUBRULE2(this.rangeExpr, { LABEL: 'std' });
+    });
+  });
+
+  /** `from..to` */
+  public rangeExpr = this.RULE('rangeExpr', () => {
+    this.SUBRULE1(this.additive, { LABEL: 'from' });
+    this.OPTION(() => {
+      this.CONSUME(DotDot);
+      this.SUBRULE2(this.additive, { LABEL: 'to' });
+    });
+  });
+
+  public additive = this.RULE('additive', () => {
+    this.SUBRULE1(this.multiplicative, { LABEL: 'operands' });
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.CONSUME(Plus, { LABEL: 'operators' }) }, { ALT: () => this.CONSUME(Minus, { LABEL: 'operators' }) }]);
+      this.SUBRULE2(this.multiplicative, { LABEL: 'operands' });
+    });
+  });
+
+  public multiplicative = this.RULE('multiplicative', () => {
+    this.SUBRULE1(this.unary, { LABEL: 'operands' });
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.CONSUME(Star, { LABEL: 'operators' }) }, { ALT: () => this.CONSUME(Slash, { LABEL: 'operators' }) }]);
+      this.SUBRULE2(this.unary, { LABEL: 'operands' });
+    });
+  });
+
+  public unary = this.RULE('unary', () => {
+    this.OR({
+      DEF: [
+        {
+          ALT: () => {
+            this.CONSUME(Minus);
+            this.SUBRULE(this.unary);
+          },
+        },
+        { ALT: () => this.SUBRULE(this.primary) },
+      ],
+      ERR_MSG: 'a value',
+    });
+  });
+
+  public primary = this.RULE('primary', () => {
+    this.OR({
+      DEF: [
+        { ALT: () => this.SUBRULE(this.numeric) },
+        { ALT: () => this.SUBRULE(this.stringLit) },
+        { ALT: () => this.SUBRULE(this.reference) },
+        { ALT: () => this.SUBRULE(this.list) },
+        { ALT: () => this.SUBRULE(this.parenExpr) },
+      ],
+      ERR_MSG: 'a value',
+    });
+  });
+
+  /**
+   * A number with an optional unit (`2%`, `8 mm`), or dimensions (`1.5 x 1.5 x 8 mm`).
+   * Gates keep a following entry keyed `x` or `mm` (`x: loss.icr.tau`) out of the number.
+   */
+  public numeric = this.RULE('numeric', () => {
+    this.SUBRULE1(this.numberToken, { LABEL: 'items' });
+    this.MANY({
+      GATE: () => isNumberToken(this.LA(2).tokenType),
+      DEF: () => {
+        this.CONSUME(X);
+        this.SUBRULE2(this.numberToken, { LABEL: 'items' });
+      },
+    });
+    this.OPTION({
+      GATE: () => {
+        const next = this.LA(2).tokenType;
+        return this.LA(1).tokenType !== Mm || (next !== Colon && next !== Dot && next !== In && next !== At);
+      },
+      DEF: () => {
+        this.OR([{ ALT: () => this.CONSUME(Percent, { LABEL: 'unit' }) }, { ALT: () => this.CONSUME(Mm, { LABEL: 'unit' }) }]);
+      },
+    });
+  });
+
+  public numberToken = this.RULE('numberToken', () => {
+    this.OR([{ ALT: () => this.CONSUME(NumberLiteral) }, { ALT: () => this.CONSUME(MalformedNumber) }]);
+  });
+
+  public stringLit = this.RULE('stringLit', () => {
+    this.OR([{ ALT: () => this.CONSUME(StringLiteral) }, { ALT: () => this.CONSUME(UnterminatedString) }]);
+  });
+
+  /** `ct`, `loss.icr.tau`, `poly(0.9)`, `decoder[1..3]`. */
+  public reference = this.RULE('reference', () => {
+    this.CONSUME(Identifier);
+    this.MANY(() => {
+      this.CONSUME(Dot);
+      this.SUBRULE(this.word, { LABEL: 'members' });
+    });
+    this.OPTION(() => {
+      this.OR([{ ALT: () => this.SUBRULE(this.callArgs) }, { ALT: () => this.SUBRULE(this.indexSuffix) }]);
+    });
+  });
+
+  public callArgs = this.RULE('callArgs', () => {
+    this.CONSUME(LParen);
+    this.OPTION(() => {
+      this.SUBRULE1(this.value, { LABEL: 'args' });
+      this.MANY(() => {
+        this.CONSUME1(Comma);
+        this.SUBRULE2(this.value, { LABEL: 'args' });
+      });
+      this.OPTION1(() => this.CONSUME2(Comma));
+    });
+    this.CONSUME(RParen);
+  });
+
+  public indexSuffix = this.RULE('indexSuffix', () => {
+    this.CONSUME(LBracket);
+    this.SUBRULE(this.expression);
+    this.CONSUME(RBracket);
+  });
+
+  public list = this.RULE('list', () => {
+    this.CONSUME(LBracket);
+    this.OPTION(() => {
+      this.SUBRULE1(this.value, { LABEL: 'items' });
+      this.MANY(() => {
+        this.CONSUME1(Comma);
+        this.SUBRULE2(this.value, { LABEL: 'items' });
+      });
+      this.OPTION1(() => this.CONSUME2(Comma));
+    });
+    this.CONSUME(RBracket);
+  });
+
+  public parenExpr = this.RULE('parenExpr', () => {
+    this.CONSUME(LParen);
+    this.SUBRULE(this.expression);
+    this.CONSUME(RParen);
+  });
+}
+
+/** The one parser instance (Chevrotain parsers are reused: setting `input` resets them). */
+export const ablParser = new AblParser();
+
+/** Names of rules that may be invoked as an entry point. */
+export type StartRule = 'file' | 'value';
