@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { initBackend } from '../../runtime/backend/select-backend.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointError, loadCheckpoint, restoreVariables, saveCheckpoint } from '../../runtime/train/checkpoint.ts';
 import { clipByGlobalNorm } from '../../runtime/train/clip-gradients.ts';
@@ -10,7 +10,7 @@ import { assertFiniteLosses, NonFiniteLossError } from '../../runtime/train/non-
 import { Sgd } from '../../runtime/train/optimizer.ts';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await initBackend('cpu');
 });
 
 describe('checkpoints', () => {

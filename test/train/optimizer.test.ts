@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
+import { initBackend } from '../../runtime/backend/select-backend.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AdamW, Sgd } from '../../runtime/train/optimizer.ts';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await initBackend('cpu');
 });
 
 /** Naive per-element references written from the PyTorch documentation's pseudo-code. */
