@@ -1,0 +1,15 @@
+/**
+ * A model that cannot be built or run as configured (a window that does not divide the
+ * token grid, heads that do not divide a width, an unknown modality). The message says
+ * what is wrong; `hint` says what to change in the experiment.
+ */
+export class ModelConfigError extends Error {
+  override readonly name = 'ModelConfigError';
+
+  constructor(
+    readonly problem: string,
+    readonly hint: string,
+  ) {
+    super(`${problem} (hint: ${hint})`);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The model's trainable parameters, created under hierarchical names with seeded,
+ * backend-independent initialisation (values are drawn in JS, then uploaded).
+ *
+ * Each parameter draws from its own generator seeded by `${seed}:${name}`, so adding or
+ * removing a module (an EAM, a modality) never changes the initial values of the others.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import seedrandom from 'seedrandom';
+import { ModelConfigError } from './model-config-error.ts';
+
+/** Swin's initialisation: N(0, 0.02²) truncated at ±2σ for linear weights and bias tables. */
+export const INIT_STD = 0.02;
+
+export class ParameterStore {
+  readonly variables = new Map<string, tf.Variable>();
+
+  constructor(readonly seed: number) {}
+
+  /** Truncated normal (±2σ) of standard deviation `std`. */
+  normal(name: string, shape: number[], std = INIT_STD): tf.Variable {
+    const rng = seedrandom(`${this.seed}:${name}`);
+    const n = shape.reduce((p, d) => p * d, 1);
+    const values = new Float32Array(n);
+    for (let i = 0; i < n; ) {
+      // Box–Muller; keep draws within 2σ.
+      const u = 1 - rng();
+      const v = rng();
+      const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+      if (Math.abs(z) <= 2) values[i++] = z * std;
+    }
+    return this.add(name, tf.tensor(values, shape, 'float32'));
+  }
+
+  zeros(name: string, shape: number[]): tf.Variable {
+    return this.add(name, tf.zeros(shape, 'float32'));
+  }
+
+  ones(name: string, shape: number[]): tf.Variable {
+    return this.add(name, tf.ones(shape, 'float32'));
+  }
+
+  /** Every value equal to `value`. */
+  constant(name: string, shape: number[], value: number): tf.Variable {
+    return this.add(name, tf.fill(shape, value, 'float32'));
+  }
+
+  /** The variable called `name`. */
+  get(name: string): tf.Variable {
+    const v = this.variables.get(name);
+    if (v === undefined) throw new ModelConfigError(`no parameter named '${name}'`, 'check the module prefix');
+    return v;
+  }
+
+  /** Number of scalars in all variables. */
+  count(): number {
+    let n = 0;
+    for (const v of this.variables.values()) n += v.size;
+    return n;
+  }
+
+  dispose(): void {
+    for (const v of this.variables.values()) v.dispose();
+    this.variables.clear();
+  }
+
+  private add(name: string, init: tf.Tensor): tf.Variable {
+    if (this.variables.has(name)) {
+      init.dispose();
+      throw new ModelConfigError(`parameter '${name}' created twice`, 'two modules share a prefix; give each its own');
+    }
+    // The variable name is unique per store, not global: tfjs rejects duplicate names
+    // across models, so the store keeps names itself and lets tfjs number the variables.
+    const v = tf.variable(init, true);
+    init.dispose();
+    this.variables.set(name, v);
+    return v;
+  }
+}
