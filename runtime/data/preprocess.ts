@@ -1,0 +1,187 @@
+/**
+ * Preprocessing of one case as the paper's Appendix C describes, in this order:
+ *  1. resample to `data.spacing` (trilinear for the image, nearest for the label; see
+ *     resample.ts for the grid convention); skipped when the spacing is null;
+ *  2. 2D: crop a fixed in-plane box `data.crop` ([x, y], e.g. 256 × 256) centred on the
+ *     bounding box of the foreground (label > 0; the volume centre when there is none),
+ *     kept inside the volume when it fits, padded symmetrically when the volume is smaller;
+ *     all slices are kept. 3D: no crop, but each axis is padded up to the patch size;
+ *  3. clip at the (1 − clipTop) quantile of the (unpadded) voxels;
+ *  4. normalise per volume (z-score / min-max / none) over the unpadded voxels.
+ * Padding holds the normalised minimum of the image and label 0 (background).
+ *
+ * The crop uses the reference label, also for test cases, as the paper's protocol does
+ * (UMMKD's "central heart region"); `CaseGeometry` records every step so that predictions can
+ * be put back on the original grid (volume-inference.ts).
+ */
+import type { DataIR } from '../../schemas/run-ir.schema.ts';
+import { clipTop, normalize, type Normalization } from './intensity.ts';
+import { resample, resampledAffine, resampledDims } from './resample.ts';
+import type { LoadedCase } from './dataset.ts';
+
+/** Everything that determines preprocessing (part of the cache key). */
+export interface PreprocessSettings {
+  /** Target spacing in mm, or null to keep each case's spacing. */
+  spacing: [number, number, number] | null;
+  /** In-plane box [x, y] cropped around the foreground (2D), or null. */
+  crop: [number, number] | null;
+  /** Minimum dims [x, y, z]: smaller axes are padded (3D patch size), or null. */
+  minSize: [number, number, number] | null;
+  /** Fraction of the histogram removed from the top (0.02 = 2 %). */
+  clipTop: number;
+  normalize: Normalization;
+}
+
+/** The settings a Run IR's `data` block asks for. */
+export function preprocessSettings(data: DataIR): PreprocessSettings {
+  const spacing = data.spacing ? ([data.spacing[0]!, data.spacing[1]!, data.spacing[2]!] as [number, number, number]) : null;
+  const common = { spacing, clipTop: data.intensity.clipTop, normalize: data.intensity.normalize };
+  if (data.dims === 2) return { ...common, crop: [data.crop[0]!, data.crop[1]!], minSize: null };
+  return { ...common, crop: null, minSize: [data.crop[0]!, data.crop[1]!, data.crop[2] ?? 1] };
+}
+
+/** How a preprocessed grid relates to the case's original grid. */
+export interface CaseGeometry {
+  originalDims: [number, number, number];
+  originalSpacing: [number, number, number];
+  originalAffine: number[][];
+  /** Dims after resampling, before crop / pad. */
+  resampledDims: [number, number, number];
+  /** Source index per resampled index, per axis (target spacing / original spacing). */
+  step: [number, number, number];
+  /** Index in the resampled grid of the preprocessed grid's voxel 0 (negative: padding). */
+  offset: [number, number, number];
+}
+
+/** A preprocessed case, ready for the samplers. */
+export interface PreprocessedCase {
+  modality: string;
+  id: string;
+  /** [X, Y, Z] of `image` and `label`. */
+  dims: [number, number, number];
+  spacing: [number, number, number];
+  /** Voxel → world (mm) of the preprocessed grid. */
+  affine: number[][];
+  /** Normalised intensities, x fastest. */
+  image: Float32Array;
+  /** Class indices 0..Z, x fastest. */
+  label: Uint8Array;
+  geometry: CaseGeometry;
+}
+
+/** Bounding box [min, max] (inclusive) of label > 0 per axis, or null when empty. */
+export function foregroundBox(label: Uint8Array, dims: readonly number[]): { min: [number, number, number]; max: [number, number, number] } | null {
+  const [X, Y] = dims as [number, number];
+  const min: [number, number, number] = [Infinity, Infinity, Infinity];
+  const max: [number, number, number] = [-1, -1, -1];
+  for (let i = 0; i < label.length; i++) {
+    if (label[i] === 0) continue;
+    const x = i % X;
+    const y = Math.floor(i / X) % Y;
+    const z = Math.floor(i / (X * Y));
+    if (x < min[0]) min[0] = x;
+    if (x > max[0]) max[0] = x;
+    if (y < min[1]) min[1] = y;
+    if (y > max[1]) max[1] = y;
+    if (z < min[2]) min[2] = z;
+    if (z > max[2]) max[2] = z;
+  }
+  return max[0] < 0 ? null : { min, max };
+}
+
+/**
+ * Start index of a box of `size` voxels on an axis of `n` voxels centred on `centre`: kept
+ * inside [0, n) when size ≤ n, else negative (symmetric padding, the extra voxel after).
+ */
+export function boxStart(n: number, size: number, centre: number): number {
+  if (size > n) return -Math.floor((size - n) / 2);
+  return Math.min(Math.max(Math.round(centre - size / 2), 0), n - size);
+}
+
+/** Copies box [offset, offset + size) of an x-fastest volume; voxels outside the volume get `fill`. */
+export function extractBox<T extends Float32Array | Uint8Array>(data: T, dims: readonly number[], offset: readonly number[], size: readonly number[], fill: number): T {
+  const [X, Y, Z] = dims as [number, number, number];
+  const [SX, SY, SZ] = size as [number, number, number];
+  const out = new (data.constructor as new (n: number) => T)(SX * SY * SZ);
+  if (fill !== 0) out.fill(fill);
+  const x0 = Math.max(0, -offset[0]!);
+  const x1 = Math.min(SX, X - offset[0]!);
+  for (let k = 0; k < SZ; k++) {
+    const z = k + offset[2]!;
+    if (z < 0 || z >= Z) continue;
+    for (let j = 0; j < SY; j++) {
+      const y = j + offset[1]!;
+      if (y < 0 || y >= Y || x1 <= x0) continue;
+      const src = X * (y + Y * z) + offset[0]!;
+      const dst = SX * (j + SY * k);
+      out.set(data.subarray(src + x0, src + x1), dst + x0);
+    }
+  }
+  return out;
+}
+
+/** Preprocesses a loaded case (see the module comment for the steps and conventions). */
+export function preprocessCase(loaded: LoadedCase, settings: PreprocessSettings): PreprocessedCase {
+  const { image, label } = loaded;
+  const dims = image.dims;
+  // 1. resample
+  let step: [number, number, number] = [1, 1, 1];
+  let rDims: [number, number, number] = [...dims];
+  let img: Float32Array = image.data;
+  let lab: Uint8Array = label.data;
+  if (settings.spacing) {
+    step = [0, 1, 2].map((a) => settings.spacing![a]! / image.spacing[a]!) as [number, number, number];
+    rDims = resampledDims(dims, image.spacing, settings.spacing);
+    img = resample(img, dims, rDims, step, 'linear');
+    lab = resample(lab, dims, rDims, step, 'nearest');
+  }
+  // 2. crop / pad (image padding is NaN until normalisation)
+  const size: [number, number, number] = [...rDims];
+  const offset: [number, number, number] = [0, 0, 0];
+  if (settings.crop) {
+    const box = foregroundBox(lab, rDims);
+    for (const a of [0, 1]) {
+      const centre = box ? (box.min[a]! + box.max[a]! + 1) / 2 : rDims[a]! / 2;
+      size[a] = settings.crop[a]!;
+      offset[a] = boxStart(rDims[a]!, size[a]!, centre);
+    }
+  }
+  if (settings.minSize) {
+    for (const a of [0, 1, 2]) {
+      if (size[a]! < settings.minSize[a]!) {
+        offset[a] = offset[a]! - Math.floor((settings.minSize[a]! - size[a]!) / 2);
+        size[a] = settings.minSize[a]!;
+      }
+    }
+  }
+  const moved = offset.some((o) => o !== 0) || size.some((s, a) => s !== rDims[a]);
+  const outImg = moved ? extractBox(img, rDims, offset, size, NaN) : img === image.data ? img.slice() : img;
+  const outLab = moved ? extractBox(lab, rDims, offset, size, 0) : lab === label.data ? lab.slice() : lab;
+  // 3. clip, 4. normalise (NaN padding ignored), then fill the padding
+  clipTop(outImg, settings.clipTop);
+  normalize(outImg, settings.normalize);
+  let lo = Infinity;
+  for (let i = 0; i < outImg.length; i++) if (outImg[i]! < lo) lo = outImg[i]!;
+  if (lo === Infinity) lo = 0;
+  for (let i = 0; i < outImg.length; i++) if (Number.isNaN(outImg[i]!)) outImg[i] = lo;
+
+  const scaled = resampledAffine(image.affine, step);
+  const affine = scaled.map((row, r) => (r < 3 ? [row[0]!, row[1]!, row[2]!, row[3]! + row[0]! * offset[0] + row[1]! * offset[1] + row[2]! * offset[2]] : row.slice()));
+  return {
+    modality: loaded.ref.modality,
+    id: loaded.ref.id,
+    dims: size,
+    spacing: settings.spacing ? [...settings.spacing] : [...image.spacing],
+    affine,
+    image: outImg,
+    label: outLab,
+    geometry: {
+      originalDims: [...dims],
+      originalSpacing: [...image.spacing],
+      originalAffine: image.affine.map((r) => r.slice()),
+      resampledDims: rDims,
+      step,
+      offset,
+    },
+  };
+}
