@@ -1,0 +1,98 @@
+/**
+ * Training progress on the terminal: a bar with epoch, step, loss terms, throughput and
+ * ETA (cli-progress) when stderr is a TTY, or one plain line per epoch for CI logs and
+ * `--quiet`. Only the CLI draws; the runtime reports through `ProgressSink`.
+ */
+import cliProgress from 'cli-progress';
+
+export interface ProgressSink {
+  start(run: string, totalSteps: number, startStep: number): void;
+  step(info: { step: number; epoch: number; epochs: number; loss: number; terms: Record<string, number>; secondsPerStep: number }): void;
+  note(line: string): void;
+  stop(): void;
+}
+
+const shortTerms = (terms: Record<string, number>) =>
+  Object.entries(terms)
+    .filter(([k]) => k !== 'total')
+    .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+    .join(' ');
+
+/** A live bar on a TTY; plain lines otherwise (or when `quiet`). */
+export function createProgress(options: { quiet: boolean; stream?: NodeJS.WriteStream }): ProgressSink {
+  const stream = options.stream ?? process.stderr;
+  if (options.quiet || !stream.isTTY) return plainProgress(stream, options.quiet);
+  let bar: cliProgress.SingleBar | undefined;
+  let begun = 0;
+  let startStep = 0;
+  return {
+    start(run, totalSteps, from) {
+      startStep = from;
+      begun = performance.now();
+      bar = new cliProgress.SingleBar(
+        {
+          stream,
+          format: `${run} |{bar}| {value}/{total} · epoch {epoch}/{epochs} · loss {loss} · {rate} step/s · ETA {eta_formatted} · {terms}`,
+          hideCursor: true,
+          barsize: 24,
+          etaBuffer: 20,
+          fps: 5,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(totalSteps, from, { epoch: 0, epochs: 0, loss: '–', rate: '–', terms: '' });
+    },
+    step(info) {
+      const elapsed = (performance.now() - begun) / 1000;
+      const rate = elapsed > 0 ? ((info.step - startStep) / elapsed).toFixed(2) : '–';
+      bar?.update(info.step, {
+        epoch: info.epoch + 1,
+        epochs: info.epochs,
+        loss: info.loss.toFixed(4),
+        rate,
+        terms: shortTerms(info.terms),
+      });
+    },
+    note(line) {
+      if (bar) bar.stop();
+      stream.write(`${line}\n`);
+    },
+    stop() {
+      bar?.stop();
+      bar = undefined;
+    },
+  };
+}
+
+function plainProgress(stream: NodeJS.WriteStream, quiet: boolean): ProgressSink {
+  let lastEpoch = -1;
+  let begun = 0;
+  let startStep = 0;
+  let total = 0;
+  let name = '';
+  return {
+    start(run, totalSteps, from) {
+      name = run;
+      total = totalSteps;
+      startStep = from;
+      begun = performance.now();
+      if (!quiet) stream.write(`${run}: training ${totalSteps} steps${from > 0 ? `, resuming at ${from}` : ''}\n`);
+    },
+    step(info) {
+      const lastOfEpoch = info.step === total || info.epoch !== lastEpoch;
+      if (!lastOfEpoch) return;
+      lastEpoch = info.epoch;
+      const elapsed = (performance.now() - begun) / 1000;
+      const perStep = elapsed / Math.max(1, info.step - startStep);
+      const eta = Math.round(perStep * (total - info.step));
+      stream.write(
+        `${name}: epoch ${info.epoch + 1}/${info.epochs} step ${info.step}/${total} loss ${info.loss.toFixed(4)} ` +
+          `(${shortTerms(info.terms)}) ${(1 / perStep).toFixed(2)} step/s ETA ${eta}s\n`,
+      );
+    },
+    note(line) {
+      stream.write(`${line}\n`);
+    },
+    stop() {},
+  };
+}
