@@ -7,7 +7,7 @@ import cliProgress from 'cli-progress';
 
 export interface ProgressSink {
   start(run: string, totalSteps: number, startStep: number): void;
-  step(info: { step: number; epoch: number; epochs: number; loss: number; terms: Record<string, number>; secondsPerStep: number }): void;
+  step(info: { step: number; epoch: number; epochs: number; endOfEpoch: boolean; loss: number; terms: Record<string, number> }): void;
   note(line: string): void;
   stop(): void;
 }
@@ -65,7 +65,6 @@ export function createProgress(options: { quiet: boolean; stream?: NodeJS.WriteS
 }
 
 function plainProgress(stream: NodeJS.WriteStream, quiet: boolean): ProgressSink {
-  let lastEpoch = -1;
   let begun = 0;
   let startStep = 0;
   let total = 0;
@@ -79,9 +78,7 @@ function plainProgress(stream: NodeJS.WriteStream, quiet: boolean): ProgressSink
       if (!quiet) stream.write(`${run}: training ${totalSteps} steps${from > 0 ? `, resuming at ${from}` : ''}\n`);
     },
     step(info) {
-      const lastOfEpoch = info.step === total || info.epoch !== lastEpoch;
-      if (!lastOfEpoch) return;
-      lastEpoch = info.epoch;
+      if (!info.endOfEpoch && info.step !== total) return;
       const elapsed = (performance.now() - begun) / 1000;
       const perStep = elapsed / Math.max(1, info.step - startStep);
       const eta = Math.round(perStep * (total - info.step));
