@@ -20,7 +20,7 @@ import { access, appendFile, copyFile, cp, mkdir, readdir, readFile, rename, sta
 import { userInfo } from 'node:os';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { Document, parse as parseYaml, visit } from 'yaml';
 import {
   MAX_KEY_LENGTH,
   MAX_METRICS_PER_BATCH,
@@ -106,10 +106,26 @@ export interface ExperimentMeta {
 
 /**
  * meta.yaml text as PyYAML's safe_dump writes it for MLflow: block style, keys sorted,
- * YAML 1.1 quoting (`'0'`, `''`, `'yes'`), UTF-8. Long plain scalars are not folded.
+ * YAML 1.1 quoting (`'0'`, `''`, `'yes'`), UTF-8. Checked against PyYAML 6 on 62 tricky
+ * strings; the differences left are harmless (PyYAML folds plain scalars past column 80 and
+ * leaves `y`/`n`/`1e5` unquoted; both read back the same).
  */
 export function renderMetaYaml(meta: RunMeta | ExperimentMeta): string {
-  return stringifyYaml(meta, { version: '1.1', sortMapEntries: true, singleQuote: true, lineWidth: 0 });
+  const doc = new Document(meta, { version: '1.1', sortMapEntries: true });
+  visit(doc, {
+    Scalar(_, node) {
+      if (typeof node.value !== 'string') return;
+      // PyYAML would read a plain `=` as a value tag and a tab-containing scalar differently.
+      if (node.value.includes('\t')) node.type = 'QUOTE_DOUBLE';
+      else if (node.value === '=' || node.value.includes('\n')) node.type = 'QUOTE_SINGLE';
+    },
+  });
+  let text = doc.toString({ singleQuote: true, lineWidth: 0 });
+  // The yaml package leaves a `<<` value plain, which PyYAML reads as a merge key.
+  for (const [key, value] of Object.entries(meta)) {
+    if (value === '<<') text = text.replace(new RegExp(`^${key}: <<$`, 'm'), `${key}: '<<'`);
+  }
+  return text;
 }
 
 /** Parse meta.yaml with the YAML 1.1 rules PyYAML uses. */

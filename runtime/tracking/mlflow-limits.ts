@@ -73,11 +73,15 @@ export function validateKeyName(kind: KeyKind, key: string): void {
   }
 }
 
-/** `<what> '<value>' had length N, which exceeded length limit of L` when value is too long. */
+/**
+ * `<what> '<first 250 chars>' had length N, which exceeded length limit of L` when the value
+ * is too long (MLflow quotes only the first 250 characters).
+ */
 export function validateLength(what: string, limit: number, value: string): void {
   const n = codePointLength(value);
   if (n > limit) {
-    throw new TrackingError(INVALID, `${what} '${value}' had length ${n}, which exceeded length limit of ${limit}`);
+    const head = [...value].slice(0, 250).join('');
+    throw new TrackingError(INVALID, `${what} '${head}' had length ${n}, which exceeded length limit of ${limit}`);
   }
 }
 
