@@ -15,6 +15,7 @@ export type DataErrorCode =
   | 'unknown-case' // a split or manifest names a case that does not exist
   | 'split-too-small' // too few cases for the requested fractions / few-shot / sample
   | 'split-overlap' // a case sits in two parts of a split
+  | 'invalid-split' // a split file that cannot be read or has the wrong shape
   | 'phantom-class' // a class name the phantom generator cannot draw
   | 'phantom-modality' // a modality name the phantom generator cannot render
   | 'cache-corrupt' // a cached preprocessed volume cannot be decoded
