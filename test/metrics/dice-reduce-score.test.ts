@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { diceFromCounts, diceScore } from '../../runtime/metrics/dice.ts';
 import { meanStd, poolRepeats } from '../../runtime/metrics/reduce.ts';
 import { scoreLabelVolumes } from '../../runtime/metrics/score.ts';
+import { ScoreAccumulator } from '../../runtime/metrics/score-accumulator.ts';
 import { bruteForceSurfaceMetrics, lcg, maskFrom, randomMask, type Point } from './brute-force-reference.ts';
 
 describe('Dice', () => {
@@ -106,5 +107,36 @@ describe('scoring label volumes', () => {
 
   it('rejects volumes that do not match dims', () => {
     expect(() => scoreLabelVolumes(new Uint8Array(10), new Uint8Array(12), [3, 4, 1])).toThrowError(/prediction has 10 voxels and reference 12, but dims 3×4×1 need 12/);
+  });
+});
+
+describe('ScoreAccumulator', () => {
+  const cls = (name: string, value: number, dice: number, asd: number) => ({ name, value, dice, asd, hd95: asd * 2, predVoxels: 1, refVoxels: 1 });
+  const vol = (c: ReturnType<typeof cls>[]) => ({
+    classes: c,
+    mean: { dice: meanStd(c.map((x) => x.dice)), asd: meanStd(c.map((x) => x.asd)), hd95: meanStd(c.map((x) => x.hd95)) },
+    unlistedValues: [],
+  });
+
+  it('reduces per class over volumes, skipping missing values, and pools repeats by adding them', () => {
+    const acc = new ScoreAccumulator();
+    acc.add('r0/case1', vol([cls('LV', 1, 0.8, 2), cls('AA', 2, 0.6, NaN)]));
+    acc.add('r0/case2', vol([cls('LV', 1, 0.9, 4), cls('AA', 2, 0.7, 3)]));
+    acc.add('r1/case1', vol([cls('LV', 1, 1.0, 0), cls('AA', 2, NaN, NaN)]));
+    const s = acc.summary();
+    expect(s.volumes).toBe(3);
+    expect(s.classes[0]!.dice.mean).toBeCloseTo(0.9, 12);
+    expect(s.classes[0]!.asd).toMatchObject({ mean: 2, count: 3 });
+    expect(s.classes[1]!.asd).toMatchObject({ mean: 3, count: 1, total: 3 });
+    expect(s.classes[1]!.dice.mean).toBeCloseTo(0.65, 12);
+    // per-volume class means: 0.7, 0.8, 1.0
+    expect(s.mean.dice.mean).toBeCloseTo((0.7 + 0.8 + 1.0) / 3, 12);
+    expect(acc.caseIds()).toEqual(['r0/case1', 'r0/case2', 'r1/case1']);
+  });
+
+  it('refuses a volume scored on other classes', () => {
+    const acc = new ScoreAccumulator();
+    acc.add('a', vol([cls('LV', 1, 1, 0)]));
+    expect(() => acc.add('b', vol([cls('LA', 2, 1, 0)]))).toThrowError(/case b was scored on classes \[LA=2\] but earlier cases on \[LV=1\]/);
   });
 });
