@@ -5,7 +5,8 @@
  * each tissue's mean, slight in-plane partial-volume blur, additive Gaussian noise
  * (σ = 20 HU); stored as int16 HU.
  * MRI: arbitrary units with a different contrast order (bSSFP-like for cardiac: bright
- * blood and fat, dark myocardium, aorta darker than the cavities; T2-SPIR-like for
+ * blood and fat, dark myocardium, aorta darker than the cavities (flow dephasing) where CT
+ * has it brightest (arterial phase); T2-SPIR-like for
  * abdominal: bright spleen and kidneys, dark liver, suppressed fat), a per-case gain, a
  * smooth multiplicative bias field exp(b(x)) with |b| ≤ 0.35, and Rician noise
  * (magnitude of a complex signal with Gaussian noise in both channels); stored as float32.
@@ -20,13 +21,13 @@ type Means = Partial<Record<Tissue, number>>;
 
 const CT_HU: Means = {
   air: -1000, lung: -820, fat: -100, body: 40, bone: 650, blood: 270,
-  LVM: 110, LAC: 290, LVC: 320, AA: 350,
+  LVM: 110, LAC: 290, LVC: 320, AA: 430,
   liver: 65, spleen: 48, rkidney: 165, lkidney: 160,
 };
 
 const MRI_CARDIAC: Means = {
   air: 0, lung: 25, fat: 880, body: 320, bone: 90, blood: 760,
-  LVM: 170, LAC: 690, LVC: 780, AA: 470,
+  LVM: 170, LAC: 690, LVC: 780, AA: 420,
   liver: 260, spleen: 620, rkidney: 520, lkidney: 520,
 };
 
