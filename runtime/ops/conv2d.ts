@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { linear } from './matmul.ts';
 import { extractPatches } from './patches.ts';
+import { convStride1 } from './conv-stride1.ts';
 import { planAxis, perAxis, type ConvPadding } from './conv-geometry.ts';
 import { spaceToDepth2d } from './space-to-depth.ts';
 import { OpShapeError, shapeText } from './op-shape-error.ts';
@@ -23,7 +24,8 @@ export interface Conv2dOptions {
  *
  * Paths: a 1×1 kernel is a `linear` on (decimated) pixels; a kernel equal to the
  * stride over sizes it divides (patch embedding) is `spaceToDepth2d` + `linear`;
- * anything else is `extractPatches` (im2col) + `linear`.
+ * a stride-1 kernel is XNNPACK's Conv2D with a hand-written gradient
+ * (`convStride1`); other strides are `extractPatches` (im2col) + `linear`.
  *
  * @param x `[B, H, W, Cin]`
  * @param w `[kh, kw, Cin, Cout]` (the `tf.conv2d` filter layout)
@@ -48,6 +50,10 @@ export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, b?: tf.Tensor1D, options:
     if (kh === 1 && kw === 1 && sh === 1 && sw === 1) return linear(x, wm, b) as tf.Tensor4D;
     if (kh === sh && kw === sw && H % sh === 0 && W % sw === 0) {
       return linear(spaceToDepth2d(x, sh, sw), wm, b) as tf.Tensor4D; // [B, H/sh, W/sw, Cout]
+    }
+    if (sh === 1 && sw === 1) {
+      const y = convStride1(x, 1, tf.reshape(w, [1, kh, kw, Cin, Cout]), { kernel: 1, stride: 1, padBefore: 0, out: 1 }, rows, cols);
+      return b === undefined ? y : tf.add(y, b); // [B, Ho, Wo, Cout]
     }
     const patches = extractPatches(x, rows, cols); // [B, Ho, Wo, kh*kw*Cin]
     return linear(patches, wm, b) as tf.Tensor4D; // [B, Ho, Wo, Cout]

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { linear } from './matmul.ts';
 import { extractPatches } from './patches.ts';
+import { convStride1 } from './conv-stride1.ts';
 import { planAxis, perAxis, type ConvPadding } from './conv-geometry.ts';
 import { spaceToDepth3d } from './space-to-depth.ts';
 import { OpShapeError, shapeText } from './op-shape-error.ts';
@@ -26,7 +27,9 @@ export interface Conv3dOptions {
  * Channels-last 3D convolution (cross-correlation, as `tf.conv3d`), with a bias.
  *
  * Paths: a kernel equal to the stride over sizes it divides (patch embedding such as
- * 4×4×2, or 2×2×2 down-sampling) is `spaceToDepth3d` + `linear`; otherwise im2col.
+ * 4×4×2, or 2×2×2 down-sampling) is `spaceToDepth3d` + `linear`; stride 1 is `kd` XNNPACK
+ * Conv2Ds shifted along depth, with a hand-written gradient (`convStride1`); other strides
+ * are in-plane then depth im2col + `linear`.
  *
  * @param x `[B*D, H, W, Cin]`
  * @param D depth of one sample
@@ -57,6 +60,10 @@ export function conv3d(x: tf.Tensor4D, D: number, w: tf.Tensor, b?: tf.Tensor1D,
     const wm = tf.reshape(w, [kd * kh * kw * Cin, Cout]); // [kd*kh*kw*Cin, Cout]
     if (kd === sd && kh === sh && kw === sw && D % sd === 0 && H % sh === 0 && W % sw === 0) {
       return linear(spaceToDepth3d(x, D, sd, sh, sw), wm, b) as tf.Tensor4D; // [B*Do, Ho, Wo, Cout]
+    }
+    if (sd === 1 && sh === 1 && sw === 1) {
+      const y = convStride1(x, D, w, depth, rows, cols); // [B*Do, Ho, Wo, Cout]
+      return b === undefined ? y : tf.add(y, b);
     }
     const [Ho, Wo] = [rows.out, cols.out];
     const plane = extractPatches(x, rows, cols); // [B*D, Ho, Wo, kh*kw*Cin]

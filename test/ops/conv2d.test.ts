@@ -11,6 +11,8 @@ const cases: { name: string; x: number[]; k: number[]; strides: number | [number
   { name: '3×3 same stride 2 (odd size)', x: [2, 7, 9, 2], k: [3, 3, 2, 3], strides: 2, padding: 'same' },
   { name: '3×2 valid stride [2,1]', x: [1, 8, 7, 2], k: [3, 2, 2, 3], strides: [2, 1], padding: 'valid' },
   { name: '5×5 same stride 3', x: [1, 10, 11, 2], k: [5, 5, 2, 2], strides: 3, padding: 'same' },
+  { name: '2×2 same stride 1 (asymmetric padding)', x: [1, 5, 6, 2], k: [2, 2, 2, 3], strides: 1, padding: 'same' },
+  { name: '4×3 same stride 1', x: [2, 6, 5, 2], k: [4, 3, 2, 2], strides: 1, padding: 'same' },
   { name: '1×1', x: [2, 5, 4, 3], k: [1, 1, 3, 5], strides: 1, padding: 'same' },
   { name: '1×1 stride 2', x: [1, 5, 4, 3], k: [1, 1, 3, 2], strides: 2, padding: 'valid' },
   { name: '4×4 stride 4 (patch embed)', x: [2, 8, 12, 3], k: [4, 4, 3, 5], strides: 4, padding: 'valid' },

@@ -11,6 +11,8 @@ const cases: { name: string; B: number; D: number; H: number; W: number; k: [num
   { name: '3×3×3 same stride 1', B: 2, D: 4, H: 5, W: 6, k: [3, 3, 3, 2, 3], s: 1, p: 'same' },
   { name: '3×3×3 valid stride 1', B: 1, D: 5, H: 5, W: 4, k: [3, 3, 3, 2, 3], s: 1, p: 'valid' },
   { name: '3×3×3 same stride 2 (odd sizes)', B: 2, D: 5, H: 7, W: 6, k: [3, 3, 3, 2, 2], s: 2, p: 'same' },
+  { name: '2×2×2 same stride 1 (asymmetric padding)', B: 2, D: 3, H: 4, W: 5, k: [2, 2, 2, 2, 3], s: 1, p: 'same' },
+  { name: '2×3×1 valid stride 1', B: 1, D: 4, H: 5, W: 3, k: [2, 3, 1, 3, 2], s: 1, p: 'valid' },
   { name: '1×3×3 same', B: 1, D: 3, H: 5, W: 5, k: [1, 3, 3, 3, 2], s: 1, p: 'same' },
   { name: '3×1×1 valid stride [2,1,1]', B: 2, D: 6, H: 3, W: 3, k: [3, 1, 1, 2, 2], s: [2, 1, 1], p: 'valid' },
   { name: '2×4×4 stride 2×4×4 (patch embed)', B: 2, D: 4, H: 8, W: 8, k: [2, 4, 4, 2, 5], s: [2, 4, 4], p: 'valid' },
