@@ -95,7 +95,7 @@ export function objectPrefix(obj: ObjectExpr): string {
 /** `{ a: 1, b: 2 }`, `{}` when empty. */
 export function formatInlineBlock(entries: Entry[]): string {
   if (entries.length === 0) return '{}';
-  return `{ ${entries.map(formatInlineEntry).join(', ')} }`;
+  return `{ ${entries.map((entry) => formatInlineEntry(entry)).join(', ')} }`;
 }
 
 function formatInlineObject(obj: ObjectExpr): string {
