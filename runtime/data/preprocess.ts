@@ -94,7 +94,7 @@ export function foregroundBox(label: Uint8Array, dims: readonly number[]): { min
  * inside [0, n) when size ≤ n, else negative (symmetric padding, the extra voxel after).
  */
 export function boxStart(n: number, size: number, centre: number): number {
-  if (size > n) return -Math.floor((size - n) / 2);
+  if (size > n) return 0 - Math.floor((size - n) / 2); // 0 - 0 is +0, unlike -0
   return Math.min(Math.max(Math.round(centre - size / 2), 0), n - size);
 }
 
