@@ -113,6 +113,9 @@ export function registerScoreCommand(program: Command): void {
     .option('--json', 'print the scores as JSON (missing values are null)')
     .action(async (predPath: string, labelPath: string, opts: ScoreCliOptions) => {
       const classes = classList(opts);
+      if (classes?.some((c) => c.value === 0) && !opts.includeBackground) {
+        process.stderr.write('warning: label value 0 is background and is not scored; add --include-background to score it\n');
+      }
       const [pred, label] = await Promise.all([readNifti(predPath), readNifti(labelPath)]);
       assertSameGrid(label, labelPath, pred, predPath);
       checkLabelMap(pred, predPath);

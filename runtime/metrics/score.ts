@@ -25,7 +25,7 @@ export type MetricName = 'dice' | 'asd' | 'hd95';
 export interface ScoreOptions {
   /** Classes to score, in report order. Default: every value present in either volume, named by its value. */
   classes?: readonly ClassSpec[];
-  /** Score label value 0 too. Default false. */
+  /** Score label value 0 too. Default false: value 0 is dropped even when `classes` lists it. */
   includeBackground?: boolean;
   /** Voxel size in mm along x, y, z. Default [1, 1, 1]. */
   spacingMm?: SpacingMm;

@@ -141,3 +141,19 @@ describe('ablate score', () => {
     expect(err).toMatch(/label values 2 are not in --labels/);
   });
 });
+
+describe('ablate score background', () => {
+  it('drops value 0 from --labels with a warning unless --include-background', async () => {
+    const { pred, label } = volumes([1, 1, 1]);
+    const p = join(dir, 'pb.nii');
+    const l = join(dir, 'lb.nii');
+    await writeNifti(p, pred);
+    await writeNifti(l, label);
+    const without = await runScore([p, l, '--labels', '0,1', '--json']);
+    expect(without.err).toMatch(/label value 0 is background/);
+    expect((JSON.parse(without.out) as { classes: { value: number }[] }).classes.map((c) => c.value)).toEqual([1]);
+    const withBg = await runScore([p, l, '--labels', '0,1', '--json', '--include-background']);
+    expect(withBg.err).not.toMatch(/background/);
+    expect((JSON.parse(withBg.out) as { classes: { value: number }[] }).classes.map((c) => c.value)).toEqual([0, 1]);
+  });
+});
