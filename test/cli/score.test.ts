@@ -153,7 +153,7 @@ describe('ablate score background', () => {
     expect(without.err).toMatch(/label value 0 is background/);
     expect((JSON.parse(without.out) as { classes: { value: number }[] }).classes.map((c) => c.value)).toEqual([1]);
     const withBg = await runScore([p, l, '--labels', '0,1', '--json', '--include-background']);
-    expect(withBg.err).not.toMatch(/background/);
+    expect(withBg.err).not.toMatch(/label value 0 is background/);
     expect((JSON.parse(withBg.out) as { classes: { value: number }[] }).classes.map((c) => c.value)).toEqual([0, 1]);
   });
 });
