@@ -1,6 +1,7 @@
 /**
  * The checked-in experiment files: every `.abl` under `experiments/` parses without a
- * diagnostic, and the paper numbers in the table specs are consistent with each other.
+ * diagnostic and is already formatted (`ablate fmt --check`), and the paper numbers in
+ * the table specs are consistent with each other.
  *
  * The consistency checks catch transcription slips without the paper at hand: the paper
  * prints the same run in several tables (Table 1 "Joint Training" is Table 5 "Joint V2";
@@ -11,6 +12,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Expr, ObjectExpr, SourceFile, TableDecl } from '../../dsl/ast.ts';
+import { format } from '../../dsl/format.ts';
 import { parse } from '../../dsl/parse.ts';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -55,6 +57,11 @@ describe('experiments/ parses', () => {
   it.each(files.map((f) => relative(root, f)))('%s has no syntax diagnostics', (rel) => {
     const { diagnostics } = parse(readFileSync(join(root, rel), 'utf8'), rel);
     expect(diagnostics.map((d) => `${d.code} ${d.span.start.line + 1}:${d.span.start.column + 1} ${d.message}`)).toEqual([]);
+  });
+
+  it.each(files.map((f) => relative(root, f)))('%s is laid out as the formatter writes it', (rel) => {
+    const text = readFileSync(join(root, rel), 'utf8');
+    expect(format(parse(text, rel).ast, text)).toBe(text);
   });
 });
 
