@@ -73,7 +73,8 @@ export function decodePreprocessed(bytes: Uint8Array, file: string): Preprocesse
   const image = new Float32Array(n);
   const view = new DataView(bytes.buffer, bytes.byteOffset + imgAt, 4 * n);
   for (let i = 0; i < n; i++) image[i] = view.getFloat32(4 * i, true);
-  const label = bytes.slice(imgAt + 4 * n, imgAt + 5 * n);
+  const label = new Uint8Array(n); // a plain Uint8Array even when `bytes` is a Buffer
+  label.set(bytes.subarray(imgAt + 4 * n, imgAt + 5 * n));
   return { ...meta, image, label };
 }
 
