@@ -299,7 +299,7 @@ export const runIrSchema = {
         inChannels: positiveInt,
         /** Z + 1: foreground classes plus background. */
         numClasses: { type: 'integer', minimum: 2 },
-        /** External Attention Modules at decoder scales (1-based, 1 = the finest EAM scale, paper Fig. 1), or null. */
+        /** External Attention Modules at decoder scales, or null. 1-based: scale 1 is the first decoder stage after the bottleneck (H/4P × W/4P, 4C channels, paper §2.2), scale λ has 4C / 2^(λ-1) channels at twice the previous resolution. */
         eam: {
           oneOf: [
             { type: 'null' },

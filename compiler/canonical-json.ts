@@ -1,0 +1,26 @@
+/**
+ * Canonical JSON: object keys sorted recursively (code-unit order), no whitespace. The
+ * spec hash is computed over it, so two IRs that differ only in key order hash the same.
+ */
+import { createHash } from 'node:crypto';
+
+/** A deep copy of `value` with every object's keys in sorted order. */
+export function canonicalize<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((item) => canonicalize(item)) as T;
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) out[key] = canonicalize((value as Record<string, unknown>)[key]);
+    return out as T;
+  }
+  return value;
+}
+
+/** The canonical JSON text of `value`. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(canonicalize(value));
+}
+
+/** sha256 (hex) of the canonical JSON of `value`. */
+export function sha256Canonical(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+}

@@ -1,0 +1,69 @@
+/**
+ * The checks, registered once in a table keyed by what they check (as Langium's
+ * `registerValidationChecks`): a concrete run (`Run`, an expanded experiment), a
+ * `Dataset`, a `Table`, a `Figure`. The compiler runs every check of a kind on every
+ * node of that kind after type checking succeeded for it.
+ */
+import {
+  checkAuxNeedsEam,
+  checkBackboneMatchesData,
+  checkConsistencyNeedsEam,
+  checkConsistencyNeedsTwoModalities,
+  checkEamHeadsDivideDim,
+  checkEamStagesExist,
+  checkFewShotFeasible,
+  checkHeadsDivideDim,
+  checkLabelValuesMatchClasses,
+  checkModalitiesExist,
+  checkPatchDividesCrop,
+  checkPhantomCasesStated,
+  checkSampleFeasible,
+  checkSlicesOdd,
+  checkSplitSumsToOne,
+  checkStageListsMatch,
+  checkTauPositive,
+  checkV3NeedsClassEmbedding,
+  checkWeightsNonNegative,
+  checkWindowDividesResolution,
+  type DatasetContext,
+  type RunContext,
+} from './domain.ts';
+import { checkFigureAxis, checkPaperNamesKnown, checkTableRowsKnown, type FigureContext, type TableContext } from './tables.ts';
+
+export interface CheckTable {
+  Run: ((ctx: RunContext) => void)[];
+  Dataset: ((ctx: DatasetContext) => void)[];
+  Table: ((ctx: TableContext) => void)[];
+  Figure: ((ctx: FigureContext) => void)[];
+}
+
+export const checks: CheckTable = {
+  Dataset: [checkLabelValuesMatchClasses, checkPhantomCasesStated],
+  Run: [
+    checkSplitSumsToOne,
+    checkModalitiesExist,
+    checkFewShotFeasible,
+    checkSampleFeasible,
+    checkSlicesOdd,
+    checkBackboneMatchesData,
+    checkStageListsMatch,
+    checkHeadsDivideDim,
+    checkPatchDividesCrop,
+    checkWindowDividesResolution,
+    checkEamStagesExist,
+    checkEamHeadsDivideDim,
+    checkAuxNeedsEam,
+    checkConsistencyNeedsTwoModalities,
+    checkConsistencyNeedsEam,
+    checkV3NeedsClassEmbedding,
+    checkTauPositive,
+    checkWeightsNonNegative,
+  ],
+  Table: [checkTableRowsKnown, checkPaperNamesKnown],
+  Figure: [checkFigureAxis],
+};
+
+/** Runs every check registered for `kind`. */
+export function runChecks<K extends keyof CheckTable>(kind: K, ctx: Parameters<CheckTable[K][number]>[0]): void {
+  for (const check of checks[kind] as ((c: typeof ctx) => void)[]) check(ctx);
+}

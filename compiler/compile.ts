@@ -1,0 +1,461 @@
+/**
+ * The compiler's entry points: a file (and what it imports) → concrete Run IRs, Table
+ * IRs, Figure IRs and diagnostics, phase by phase (`phases.ts`), stopping after the first
+ * phase that reports an error.
+ *
+ * Which runs a file yields: every experiment, sweep point and repeat draw it declares,
+ * plus the runs its tables and figures name (which may be declared in imported files).
+ * With `only`, just the runs of that one declaration.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { DatasetDecl, Decl, FigureDecl, TableDecl } from '../dsl/ast.ts';
+import type { FigureIR } from '../schemas/figure-ir.schema.ts';
+import type { DatasetIR, RunIR } from '../schemas/run-ir.schema.ts';
+import type { TableIR } from '../schemas/table-ir.schema.ts';
+import { ExtendsResolver } from './apply-extends.ts';
+import { runChecks } from './check/index.ts';
+import { datasetFields, experimentFields, figureFields, tableFields } from './check/key-schema.ts';
+import { paperNumber, walkPaper, type TableRowSource } from './check/tables.ts';
+import { decodeFields, suggest, type DecodeContext, type Settings } from './check/types.ts';
+import { blockFromObject, lookup, type ConfigBlock } from './config-tree.ts';
+import { DiagnosticBag, hasErrors, sortDiagnostics, type Diagnostic, type Location } from './diagnostics.ts';
+import { buildDatasetIr, buildRunIr, finishRunIr, IR_VERSION } from './emit-ir.ts';
+import { applyOverrides, expandRepeat, expandSweep, experimentRun, type ConcreteRun } from './expand-sweeps.ts';
+import { IrSourceMap } from './ir-source-map.ts';
+import { isSourceFile, loadSource, type LoadedSource } from './load-source.ts';
+import { COMMAND_LINE, parseOverrides } from './overrides.ts';
+import { Phase } from './phases.ts';
+import { resolveImports, type Program } from './resolve-imports.ts';
+import { validateRunIr, validateTableIr } from './validate-ir.ts';
+import { relative, sep } from 'node:path';
+
+export interface CompileOptions {
+  /** `-s key=value` overrides (without the `-s`), applied to every run. */
+  overrides?: readonly string[];
+  /** Compile only the runs of this declaration (`-e NAME`): an experiment, sweep, repeat, table or figure. */
+  only?: string;
+  /** Folder IR paths are made relative to (default: process.cwd()). */
+  cwd?: string;
+  /** Parsed files shared across calls (`checkFiles` passes one so an imported file is parsed once). */
+  cache?: SourceCache;
+}
+
+export interface CompileResult {
+  runs: RunIR[];
+  tables: TableIR[];
+  figures: FigureIR[];
+  /** Sorted by file and position; deduplicated (a base's error is reported once, not once per child). */
+  diagnostics: Diagnostic[];
+  /** The last phase that completed without errors (0 when parsing failed). */
+  phase: Phase | 0;
+  /** Text of every file a diagnostic may point into (including `<command line>`), for rendering. */
+  sources: Map<string, string>;
+}
+
+/** Parsed sources by display path; undefined marks a file that could not be read. */
+export class SourceCache {
+  private readonly files = new Map<string, LoadedSource | undefined>();
+
+  read(file: string): LoadedSource | undefined {
+    if (this.files.has(file)) return this.files.get(file);
+    let loaded: LoadedSource | undefined;
+    try {
+      loaded = loadSource(file, readFileSync(file, 'utf8'));
+    } catch {
+      loaded = undefined;
+    }
+    this.files.set(file, loaded);
+    return loaded;
+  }
+}
+
+const posix = (path: string) => path.split(sep).join('/');
+
+function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return sortDiagnostics(diagnostics).filter((d) => {
+    const key = `${d.span.file}\0${d.span.start.offset}\0${d.span.end.offset}\0${d.code}\0${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+interface DatasetResult {
+  ir: DatasetIR;
+  locations: Map<string, Location>;
+  ok: boolean;
+}
+
+/** One compilation of an entry file; holds the per-phase state. */
+class Compilation {
+  readonly bag = new DiagnosticBag();
+  readonly sources = new Map<string, string>();
+  program!: Program;
+  resolver!: ExtendsResolver;
+  private readonly expansions = new Map<string, ConcreteRun[]>();
+  private readonly datasets = new Map<string, DatasetResult | null>();
+
+  constructor(
+    readonly entry: string,
+    readonly options: CompileOptions,
+    readonly cwd: string,
+  ) {}
+
+  result(phase: Phase | 0, runs: RunIR[] = [], tables: TableIR[] = [], figures: FigureIR[] = []): CompileResult {
+    return { runs, tables, figures, diagnostics: dedupe(this.bag.items), phase, sources: this.sources };
+  }
+
+  run(): CompileResult {
+    const cache = this.options.cache ?? new SourceCache();
+    // ── Parsed ──
+    const loadBag = new DiagnosticBag();
+    this.program = resolveImports(this.entry, (file) => cache.read(file), loadBag);
+    for (const [file, source] of this.program.files) {
+      this.sources.set(file, source.text);
+      this.bag.add(...source.diagnostics);
+    }
+    if (!this.program.files.has(this.entry)) {
+      this.bag.report({ code: 'E010', path: this.entry, resolved: resolve(this.entry) }, { node: { span: { file: this.entry, start: { offset: 0, line: 0, column: 0 }, end: { offset: 0, line: 0, column: 0 } } } });
+      return this.result(0);
+    }
+    const overrides = parseOverrides(this.options.overrides ?? []);
+    if (overrides.text) this.sources.set(COMMAND_LINE, overrides.text);
+    this.bag.add(...overrides.diagnostics);
+    if (this.bag.hasErrors) {
+      this.bag.add(...loadBag.items);
+      return this.result(0);
+    }
+    // ── Resolved ──
+    this.bag.add(...loadBag.items);
+    this.resolver = new ExtendsResolver(this.program, this.bag);
+    for (const { decl } of this.program.decls.values()) if (decl.kind === 'Experiment') this.resolver.configOf(decl);
+    if (this.bag.hasErrors) return this.result(Phase.Parsed);
+    // ── Expanded ──
+    const entryDecls = this.program.files.get(this.entry)!.ast.decls;
+    const selected = this.select(entryDecls);
+    if (this.bag.hasErrors || !selected) return this.result(Phase.Resolved);
+    const runs = this.unique(selected.runDecls.flatMap((d) => this.expand(d)));
+    for (const table of selected.tables) this.tableRows(table).forEach((row) => runs.push(...(this.runsOf(row.ref) ?? [])));
+    for (const figure of selected.figures) {
+      const sweep = this.figureSweep(figure);
+      if (sweep) runs.push(...this.expand(sweep));
+    }
+    const concrete = this.unique(runs).map((r) => applyOverrides(r, overrides.overrides));
+    if (this.bag.hasErrors) return this.result(Phase.Resolved);
+    // ── Checked ──
+    for (const decl of selected.datasets) this.dataset(decl.name.name, decl.name);
+    const drafts = concrete.map((run) => this.checkRun(run));
+    if (this.bag.hasErrors) return this.result(Phase.Expanded);
+    const finished = new Map<string, RunIR>();
+    // ── Emitted ──
+    for (const draft of drafts) {
+      if (!draft) continue;
+      const ir = finishRunIr(draft.ir);
+      this.bag.add(...validateRunIr(ir, (path) => draft.map.locate(path)));
+      finished.set(ir.name, ir);
+    }
+    const tables = selected.tables.map((t) => this.tableIr(t, finished)).filter((t): t is TableIR => t !== undefined);
+    const figures = selected.figures.map((f) => this.figureIr(f, finished)).filter((f): f is FigureIR => f !== undefined);
+    if (this.bag.hasErrors) return this.result(Phase.Checked);
+    return this.result(Phase.Emitted, [...finished.values()], tables, figures);
+  }
+
+  /** Declarations to compile: all of the entry file's, or the one `-e` names. */
+  private select(entryDecls: Decl[]) {
+    let decls = entryDecls;
+    if (this.options.only !== undefined) {
+      const found = this.program.decls.get(this.options.only);
+      if (!found) {
+        const names = [...this.program.decls.keys()];
+        this.bag.report(
+          { code: 'E017', name: this.options.only, expected: 'declaration', suggestion: suggest(this.options.only, names) },
+          { node: { span: { file: COMMAND_LINE, start: { offset: 0, line: 0, column: 0 }, end: { offset: 0, line: 0, column: 0 } } } },
+        );
+        return undefined;
+      }
+      decls = [found.decl];
+    }
+    return {
+      runDecls: decls.filter((d) => d.kind === 'Experiment' || d.kind === 'Sweep' || d.kind === 'Repeat'),
+      datasets: decls.filter((d): d is DatasetDecl => d.kind === 'Dataset'),
+      tables: decls.filter((d): d is TableDecl => d.kind === 'Table'),
+      figures: decls.filter((d): d is FigureDecl => d.kind === 'Figure'),
+    };
+  }
+
+  private unique(runs: ConcreteRun[]): ConcreteRun[] {
+    const byName = new Map<string, ConcreteRun>();
+    for (const run of runs) if (!byName.has(run.name)) byName.set(run.name, run);
+    return [...byName.values()];
+  }
+
+  /** The runs of an experiment, sweep or repeat declaration (cached). */
+  private expand(decl: Decl): ConcreteRun[] {
+    const cached = this.expansions.get(decl.name.name);
+    if (cached) return cached;
+    let runs: ConcreteRun[] = [];
+    if (decl.kind === 'Experiment') {
+      const run = experimentRun(this.program, this.resolver, decl.name.name);
+      runs = run ? [run] : [];
+    } else if (decl.kind === 'Sweep') runs = expandSweep(decl, this.program, this.resolver, this.bag);
+    else if (decl.kind === 'Repeat') runs = expandRepeat(decl, this.program, this.resolver, this.bag);
+    this.expansions.set(decl.name.name, runs);
+    return runs;
+  }
+
+  /**
+   * The runs a table row names: an experiment (one run), a repeat (its draws, pooled),
+   * or a sweep point — `sweep[v]` (the point whose single axis is v) or the run's full
+   * name `sweep[path=v]`. Undefined when nothing matches.
+   */
+  runsOf(ref: string): ConcreteRun[] | undefined {
+    const bracket = ref.indexOf('[');
+    const name = bracket < 0 ? ref : ref.slice(0, bracket);
+    const decl = this.program.decls.get(name)?.decl;
+    if (!decl) return undefined;
+    if (bracket < 0) return decl.kind === 'Experiment' || decl.kind === 'Repeat' ? this.expand(decl) : undefined;
+    if (decl.kind !== 'Sweep') return undefined;
+    const inner = ref.slice(bracket + 1, -1);
+    const point = this.expand(decl).find((r) => r.name === ref || (Object.keys(r.point).length === 1 && String(Object.values(r.point)[0]) === inner));
+    return point ? [point] : undefined;
+  }
+
+  /** Decodes, checks and converts a dataset once per compilation. */
+  private dataset(name: string, at: Location['node']): DatasetResult | null {
+    if (this.datasets.has(name)) return this.datasets.get(name)!;
+    const entry = this.program.decls.get(name);
+    if (!entry || entry.decl.kind !== 'Dataset') {
+      const known = [...this.program.decls.values()].filter((d) => d.decl.kind === 'Dataset').map((d) => d.decl.name.name);
+      this.bag.report({ code: 'E014', name, suggestion: suggest(name, known) }, { node: at });
+      this.datasets.set(name, null);
+      return null;
+    }
+    const decl = entry.decl;
+    const bag = new DiagnosticBag();
+    const ctx: DecodeContext = { bag, locations: new Map() };
+    const settings = decodeFields(datasetFields, blockFromObject(decl.body, bag), [], ctx);
+    let result: DatasetResult | null = null;
+    if (!bag.hasErrors) {
+      const ir = buildDatasetIr(name, decl.title?.value ?? null, entry.file, settings, this.cwd);
+      result = { ir, locations: ctx.locations, ok: true };
+      runChecks('Dataset', { dataset: ir, report: (issue, path) => bag.report(issue, ctx.locations.get(path) ?? locateIn(ctx.locations, path, decl)) });
+      if (bag.hasErrors) result = { ...result, ok: false };
+    }
+    this.bag.add(...bag.items);
+    this.datasets.set(name, result);
+    return result;
+  }
+
+  /** Type-checks a run, builds its IR draft and runs the domain rules on it. */
+  private checkRun(run: ConcreteRun): { ir: RunIR; map: IrSourceMap } | undefined {
+    const bag = new DiagnosticBag();
+    const ctx: DecodeContext = { bag, locations: new Map() };
+    const settings = decodeFields(experimentFields, run.config, [], ctx);
+    this.bag.add(...bag.items);
+    const datasetName = (settings.data as Settings | undefined)?.dataset as string | undefined;
+    if (datasetName === undefined) return undefined;
+    const dataset = this.dataset(datasetName, (ctx.locations.get('data.dataset') ?? { node: run.at }).node);
+    if (bag.hasErrors || !dataset?.ok) return undefined;
+    const ir = buildRunIr(run, settings, dataset.ir, this.cwd);
+    const datasetDecl = this.program.decls.get(datasetName)!.decl;
+    const map = new IrSourceMap(ctx.locations, dataset.locations, run.locations, { node: run.at }, { node: datasetDecl.name });
+    runChecks('Run', { ir, report: (issue, path) => this.bag.report(issue, map.locate(path)) });
+    return { ir, map };
+  }
+
+  private tableBody(decl: TableDecl): { settings: Settings; block: ConfigBlock; locations: Map<string, Location> } {
+    const bag = new DiagnosticBag();
+    const block = blockFromObject(decl.body, bag);
+    const locations = new Map<string, Location>();
+    const settings = decodeFields(tableFields, block, [], { bag, locations });
+    this.bag.add(...bag.items);
+    return { settings, block, locations };
+  }
+
+  private tableRows(decl: TableDecl): TableRowSource[] {
+    const rows = lookup(blockFromObject(decl.body, new DiagnosticBag()), ['rows']);
+    if (!rows || rows.kind !== 'block') return [];
+    const out: TableRowSource[] = [];
+    for (const [label, value] of rows.fields) {
+      if (value.kind !== 'leaf') continue;
+      const expr = value.expr;
+      const ref = expr.kind === 'Ident' ? expr.name : expr.kind === 'String' ? expr.value : expr.kind === 'Index' && expr.index.kind === 'Number' ? `${expr.target.name}[${expr.index.text}]` : undefined;
+      if (ref !== undefined) out.push({ label, labelKey: value.key, ref, refAt: { node: expr } });
+    }
+    return out;
+  }
+
+  private tableIr(decl: TableDecl, runs: Map<string, RunIR>): TableIR | undefined {
+    const { settings, block, locations } = this.tableBody(decl);
+    const rows = this.tableRows(decl);
+    const rowRuns = rows.map((row) => this.runsOf(row.ref) ?? []);
+    const firstRun = rowRuns.flat().map((r) => runs.get(r.name)).find((r) => r !== undefined);
+    const columns = (settings.columns ?? {}) as Settings;
+    const modalities = (columns.modalities as string[] | undefined) ?? firstRun?.data.modalities ?? [];
+    const classes = firstRun?.dataset.classes ?? [];
+    const paper = lookup(block, ['paper']);
+    const paperBlock = paper?.kind === 'block' ? paper : null;
+    const knownRunNames = [...this.program.decls.values()].filter((d) => d.decl.kind === 'Experiment' || d.decl.kind === 'Repeat').map((d) => d.decl.name.name);
+    const before = this.bag.items.length;
+    runChecks('Table', {
+      name: decl.name.name,
+      rows,
+      isKnownRun: (ref) => (this.runsOf(ref)?.length ?? 0) > 0,
+      knownRunNames,
+      modalities,
+      classes,
+      paper: paperBlock,
+      report: (issue, at) => this.bag.report(issue, at),
+    });
+    if (hasErrors(this.bag.items.slice(before)) || this.bag.hasErrors) return undefined;
+    const paperRows: TableIR['paper'] = [];
+    const byRow = new Map<string, TableIR['paper'][number]>();
+    if (paperBlock) {
+      walkPaper(paperBlock, {
+        shape() {},
+        cell(cell) {
+          let row = byRow.get(cell.row);
+          if (!row) {
+            row = { row: cell.row, cells: [], overall: [] };
+            byRow.set(cell.row, row);
+            paperRows.push(row);
+          }
+          const value = paperNumber(cell.expr)!;
+          if (cell.modality === 'overall') row.overall.push({ metric: cell.metric as 'dice', mean: value.mean, std: value.std });
+          else row.cells.push({ modality: cell.modality, metric: cell.metric as 'dice', class: cell.cls, mean: value.mean, std: value.std });
+        },
+      });
+    }
+    const declared = new Set(rows.map((r) => r.label));
+    const paperOnly = paperRows.filter((p) => !declared.has(p.row)).map((p) => ({ label: p.row, ref: null, kind: 'paper-only' as const, runs: [], specHashes: [] }));
+    const tableRows = rows.map((row, i) => {
+      const concrete = rowRuns[i]!;
+      const kind = row.ref.includes('[') ? ('sweep-point' as const) : concrete[0]?.repeat ? ('repeat' as const) : ('experiment' as const);
+      return { label: row.label, ref: row.ref, kind, runs: concrete.map((r) => r.name), specHashes: concrete.map((r) => runs.get(r.name)?.specHash ?? '') };
+    });
+    const ir = {
+      irVersion: IR_VERSION,
+      name: decl.name.name,
+      title: decl.title?.value ?? null,
+      file: posix(relative(this.cwd, resolve(this.program.decls.get(decl.name.name)!.file))),
+      rows: [...paperOnly, ...tableRows],
+      columns: { metrics: columns.metrics ?? ['dice', 'asd'], modalities, classes, mean: columns.mean ?? true },
+      tolerance: settings.tolerance ?? {},
+      paper: paperRows,
+    } as TableIR;
+    this.bag.add(...validateTableIr(ir, (path) => locateIn(locations, path.split('.')[0] ?? '', decl)));
+    return ir;
+  }
+
+  private figureSweep(decl: FigureDecl): Decl | undefined {
+    const sweep = lookup(blockFromObject(decl.body, new DiagnosticBag()), ['sweep']);
+    if (sweep?.kind !== 'leaf' || sweep.expr.kind !== 'Ident') return undefined;
+    const found = this.program.decls.get(sweep.expr.name)?.decl;
+    return found?.kind === 'Sweep' ? found : undefined;
+  }
+
+  private figureIr(decl: FigureDecl, runs: Map<string, RunIR>): FigureIR | undefined {
+    const bag = new DiagnosticBag();
+    const locations = new Map<string, Location>();
+    const settings = decodeFields(figureFields, blockFromObject(decl.body, bag), [], { bag, locations });
+    this.bag.add(...bag.items);
+    if (bag.hasErrors) return undefined;
+    const sweepName = settings.sweep as string;
+    const sweepDecl = this.figureSweep(decl);
+    const points = sweepDecl ? this.expand(sweepDecl) : [];
+    const axes = sweepDecl ? [...new Set(points.flatMap((p) => Object.keys(p.point)))] : undefined;
+    const before = this.bag.items.length;
+    runChecks('Figure', {
+      name: decl.name.name,
+      sweep: sweepName,
+      sweepAt: locateIn(locations, 'sweep', decl),
+      x: settings.x as string,
+      xAt: locateIn(locations, 'x', decl),
+      y: settings.y as string,
+      yAt: locateIn(locations, 'y', decl),
+      axes,
+      sweepNames: [...this.program.decls.values()].filter((d) => d.decl.kind === 'Sweep').map((d) => d.decl.name.name),
+      report: (issue, at) => this.bag.report(issue, at),
+    });
+    if (hasErrors(this.bag.items.slice(before))) return undefined;
+    return {
+      irVersion: IR_VERSION,
+      name: decl.name.name,
+      title: decl.title?.value ?? null,
+      file: posix(relative(this.cwd, resolve(this.program.decls.get(decl.name.name)!.file))),
+      sweep: sweepName,
+      x: settings.x as string,
+      y: settings.y as string,
+      points: points.map((p) => ({ run: p.name, x: p.point[settings.x as string]!, specHash: runs.get(p.name)?.specHash ?? '' })),
+    } as FigureIR;
+  }
+}
+
+function locateIn(locations: Map<string, Location>, path: string, decl: Decl): Location {
+  return locations.get(path) ?? { node: decl.name };
+}
+
+/**
+ * Compiles one file: its runs, tables and figures as IR, or diagnostics. Never throws on
+ * user mistakes; a missing file is an E010 diagnostic.
+ */
+export function compileFile(path: string, options: CompileOptions = {}): CompileResult {
+  return new Compilation(path, options, options.cwd ?? process.cwd()).run();
+}
+
+export interface CheckResult {
+  /** Files checked (after walking folders). */
+  files: string[];
+  diagnostics: Diagnostic[];
+  sources: Map<string, string>;
+}
+
+/** The source files under `paths`: files as given, folders walked for .abl/.yaml/.yml (sorted). */
+export function collectSourceFiles(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      if (name === 'node_modules' || name.startsWith('.')) continue;
+      const full = join(dir, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else if (/\.(abl|ya?ml)$/i.test(name)) out.push(full);
+    }
+  };
+  for (const path of paths) {
+    let isDir = false;
+    try {
+      isDir = statSync(path).isDirectory();
+    } catch {
+      isDir = false;
+    }
+    if (isDir) walk(path);
+    else out.push(path);
+  }
+  return out;
+}
+
+/**
+ * Checks every file under `paths` (each compiled as an entry, imports parsed once),
+ * returning all diagnostics deduplicated and sorted.
+ */
+export function checkFiles(paths: readonly string[], options: Omit<CompileOptions, 'only'> = {}): CheckResult {
+  const files = collectSourceFiles(paths);
+  const cache = options.cache ?? new SourceCache();
+  const diagnostics: Diagnostic[] = [];
+  const sources = new Map<string, string>();
+  for (const file of files) {
+    if (!isSourceFile(file)) {
+      const span = { file, start: { offset: 0, line: 0, column: 0 }, end: { offset: 0, line: 0, column: 0 } };
+      const bag = new DiagnosticBag();
+      bag.report({ code: 'E016', file }, span);
+      diagnostics.push(...bag.items);
+      continue;
+    }
+    const result = compileFile(file, { ...options, cache });
+    diagnostics.push(...result.diagnostics);
+    for (const [f, text] of result.sources) sources.set(f, text);
+  }
+  return { files, diagnostics: dedupe(diagnostics), sources };
+}

@@ -1,0 +1,137 @@
+/**
+ * Stable issue codes. A code never changes meaning once released; tests, CI filters and
+ * `--format json` consumers key on it. Each code has a kebab-case name (shown by
+ * `--format json` and usable in docs) and a typed payload (`IssueData`): checks report
+ * data, and `messages.ts` alone turns data into words.
+ *
+ * Ranges: E001–E009 syntax (the parser), E01x resolution, E02x expansion, E03x keys and
+ * types, E04x units, E05x–E07x domain rules, E08x emitted IR, E09x command line.
+ */
+import { syntaxCodes } from '../dsl/syntax-error.ts';
+
+export { syntaxCodes };
+
+export const issueCodes = {
+  // syntax: the parser's own codes (dsl/syntax-error.ts), re-exported
+  ...syntaxCodes,
+  // resolution
+  E010: 'import-not-found',
+  E011: 'import-cycle',
+  E012: 'duplicate-name',
+  E013: 'unknown-base',
+  E014: 'unknown-dataset',
+  E015: 'extends-cycle',
+  E016: 'unsupported-file-type',
+  E017: 'unknown-declaration',
+  // expansion
+  E020: 'zip-length-mismatch',
+  E021: 'bad-sweep-axis',
+  E022: 'bad-range',
+  // keys and types
+  E030: 'unknown-key',
+  E031: 'type-mismatch',
+  E032: 'expected-integer',
+  E033: 'out-of-range',
+  E034: 'missing-key',
+  E035: 'unknown-value',
+  E036: 'duplicate-key',
+  E037: 'wrong-length',
+  // units
+  E040: 'unit-not-allowed',
+  E041: 'missing-unit',
+  E042: 'fraction-out-of-range',
+  // domain rules
+  E050: 'split-sum',
+  E051: 'few-shot-infeasible',
+  E052: 'unknown-modality',
+  E053: 'eam-stage-missing',
+  E054: 'eam-heads-divide',
+  E055: 'swin-heads-divide',
+  E056: 'window-divides-grid',
+  E057: 'backbone-dims-mismatch',
+  E058: 'consistency-needs-modalities',
+  E059: 'consistency-needs-eam',
+  E060: 'v3-needs-class-embedding',
+  E061: 'label-values-length',
+  E062: 'tau-positive',
+  E063: 'weight-negative',
+  E064: 'stage-lists-length',
+  E065: 'unknown-run',
+  E066: 'paper-unknown-name',
+  E067: 'aux-needs-eam',
+  E068: 'sample-infeasible',
+  E069: 'slices-odd',
+  E070: 'patch-divides-crop',
+  E071: 'figure-axis-unknown',
+  E072: 'unknown-class',
+  // emitted IR
+  E080: 'ir-schema',
+  // command line
+  E090: 'bad-override',
+} as const;
+
+export type IssueCode = keyof typeof issueCodes;
+export type IssueName = (typeof issueCodes)[IssueCode];
+
+/** The typed payload of each issue code. Names of things are as the user wrote them. */
+export interface IssueData {
+  // The parser words syntax errors itself (it quotes tokens); they carry their text.
+  E001: { message: string; hint?: string };
+  E002: { message: string; hint?: string };
+  E003: { message: string; hint?: string };
+  E010: { path: string; resolved: string };
+  E011: { cycle: string[] };
+  E012: { name: string; kind: string; firstFile: string };
+  E013: { name: string; role: 'extends' | 'from'; suggestion?: string };
+  E014: { name: string; suggestion?: string };
+  E015: { cycle: string[] };
+  E016: { file: string };
+  E017: { name: string; expected: string; suggestion?: string };
+  E020: { sweep: string; lengths: { path: string; length: number }[] };
+  E021: { path: string; reason: 'empty' | 'not-a-list' | 'nested' };
+  E022: { from: number; to: number };
+  E030: { key: string; path: string; suggestion?: string; known: string[] };
+  E031: { path: string; expected: string; found: string };
+  E032: { path: string; value: number };
+  E033: { path: string; value: number; min?: number; max?: number; exclusiveMin?: boolean; exclusiveMax?: boolean };
+  E034: { path: string; key: string };
+  E035: { path: string; value: string; allowed: string[]; suggestion?: string };
+  E036: { path: string };
+  E037: { path: string; expected: number[]; found: number };
+  E040: { path: string; unit: string; expected: string };
+  E041: { path: string; unit: string };
+  E042: { path: string; value: number };
+  E050: { train: number; val: number; test: number };
+  E051: { modality: string; annotated: number; trainCases: number; cases: number };
+  E052: { modality: string; dataset: string; known: string[]; suggestion?: string };
+  E053: { stage: number; backbone: string; available: number };
+  E054: { stage: number; heads: number; width: number };
+  E055: { stage: number; heads: number; width: number };
+  E056: { stage: number; grid: number[]; window: number[] };
+  E057: { backbone: string; backboneDims: number; cropRank: number };
+  E058: { term: 'mcr' | 'icr' | 'v1' | 'v2' | 'v3'; modalities: number };
+  E059: { term: 'mcr' | 'icr' };
+  E060: { joint: string };
+  E061: { modality: string; labelValues: number; classes: number };
+  E062: { tau: number };
+  E063: { path: string; weight: number };
+  E064: { depths: number; other: string; length: number };
+  E065: { name: string; table: string; suggestion?: string };
+  E066: { what: 'row' | 'modality' | 'metric' | 'class'; name: string; known: string[]; suggestion?: string };
+  E067: { path?: undefined };
+  E068: { modality: string; sample: number; cases: number };
+  E069: { slices: number; dims: number };
+  E070: { crop: number[]; patch: number[] };
+  E071: { figure: string; axis: string; sweep: string; known: string[] };
+  E072: { name: string; known: string[]; suggestion?: string };
+  E080: { irPath: string; problem: string };
+  E090: { argument: string };
+}
+
+/** One issue: a code with its payload. */
+export type Issue = { [C in IssueCode]: { code: C } & IssueData[C] }[IssueCode];
+
+/** The kebab-case name of a code (`E030` → `unknown-key`). */
+export function issueName(code: IssueCode): IssueName {
+  return issueCodes[code];
+}

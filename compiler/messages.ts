@@ -1,0 +1,230 @@
+/**
+ * All wording of compiler diagnostics, in one switch over the issue code (as zod's
+ * `locales/en.ts`). Checks report typed data; nothing else in the compiler builds a
+ * user-facing sentence.
+ */
+import type { Issue } from './issue-codes.ts';
+
+export interface RenderedIssue {
+  message: string;
+  hint?: string;
+}
+
+const quote = (s: string) => `\`${s}\``;
+const list = (items: readonly string[]) => items.map(quote).join(', ');
+const didYouMean = (suggestion: string | undefined) => (suggestion ? `did you mean ${quote(suggestion)}?` : undefined);
+const pct = (fraction: number) => `${+(fraction * 100).toFixed(6)}%`;
+
+function bound(issue: Extract<Issue, { code: 'E033' }>): string {
+  const parts: string[] = [];
+  if (issue.min !== undefined) parts.push(`${issue.exclusiveMin ? '>' : '≥'} ${issue.min}`);
+  if (issue.max !== undefined) parts.push(`${issue.exclusiveMax ? '<' : '≤'} ${issue.max}`);
+  return parts.join(' and ');
+}
+
+/** The message and fix hint of an issue. */
+export function renderIssue(issue: Issue): RenderedIssue {
+  switch (issue.code) {
+    case 'E001':
+    case 'E002':
+    case 'E003':
+      return { message: issue.message, hint: issue.hint };
+    case 'E010':
+      return {
+        message: `cannot find imported file ${quote(issue.path)} (looked for ${issue.resolved})`,
+        hint: 'import paths are relative to the importing file',
+      };
+    case 'E011':
+      return { message: `import cycle: ${issue.cycle.join(' → ')}`, hint: 'move the shared declarations into a file that both import' };
+    case 'E012':
+      return {
+        message: `${issue.kind} ${quote(issue.name)} is declared more than once (first in ${issue.firstFile})`,
+        hint: 'declaration names are global across imported files; rename one of them',
+      };
+    case 'E013':
+      return {
+        message: `unknown experiment ${quote(issue.name)} after ${quote(issue.role)}`,
+        hint: didYouMean(issue.suggestion) ?? 'declare it or import the file that declares it',
+      };
+    case 'E014':
+      return {
+        message: `unknown dataset ${quote(issue.name)}`,
+        hint: didYouMean(issue.suggestion) ?? 'declare it with `dataset NAME { … }` or import the file that declares it',
+      };
+    case 'E015':
+      return { message: `\`extends\` cycle: ${issue.cycle.join(' → ')}`, hint: 'an experiment cannot extend itself, directly or through others' };
+    case 'E016':
+      return { message: `cannot read ${quote(issue.file)}: not an .abl, .yaml, .yml or .json file`, hint: 'rename the file or pass an experiment file' };
+    case 'E017':
+      return {
+        message: `unknown ${issue.expected} ${quote(issue.name)}`,
+        hint: didYouMean(issue.suggestion) ?? `name a ${issue.expected} declared in this file or its imports`,
+      };
+    case 'E020':
+      return {
+        message: `zip sweep ${quote(issue.sweep)} has axes of different lengths: ${issue.lengths.map((l) => `${l.path} has ${l.length}`).join(', ')}`,
+        hint: 'give every axis the same number of values, or use a grid sweep for the cross product',
+      };
+    case 'E021':
+      return {
+        message:
+          issue.reason === 'empty'
+            ? `sweep axis ${quote(issue.path)} has no values`
+            : issue.reason === 'nested'
+              ? `sweep axis ${quote(issue.path)} must be a single dotted key with a value list`
+              : `sweep axis ${quote(issue.path)} needs a list or a range after \`in\``,
+        hint: 'write `path in [a, b, c]` or `path in 1..8`',
+      };
+    case 'E022':
+      return { message: `range ${issue.from}..${issue.to} is empty or not integer`, hint: 'ranges are inclusive integer ranges `a..b` with a ≤ b' };
+    case 'E030':
+      return {
+        message: `unknown key ${quote(issue.key)}${issue.path ? ` in ${quote(issue.path)}` : ''}`,
+        hint: didYouMean(issue.suggestion) ?? (issue.known.length ? `known keys: ${list(issue.known)}` : undefined),
+      };
+    case 'E031':
+      return { message: `${quote(issue.path)} expects ${issue.expected}, found ${issue.found}`, hint: `write ${issue.expected}` };
+    case 'E032':
+      return { message: `${quote(issue.path)} must be a whole number, found ${issue.value}`, hint: 'counts and sizes are integers' };
+    case 'E033':
+      return { message: `${quote(issue.path)} must be ${bound(issue)}, found ${issue.value}`, hint: `use a value ${bound(issue)}` };
+    case 'E034':
+      return { message: `missing required key ${quote(issue.key)} in ${quote(issue.path)}`, hint: `add \`${issue.key}: …\`` };
+    case 'E035':
+      return {
+        message: `${quote(issue.path)} cannot be ${quote(issue.value)}`,
+        hint: didYouMean(issue.suggestion) ?? `one of ${list(issue.allowed)}`,
+      };
+    case 'E036':
+      return { message: `${quote(issue.path)} is set twice in the same block`, hint: 'keep one of them' };
+    case 'E037':
+      return {
+        message: `${quote(issue.path)} needs ${issue.expected.join(' or ')} values, found ${issue.found}`,
+        hint: `write ${issue.expected.map((n) => Array.from({ length: n }, () => 'n').join(' x ')).join(' or ')}`,
+      };
+    case 'E040':
+      return { message: `${quote(issue.path)} does not take the unit ${quote(issue.unit)}`, hint: `write ${issue.expected}` };
+    case 'E041':
+      return { message: `${quote(issue.path)} needs the unit ${quote(issue.unit)}`, hint: `append ${quote(issue.unit)}, e.g. \`1.5 x 1.5 x 8 ${issue.unit}\`` };
+    case 'E042':
+      return {
+        message: `${quote(issue.path)} is a fraction and must lie in [0, 1] (or 0%..100%), found ${issue.value}`,
+        hint: issue.value > 1 && issue.value <= 100 ? `did you mean ${issue.value}%?` : 'write a percentage such as `20%`',
+      };
+    case 'E050': {
+      const sum = issue.train + issue.val + issue.test;
+      return {
+        message: `split fractions add up to ${pct(sum)} (train ${pct(issue.train)} + val ${pct(issue.val)} + test ${pct(issue.test)}), not 100%`,
+        hint: `change one of them by ${pct(Math.abs(1 - sum))} so that train + val + test = 100%`,
+      };
+    }
+    case 'E051':
+      return {
+        message: `few-shot asks for ${issue.annotated} annotated ${issue.modality} training case(s), but the split leaves ${issue.trainCases} of ${issue.cases}`,
+        hint: `use at most ${issue.trainCases}, or raise split.train`,
+      };
+    case 'E052':
+      return {
+        message: `dataset ${quote(issue.dataset)} has no modality ${quote(issue.modality)}`,
+        hint: didYouMean(issue.suggestion) ?? `its modalities are ${list(issue.known)}`,
+      };
+    case 'E053':
+      return {
+        message: `EAM at decoder stage ${issue.stage}, but ${quote(issue.backbone)} with this depth has decoder stages 1..${issue.available}`,
+        hint: `place EAMs at decoder[1..${issue.available}] or fewer`,
+      };
+    case 'E054':
+      return {
+        message: `EAM heads (${issue.heads}) must divide the channel width ${issue.width} at decoder stage ${issue.stage}`,
+        hint: `pick heads among the divisors of ${issue.width}`,
+      };
+    case 'E055':
+      return {
+        message: `attention heads (${issue.heads}) at stage ${issue.stage} must divide its channel width ${issue.width}`,
+        hint: `stage ${issue.stage} has embed · 2^${issue.stage - 1} = ${issue.width} channels; pick a divisor`,
+      };
+    case 'E056':
+      return {
+        message: `window ${issue.window.join(' x ')} does not divide the token grid ${issue.grid.join(' x ')} at stage ${issue.stage}`,
+        hint: 'the grid at stage i is crop / patch / 2^(i-1); change crop, patch or window so every stage divides evenly',
+      };
+    case 'E057':
+      return {
+        message: `backbone ${quote(issue.backbone)} is ${issue.backboneDims}D but the crop has ${issue.cropRank} dimensions`,
+        hint: issue.backboneDims === 2 ? 'swin_unet takes a 2D crop such as `256 x 256`' : 'nnformer takes a 3D patch such as `128 x 128 x 16`',
+      };
+    case 'E058':
+      return {
+        message:
+          issue.term === 'mcr' || issue.term === 'icr'
+            ? `\`loss.${issue.term}\` aligns two modalities, but the run trains ${issue.modalities}`
+            : `joint \`${issue.term}\` trains modalities together, but the run has ${issue.modalities}`,
+        hint: 'list two modalities in `data.modalities`, or turn the term off',
+      };
+    case 'E059':
+      return {
+        message: `\`loss.${issue.term}\` needs External Attention Modules`,
+        hint: 'add `model.eam at decoder[1..3] { heads: 8 }`',
+      };
+    case 'E060':
+      return {
+        message: `joint \`${issue.joint}\` needs class embeddings (modality-aware channel-wise multiplication, App. B.1)`,
+        hint: 'remove `model.class_embedding: false` or use joint v2',
+      };
+    case 'E061':
+      return {
+        message: `modality ${quote(issue.modality)} lists ${issue.labelValues} label value(s) for ${issue.classes} class(es)`,
+        hint: 'give one label value per class, in the order of `classes`',
+      };
+    case 'E062':
+      return { message: `temperature τ must be > 0, found ${issue.tau}`, hint: 'the paper sweeps τ in 1..8 (Fig. 5)' };
+    case 'E063':
+      return { message: `loss weight ${quote(issue.path)} must be ≥ 0, found ${issue.weight}`, hint: 'use 0 to turn a term off' };
+    case 'E064':
+      return {
+        message: `\`depths\` has ${issue.depths} stages but \`${issue.other}\` has ${issue.length}`,
+        hint: 'give one value per stage',
+      };
+    case 'E065':
+      return {
+        message: `table ${quote(issue.table)} names unknown run ${quote(issue.name)}`,
+        hint: didYouMean(issue.suggestion) ?? 'name an experiment, a repeat or a sweep point',
+      };
+    case 'E066':
+      return {
+        message: `paper values name unknown ${issue.what} ${quote(issue.name)}`,
+        hint: didYouMean(issue.suggestion) ?? `known: ${list(issue.known)}`,
+      };
+    case 'E067':
+      return { message: 'the auxiliary loss supervises the EAMs\' semantic-aware maps, but the model has no EAM', hint: 'add `model.eam at decoder[1..3] { heads: 8 }` or remove `loss.aux`' };
+    case 'E068':
+      return {
+        message: `cannot sample ${issue.sample} ${issue.modality} case(s): the dataset has ${issue.cases}`,
+        hint: `sample at most ${issue.cases}`,
+      };
+    case 'E069':
+      return {
+        message: issue.dims === 2 ? `slices must be odd (a centre slice with neighbours), found ${issue.slices}` : `3D models take one channel, found slices: ${issue.slices}`,
+        hint: issue.dims === 2 ? 'use 1, 3 or 5' : 'remove `slices`',
+      };
+    case 'E070':
+      return {
+        message: `patch ${issue.patch.join(' x ')} does not divide the crop ${issue.crop.join(' x ')}`,
+        hint: 'make every crop side a multiple of the patch size',
+      };
+    case 'E071':
+      return {
+        message: `figure ${quote(issue.figure)} plots ${quote(issue.axis)}, which is not an axis of sweep ${quote(issue.sweep)}`,
+        hint: issue.known.length ? `its axes are ${list(issue.known)}` : 'the sweep has no axes',
+      };
+    case 'E072':
+      return { message: `unknown class ${quote(issue.name)}`, hint: didYouMean(issue.suggestion) ?? `classes: ${list(issue.known)}` };
+    case 'E080':
+      return {
+        message: `internal: the emitted Run IR violates its schema at ${issue.irPath}: ${issue.problem}`,
+        hint: 'this is a compiler bug or a value the checker missed; please report it with the file',
+      };
+    case 'E090':
+      return { message: `cannot read override ${quote(issue.argument)}`, hint: 'write `-s dotted.key=value`, e.g. `-s loss.icr.tau=2`' };
+  }
+}
