@@ -39,6 +39,7 @@ import {
   validateRunId,
   validateTag,
 } from './mlflow-limits.ts';
+import { withFileLock } from './file-lock.ts';
 import { formatPythonFloat, parsePythonFloat } from './python-float.ts';
 import { parseFilter, parseOrderBy, runMatches, sortRuns } from './run-search.ts';
 import { TrackingError } from './tracking-error.ts';
@@ -72,6 +73,7 @@ const TRASH = '.trash';
 const NOT_EXPERIMENTS = new Set([TRASH, 'models']);
 const DEFAULT_EXPERIMENT_ID = '0';
 const DEFAULT_EXPERIMENT_NAME = 'Default';
+const EXPERIMENT_LOCK = '.ablate-experiments.lock';
 
 /** Fields of a run's meta.yaml, as MLflow writes them. */
 export interface RunMeta {
@@ -478,14 +480,24 @@ export class FileStoreTracker implements Tracker {
     return this.writeExperiment(id, name, tags);
   }
 
+  /**
+   * Find an experiment by name or create it. Creation holds a lock file at the root
+   * (`.ablate-experiments.lock`, ignored by MLflow, which reads only folders there) so that
+   * parallel processes sharing the store do not create the same name twice.
+   */
   async getOrCreateExperiment(name: string, tags: Record<string, string> = {}): Promise<Experiment> {
-    const existing = await this.getExperimentByName(name);
-    if (existing?.lifecycleStage === 'deleted') {
-      throw new TrackingError('INVALID_PARAMETER_VALUE', `Experiment '${name}' is deleted`, {
-        hint: `Restore it (move ${join(this.root, TRASH, existing.experimentId)} back to ${this.root}) or choose another name.`,
-      });
-    }
-    return existing ?? this.createExperiment(name, tags);
+    const lookup = async (): Promise<Experiment | undefined> => {
+      const existing = await this.getExperimentByName(name);
+      if (existing?.lifecycleStage === 'deleted') {
+        throw new TrackingError('INVALID_PARAMETER_VALUE', `Experiment '${name}' is deleted`, {
+          hint: `Restore it (move ${join(this.root, TRASH, existing.experimentId)} back to ${this.root}) or choose another name.`,
+        });
+      }
+      return existing;
+    };
+    const found = await lookup();
+    if (found || this.readOnly) return found ?? this.createExperiment(name, tags);
+    return withFileLock(join(this.root, EXPERIMENT_LOCK), async () => (await lookup()) ?? this.createExperiment(name, tags));
   }
 
   async setExperimentTag(experimentId: string, key: string, value: string): Promise<void> {

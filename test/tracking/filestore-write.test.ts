@@ -267,6 +267,15 @@ describe('FileStore layout written by the project', () => {
     expect((await errorOf(store.deleteExperiment('0'))).code).toBe('INVALID_PARAMETER_VALUE');
   });
 
+  it('creates one experiment when parallel writers ask for the same new name', async () => {
+    await new FileStoreTracker(root).listExperiments();
+    const stores = Array.from({ length: 8 }, () => new FileStoreTracker(root));
+    const ids = await Promise.all(stores.map((s) => s.getOrCreateExperiment('parallel').then((e) => e.experimentId)));
+    expect(new Set(ids).size).toBe(1);
+    expect((await stores[0]!.listExperiments()).filter((e) => e.name === 'parallel')).toHaveLength(1);
+    expect((await readdir(root)).sort()).toEqual(['.trash', '0', ids[0]!].sort());
+  });
+
   it('skips malformed entries with a warning instead of failing the whole read', async () => {
     const warnings: string[] = [];
     const store = new FileStoreTracker(root, { onWarning: (m) => warnings.push(m) });
