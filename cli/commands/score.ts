@@ -51,14 +51,27 @@ function classList(opts: ScoreCliOptions): ClassSpec[] | undefined {
   return undefined;
 }
 
+/** More distinct values than this, without --labels, means an image was passed, not a label map. */
+const MAX_IMPLICIT_CLASSES = 255;
+
 /** Refuses probability maps and other non-label volumes. */
-function checkLabelMap(v: Volume, file: string): void {
+function checkLabelMap(v: Volume, file: string, classesGiven: boolean): void {
+  const distinct = new Set<number>();
   for (let i = 0; i < v.data.length; i++) {
     const x = v.data[i]!;
     if (!Number.isInteger(x)) {
       throw new NiftiError('invalid-volume', file, `holds non-integer value ${x} at voxel ${i}; a label map is expected`, 'pass the arg-max label map, not probabilities or an image');
     }
+    if (!classesGiven && distinct.size <= MAX_IMPLICIT_CLASSES) distinct.add(x);
   }
+  if (distinct.size > MAX_IMPLICIT_CLASSES) {
+    throw new NiftiError('invalid-volume', file, `holds more than ${MAX_IMPLICIT_CLASSES} distinct values; it looks like an image, not a label map`, 'pass a label map, or name the classes to score with --labels');
+  }
+}
+
+/** At most `n` values, then "…". */
+function listSome(values: number[], n = 10): string {
+  return values.length > n ? `${values.slice(0, n).join(', ')}, … (${values.length} in all)` : values.join(', ');
 }
 
 function fmt(x: number, digits: number): string {
@@ -118,15 +131,15 @@ export function registerScoreCommand(program: Command): void {
       }
       const [pred, label] = await Promise.all([readNifti(predPath), readNifti(labelPath)]);
       assertSameGrid(label, labelPath, pred, predPath);
-      checkLabelMap(pred, predPath);
-      checkLabelMap(label, labelPath);
+      checkLabelMap(pred, predPath, classes !== undefined);
+      checkLabelMap(label, labelPath, classes !== undefined);
       const score = scoreLabelVolumes(pred.data, label.data, label.dims, {
         classes,
         includeBackground: opts.includeBackground ?? false,
         spacingMm: label.spacing,
       });
       if (classes && score.unlistedValues.length > 0) {
-        process.stderr.write(`warning: label values ${score.unlistedValues.join(', ')} are not in --labels/--classes and were scored as background\n`);
+        process.stderr.write(`warning: label values ${listSome(score.unlistedValues)} are not in --labels/--classes and were scored as background\n`);
       }
       if (opts.json) {
         const doc = {

@@ -157,3 +157,18 @@ describe('ablate score background', () => {
     expect((JSON.parse(withBg.out) as { classes: { value: number }[] }).classes.map((c) => c.value)).toEqual([0, 1]);
   });
 });
+
+describe('ablate score on an image', () => {
+  it('refuses an integer image passed as the prediction unless classes are named', async () => {
+    const { label } = volumes([1, 1, 1]);
+    const l = join(dir, 'li.nii');
+    const img = join(dir, 'img.nii');
+    await writeNifti(l, label);
+    await writeNifti(img, { ...label, data: Int16Array.from({ length: 540 }, (_, i) => i - 200), datatype: 'int16' });
+    const e = await runScore([img, l]).catch((x: unknown) => x);
+    expect((e as NiftiError).code).toBe('invalid-volume');
+    expect((e as NiftiError).message).toMatch(/img\.nii: holds more than 255 distinct values/);
+    const named = await runScore([img, l, '--labels', '1,2', '--json']);
+    expect(named.err).toMatch(/label values -200, -199, .*… \(537 in all\) are not in --labels/);
+  });
+});
