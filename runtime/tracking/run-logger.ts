@@ -13,11 +13,12 @@
  */
 import { flattenParams, type FlattenOptions, type FlattenedParams } from './flatten-params.ts';
 import { MAX_TAG_VALUE_LENGTH, validateMetric } from './mlflow-limits.ts';
+import { ABLATE_TAGS } from './run-tags.ts';
 import { TrackingError } from './tracking-error.ts';
 import type { Metric, RunInfo, TerminalStatus, Tracker } from './tracker.ts';
 
 /** Tag holding the error message of a FAILED run. */
-export const ERROR_TAG = 'ablate.error';
+export const ERROR_TAG = ABLATE_TAGS.error;
 /** Artifact holding the error's message and stack of a FAILED run. */
 export const ERROR_ARTIFACT = 'error.txt';
 

@@ -1,0 +1,60 @@
+/**
+ * The tags ablate puts on its runs, named once so that `ablate run` (which writes them),
+ * `ablate reproduce` (which looks runs up by spec hash) and `ablate report` agree.
+ */
+import { MLFLOW_GIT_COMMIT_TAG, MLFLOW_SOURCE_NAME_TAG, MLFLOW_SOURCE_TYPE_TAG } from './tracker.ts';
+
+export const ABLATE_TAGS = {
+  /** Hash of the canonical Run IR + data split: identifies a run for reuse. */
+  specHash: 'ablate.specHash',
+  /** The `.abl` file the run came from (as given on the command line). */
+  sourceFile: 'ablate.sourceFile',
+  /** Name of the concrete experiment inside the file. */
+  experiment: 'ablate.experiment',
+  /** What the run is: one training run, or a parent of nested runs. */
+  kind: 'ablate.kind',
+  /** The tfjs backend that trained it (wasm, cpu, tensorflow, ...). */
+  backend: 'ablate.backend',
+  /** ablate's package version. */
+  version: 'ablate.version',
+  /** 'true' when trained on phantom data: not comparable with the paper's numbers. */
+  phantom: 'ablate.data.phantom',
+  /** The error message of a FAILED run. */
+  error: 'ablate.error',
+} as const;
+
+export type RunKind = 'run' | 'sweep' | 'repeat' | 'table';
+
+export interface RunTagInput {
+  specHash: string;
+  sourceFile: string;
+  experiment?: string;
+  kind?: RunKind;
+  gitCommit?: string;
+  backend?: string;
+  ablateVersion?: string;
+  phantom?: boolean;
+  /** More tags, added last (they win over the ones above). */
+  extra?: Record<string, string>;
+}
+
+/**
+ * The tag set of an ablate run: the `ablate.*` tags plus MLflow's own source tags
+ * (`mlflow.source.name` = the .abl file, `mlflow.source.type` = LOCAL,
+ * `mlflow.source.git.commit`) so that `mlflow ui` shows where a run came from.
+ */
+export function runTags(input: RunTagInput): Record<string, string> {
+  const tags: Record<string, string> = {
+    [ABLATE_TAGS.specHash]: input.specHash,
+    [ABLATE_TAGS.sourceFile]: input.sourceFile,
+    [ABLATE_TAGS.kind]: input.kind ?? 'run',
+    [MLFLOW_SOURCE_NAME_TAG]: input.sourceFile,
+    [MLFLOW_SOURCE_TYPE_TAG]: 'LOCAL',
+  };
+  if (input.experiment !== undefined) tags[ABLATE_TAGS.experiment] = input.experiment;
+  if (input.gitCommit !== undefined) tags[MLFLOW_GIT_COMMIT_TAG] = input.gitCommit;
+  if (input.backend !== undefined) tags[ABLATE_TAGS.backend] = input.backend;
+  if (input.ablateVersion !== undefined) tags[ABLATE_TAGS.version] = input.ablateVersion;
+  if (input.phantom !== undefined) tags[ABLATE_TAGS.phantom] = String(input.phantom);
+  return { ...tags, ...(input.extra ?? {}) };
+}
