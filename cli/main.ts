@@ -5,7 +5,11 @@
  */
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { registerCheckCommand } from './commands/check.ts';
+import { registerCompileCommand } from './commands/compile.ts';
 import { registerDataCommand } from './commands/data.ts';
+import { registerFmtCommand } from './commands/fmt.ts';
+import { registerGraphCommand } from './commands/graph.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -21,7 +25,7 @@ export function buildProgram(): Command {
 type Registration = (program: Command) => void;
 
 // Subcommands, in the order `ablate --help` lists them.
-const commandRegistrations: Registration[] = [registerDataCommand];
+const commandRegistrations: Registration[] = [registerCheckCommand, registerCompileCommand, registerFmtCommand, registerDataCommand, registerGraphCommand];
 
 /** Runs the command line; the only place that sets the exit code for uncaught errors. */
 export async function main(argv: string[]): Promise<void> {
