@@ -1,10 +1,13 @@
 /**
  * Matrix products with gradients that are fast on wasm.
  *
- * The built-in BatchMatMul gradient calls matMul with transposeA/transposeB, which on
- * wasm takes a path ~10–20× slower than an explicit transpose followed by a plain
- * matMul (DESIGN.md, "Slow paths on wasm"). These ops do the explicit transpose, in the
- * forward pass when asked to and always in the backward pass.
+ * wasm's BatchMatMul has two paths (tfjs-backend-wasm `batch_mat_mul_impl.cc`): XNNPACK
+ * for batch 1 without transposes, and a scalar blocked loop for everything else. So:
+ * - rank-2 products (batch 1) never pass transposeA/B: transposes are explicit
+ *   `tf.transpose` calls (the built-in gradient's transposeA/B is ~10× slower);
+ * - batched products (attention, batch > 1) always take the scalar loop; it reads both
+ *   operands contiguously only in the `X @ Yᵀ` form (transposeB, no transposeA), so every
+ *   batched product, forward and backward, is written in that form.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { OpShapeError, shapeText } from './op-shape-error.ts';
@@ -16,7 +19,7 @@ function swapLast(x: tf.Tensor): tf.Tensor {
   return x.rank === 2 ? tf.transpose(x) : tf.transpose(x, [0, 2, 1]);
 }
 
-// [M, K] @ [K, N] or [B, M, K] @ [B, K, N]
+// [M, K] @ [K, N], XNNPACK on wasm
 const plainMatmul = tf.customGrad((a: tf.Tensor | Save, b: tf.Tensor | Save, save: tf.Tensor | Save) => {
   const [ta, tb] = [a as tf.Tensor, b as tf.Tensor];
   (save as Save)([ta, tb]);
@@ -28,6 +31,22 @@ const plainMatmul = tf.customGrad((a: tf.Tensor | Save, b: tf.Tensor | Save, sav
     },
   };
 }) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+
+// [B, M, K] @ [B, N, K]ᵀ → [B, M, N], every product in the contiguous transposeB form
+const batchedMatmulNT = tf.customGrad((x: tf.Tensor | Save, y: tf.Tensor | Save, save: tf.Tensor | Save) => {
+  const [tx, ty] = [x as tf.Tensor3D, y as tf.Tensor3D];
+  (save as Save)([tx, ty]);
+  return {
+    value: tf.matMul(tx, ty, false, true),
+    gradFunc: (dc: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sx, sy] = saved as [tf.Tensor3D, tf.Tensor3D];
+      const dct = swapLast(dc); // [B, N, M]
+      const dx = tf.matMul(dc, swapLast(sy), false, true); // dC @ Y: [B, M, N] @ [B, K, N]ᵀ
+      const dy = tf.matMul(dct, swapLast(sx), false, true); // dCᵀ @ X: [B, N, M] @ [B, K, M]ᵀ
+      return [dx, dy];
+    },
+  };
+}) as (x: tf.Tensor3D, y: tf.Tensor3D) => tf.Tensor3D;
 
 // [N, Cin] @ [Cin, Cout] + [Cout]
 const affine = tf.customGrad((x: tf.Tensor | Save, w: tf.Tensor | Save, b: tf.Tensor | Save, save: tf.Tensor | Save) => {
@@ -59,32 +78,34 @@ export function matmul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transpose
   }
   return tf.tidy(() => {
     const opA = transposeA ? swapLastAny(a) : a;
-    const opB = transposeB ? swapLastAny(b) : b;
     const [M, K] = opA.shape.slice(-2) as [number, number];
-    const [K2, N] = opB.shape.slice(-2) as [number, number];
+    const [K2, N] = (transposeB ? [b.shape[b.rank - 1], b.shape[b.rank - 2]] : b.shape.slice(-2)) as [number, number];
     if (K !== K2) {
       throw new OpShapeError(
         'matmul',
-        `inner sizes differ: ${shapeText(opA.shape)} @ ${shapeText(opB.shape)}`,
+        `inner sizes differ: ${shapeText(a.shape)} @ ${shapeText(b.shape)}`,
         'the last axis of a must equal the second-to-last axis of b (check transposeA/transposeB)',
       );
     }
     const lead = opA.shape.slice(0, -2);
-    if (opB.rank === 2) {
-      const y = plainMatmul(tf.reshape(opA, [-1, K]), opB); // [prod(lead)*M, N]
+    if (b.rank === 2) {
+      const y = plainMatmul(tf.reshape(opA, [-1, K]), transposeB ? tf.transpose(b) : b); // [prod(lead)*M, N]
       return tf.reshape(y, [...lead, M, N]);
     }
-    const leadB = opB.shape.slice(0, -2);
+    const leadB = b.shape.slice(0, -2);
     if (lead.length !== leadB.length || lead.some((d, i) => d !== leadB[i])) {
       throw new OpShapeError(
         'matmul',
-        `batch dims differ: ${shapeText(opA.shape)} @ ${shapeText(opB.shape)}`,
+        `batch dims differ: ${shapeText(a.shape)} @ ${shapeText(b.shape)}`,
         'give both operands the same leading dims, or pass b as a rank-2 weight',
       );
     }
     const batch = lead.reduce((p, d) => p * d, 1);
-    const y = plainMatmul(tf.reshape(opA, [batch, M, K]), tf.reshape(opB, [batch, K, N])); // [batch, M, N]
-    return tf.reshape(y, [...lead, M, N]);
+    const x3 = tf.reshape(opA, [batch, M, K]); // [batch, M, K]
+    const b3 = tf.reshape(b, [batch, ...b.shape.slice(-2)]);
+    const y3 = transposeB ? b3 : swapLast(b3); // [batch, N, K]
+    if (batch === 1) return tf.reshape(plainMatmul(tf.reshape(x3, [M, K]), tf.transpose(tf.reshape(y3, [N, K]))), [...lead, M, N]);
+    return tf.reshape(batchedMatmulNT(x3 as tf.Tensor3D, y3 as tf.Tensor3D), [...lead, M, N]); // [..., M, N]
   });
 }
 

@@ -11,6 +11,8 @@ describe('matmul on wasm matches tf.matMul on cpu', () => {
     { name: 'rank 3', a: [4, 5, 7], b: [4, 7, 6] },
     { name: 'rank 4 (windows × heads)', a: [2, 3, 5, 4], b: [2, 3, 4, 5] },
     { name: 'rank 3 with shared rank-2 weight', a: [3, 5, 7], b: [7, 2] },
+    { name: 'rank 3 with batch 1', a: [1, 5, 7], b: [1, 7, 3] },
+    { name: 'rank 3, shared weight, transposeB', a: [2, 5, 7], b: [3, 7], tb: true },
     { name: 'transposeB (q kᵀ)', a: [3, 6, 4], b: [3, 6, 4], tb: true },
     { name: 'transposeA', a: [7, 5], b: [7, 3], ta: true },
     { name: 'both transposed, rank 4', a: [2, 2, 4, 5], b: [2, 2, 3, 4], ta: true, tb: true },
@@ -28,7 +30,7 @@ describe('matmul on wasm matches tf.matMul on cpu', () => {
         'cpu',
         (a, b) =>
           b!.rank === 2 && a!.rank > 2
-            ? tf.reshape(tf.matMul(tf.reshape(a!, [-1, a!.shape[a!.rank - 1]!]), b!), [...a!.shape.slice(0, -1), b!.shape[1]!])
+            ? tf.reshape(tf.matMul(tf.reshape(a!, [-1, a!.shape[a!.rank - 1]!]), b!, false, c.tb), [...a!.shape.slice(0, -1), b!.shape[c.tb ? 0 : 1]!])
             : tf.matMul(a!, b!, c.ta, c.tb),
         inputs,
       );
