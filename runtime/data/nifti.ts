@@ -9,8 +9,8 @@
  * converted). The affine maps voxel indices (i, j, k, 1) to world coordinates: the
  * sform when sform_code > 0, else the qform, else diag(pixdim) (see nifti-header.ts).
  */
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { gunzipSync, gzipSync } from 'fflate';
+import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { Gunzip, gunzipSync, gzipSync } from 'fflate';
 import {
   NIFTI_DATATYPES,
   NIFTI1_DATA_OFFSET,
@@ -21,6 +21,7 @@ import {
   spacingFromGeometry,
   type NiftiDatatype,
   type NiftiGeometry,
+  type NiftiHeader,
 } from './nifti-header.ts';
 import { NiftiError } from './nifti-error.ts';
 
@@ -108,17 +109,114 @@ export function decodeNifti(raw: Uint8Array, file: string): Volume {
     try {
       bytes = gunzipSync(raw);
     } catch (e) {
-      throw new NiftiError('corrupt-gzip', file, `the gzip stream is damaged (${(e as Error).message})`, 'the download or copy was probably cut short; fetch the file again');
+      throw corruptGzip(file, e);
     }
   }
   const h = parseNiftiHeader(bytes, file);
+  const info = interpretHeader(h, file);
+  const { dims, offset } = info;
+  const datatype = info.storedDatatype;
+  const n = dims[0] * dims[1] * dims[2];
+  const need = offset + n * NIFTI_DATATYPES[datatype].bytes;
+  if (bytes.byteLength < need) {
+    throw new NiftiError(
+      'truncated',
+      file,
+      `has ${bytes.byteLength} bytes of data but the header (${dims.join('×')} ${datatype} at offset ${offset}) needs ${need}`,
+      'the file was cut short; copy or export it again',
+    );
+  }
 
-  const datatype = DATATYPE_BY_CODE.get(h.datatypeCode);
-  if (datatype === undefined) {
+  const stored = readVoxels(bytes, offset, n, datatype, h.littleEndian);
+  let data: VoxelArray = stored;
+  if (info.datatype !== datatype) {
+    const out = new ARRAY_OF[info.datatype](n);
+    const slope = h.sclSlope;
+    const inter = Number.isFinite(h.sclInter) ? h.sclInter : 0;
+    for (let i = 0; i < n; i++) out[i] = stored[i]! * slope + inter;
+    data = out;
+  }
+  return { data, dims, spacing: info.spacing, affine: info.affine, datatype: info.datatype, header: info.header };
+}
+
+/** What a header says about a volume, without its voxels. */
+export interface VolumeInfo {
+  dims: [number, number, number];
+  /** Voxel size in mm. */
+  spacing: [number, number, number];
+  /** 4×4 voxel → world (mm) matrix. */
+  affine: number[][];
+  /** Type `readNifti` returns the voxels in (float32/float64 when scl_slope/scl_inter apply). */
+  datatype: NiftiDatatype;
+  /** Type stored in the file. */
+  storedDatatype: NiftiDatatype;
+  header: NiftiGeometry;
+}
+
+/**
+ * Reads only the header of a `.nii` / `.nii.gz` file (a gzip stream is inflated just far
+ * enough): grid, spacing, affine and type, to check many cases quickly before loading them.
+ * Throws the same `NiftiError`s as `readNifti`, except 'truncated' for missing voxel data.
+ */
+export async function readNiftiInfo(path: string): Promise<VolumeInfo> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new NiftiError('not-found', path, `cannot read the file (${reason})`, 'check the path');
+  }
+  try {
+    const chunk = new Uint8Array(1 << 16);
+    const first = await handle.read(chunk, 0, chunk.length, 0);
+    let head = chunk.subarray(0, first.bytesRead);
+    if (isGzip(head)) {
+      const parts: Uint8Array[] = [];
+      let have = 0;
+      const inflate = new Gunzip((data) => {
+        parts.push(data);
+        have += data.length;
+      });
+      let position = first.bytesRead;
+      let input = head;
+      try {
+        for (;;) {
+          const final = input.length < chunk.length;
+          inflate.push(input.slice(), final);
+          if (have >= NIFTI1_DATA_OFFSET || final) break;
+          const next = await handle.read(chunk, 0, chunk.length, position);
+          position += next.bytesRead;
+          input = chunk.subarray(0, next.bytesRead);
+        }
+      } catch (e) {
+        throw corruptGzip(path, e);
+      }
+      head = new Uint8Array(have);
+      let o = 0;
+      for (const p of parts) {
+        head.set(p, o);
+        o += p.length;
+      }
+    }
+    const h = parseNiftiHeader(head, path);
+    const { offset: _offset, ...info } = interpretHeader(h, path);
+    return info;
+  } finally {
+    await handle.close();
+  }
+}
+
+function corruptGzip(file: string, e: unknown): NiftiError {
+  return new NiftiError('corrupt-gzip', file, `the gzip stream is damaged (${(e as Error).message})`, 'the download or copy was probably cut short; fetch the file again');
+}
+
+/** Checks datatype and dims of a parsed header and derives the volume's grid and output type. */
+function interpretHeader(h: NiftiHeader, file: string): VolumeInfo & { offset: number } {
+  const storedDatatype = DATATYPE_BY_CODE.get(h.datatypeCode);
+  if (storedDatatype === undefined) {
     const supported = Object.entries(NIFTI_DATATYPES).map(([n, { code }]) => `${n} (${code})`).join(', ');
     throw new NiftiError('unsupported-datatype', file, `datatype code ${h.datatypeCode} is not supported`, `convert the image to one of ${supported}`);
   }
-
   const ndim = h.dim[0]!;
   if (!(ndim >= 1 && ndim <= 7)) {
     throw new NiftiError('unsupported-dims', file, `dim[0] = ${ndim} is not in 1..7`, 'the header is corrupt');
@@ -133,36 +231,12 @@ export function decodeNifti(raw: Uint8Array, file: string): Volume {
   if (extra > 1) {
     throw new NiftiError('unsupported-dims', file, `holds ${extra} volumes (dim = [${h.dim.slice(1, ndim + 1).join(', ')}]); ablate reads one 3D volume per file`, 'split the 4D series into 3D files');
   }
-
-  const n = dims[0] * dims[1] * dims[2];
-  const bpv = NIFTI_DATATYPES[datatype].bytes;
-  // Some writers leave vox_offset at 0 for single files; the data then start after the extension flag.
-  const offset = h.voxOffset >= 348 ? Math.floor(h.voxOffset) : NIFTI1_DATA_OFFSET;
-  const need = offset + n * bpv;
-  if (bytes.byteLength < need) {
-    throw new NiftiError(
-      'truncated',
-      file,
-      `has ${bytes.byteLength} bytes of data but the header (${dims.join('×')} ${datatype} at offset ${offset}) needs ${need}`,
-      'the file was cut short; copy or export it again',
-    );
-  }
-
-  const stored = readVoxels(bytes, offset, n, datatype, h.littleEndian);
+  // scl_slope = 0 means "no scaling" (NIfTI-1); so does (1, 0).
   const slope = h.sclSlope;
   const inter = h.sclInter;
   const scaled = Number.isFinite(slope) && slope !== 0 && (slope !== 1 || (Number.isFinite(inter) && inter !== 0));
-  let data: VoxelArray = stored;
-  let outType: NiftiDatatype = datatype;
-  if (scaled) {
-    outType = datatype === 'float64' || datatype === 'int32' ? 'float64' : 'float32';
-    const out = new ARRAY_OF[outType](n);
-    const b = Number.isFinite(inter) ? inter : 0;
-    for (let i = 0; i < n; i++) out[i] = stored[i]! * slope + b;
-    data = out;
-  }
-
-  const geometry: NiftiGeometry = {
+  const datatype: NiftiDatatype = !scaled ? storedDatatype : storedDatatype === 'float64' || storedDatatype === 'int32' ? 'float64' : 'float32';
+  const header: NiftiGeometry = {
     qformCode: h.qformCode,
     sformCode: h.sformCode,
     quatern: h.quatern,
@@ -171,14 +245,9 @@ export function decodeNifti(raw: Uint8Array, file: string): Volume {
     srow: h.srow,
     xyztUnits: h.xyztUnits,
   };
-  return {
-    data,
-    dims,
-    spacing: spacingFromGeometry(geometry),
-    affine: affineFromGeometry(geometry),
-    datatype: outType,
-    header: geometry,
-  };
+  // Some writers leave vox_offset at 0 for single files; the data then start after the extension flag.
+  const offset = h.voxOffset >= 348 ? Math.floor(h.voxOffset) : NIFTI1_DATA_OFFSET;
+  return { dims, spacing: spacingFromGeometry(header), affine: affineFromGeometry(header), datatype, storedDatatype, header, offset };
 }
 
 /** Copies n voxels of `datatype` starting at `offset` into a fresh (aligned) typed array. */

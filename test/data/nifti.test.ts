@@ -7,6 +7,7 @@ import {
   NiftiError,
   assertSameGrid,
   readNifti,
+  readNiftiInfo,
   writeNifti,
   type NiftiDatatype,
   type Volume,
@@ -344,5 +345,38 @@ describe('NIfTI errors name the file', () => {
     const c = { ...a, affine: a.affine.map((r, i) => (i === 0 ? [r[0]!, r[1]!, r[2]!, r[3]! + 0.5] : r)) };
     expect(() => assertSameGrid(a, 'pred.nii.gz', c, 'label.nii.gz')).toThrowError(/label\.nii\.gz: affine .* of pred\.nii\.gz/);
     expect(() => assertSameGrid(a, 'p', { ...a, affine: a.affine.map((r) => r.map((x) => x + 1e-5)) }, 'l')).not.toThrow();
+  });
+});
+
+describe('readNiftiInfo (header only)', () => {
+  it('gives the grid readNifti gives, for .nii and a large .nii.gz', async () => {
+    for (const ext of ['.nii', '.nii.gz']) {
+      const vol = randomVolume('int16', [64, 48, 40], 11); // ~240 kB: several gzip chunks
+      const path = join(dir, `info${ext}`);
+      await writeNifti(path, vol);
+      const info = await readNiftiInfo(path);
+      const full = await readNifti(path);
+      expect(info.dims).toEqual(full.dims);
+      expect(info.spacing).toEqual(full.spacing);
+      expect(info.affine).toEqual(full.affine);
+      expect(info.datatype).toBe('int16');
+      expect(info.storedDatatype).toBe('int16');
+    }
+  });
+
+  it('reports the scaled output type, reads a header whose voxels are cut off, and names bad files', async () => {
+    const path = join(dir, 'info-scaled.nii');
+    writeFileSync(path, concat(handHeader({ dims: [4, 4, 4], datatype: 4, bitpix: 16, slope: 2 }), new Uint8Array(10)));
+    const info = await readNiftiInfo(path);
+    expect(info).toMatchObject({ dims: [4, 4, 4], datatype: 'float32', storedDatatype: 'int16' });
+    await expectNiftiError(readNifti(path), 'truncated', path);
+    const gz = join(dir, 'info-bad.nii.gz');
+    const good = gzipSync(concat(handHeader({ dims: [4, 4, 4], datatype: 4, bitpix: 16 }), new Uint8Array(128)));
+    writeFileSync(gz, good.subarray(0, 12));
+    await expectNiftiError(readNiftiInfo(gz), 'corrupt-gzip', gz);
+    const rgb = join(dir, 'info-rgb.nii');
+    writeFileSync(rgb, concat(handHeader({ dims: [2], datatype: 128, bitpix: 24 }), new Uint8Array(6)));
+    await expectNiftiError(readNiftiInfo(rgb), 'unsupported-datatype', rgb);
+    await expectNiftiError(readNiftiInfo(join(dir, 'missing.nii')), 'not-found', join(dir, 'missing.nii'));
   });
 });
