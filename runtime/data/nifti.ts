@@ -280,8 +280,10 @@ export interface WriteNiftiOptions {
 
 /**
  * Writes `volume` as NIfTI-1 to `path`, gzip-compressed when `path` ends in `.nii.gz`.
- * The header is little-endian with vox_offset 352, no extensions, scl_slope 1 and
- * spatial unit mm. The write is atomic (temp file + rename): a failed write leaves no
+ * The header is little-endian with vox_offset 352, no extensions and scl_slope 1. The
+ * geometry is the source file's qform/sform as stored when `volume` (or `like`) was read
+ * from a file and its affine is unchanged; otherwise an sform (and, for an affine with
+ * orthogonal axes, a qform) built from the affine, code 2 (aligned), unit mm. The write is atomic (temp file + rename): a failed write leaves no
  * partial file at `path`.
  *
  * Throws `NiftiError` ('bad-extension' | 'invalid-volume' | 'grid-mismatch').
