@@ -10,7 +10,8 @@
  * - the per-head semantic-aware maps `A = q kᵀ ∈ R^{Z×N×L}` (eq. 2–3) feed the auxiliary
  *   head (eq. 9) and, with semantic kernels `K^i = Q^i W^i` (eq. 6), the semantic
  *   filtering, re-weighting and aggregation (eq. 6–8) give correlations `E ∈ R^{Z×Z}`.
- * The last EAM's `Q̃` feeds nothing, so it computes only `A` and `E` (README.md).
+ * The last EAM's `Q̃` feeds nothing, so it computes only `A` and `E` and has no
+ * `W_V`, `W_O`, MLP or reduction (README.md).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { gelu, matmul, softmax } from '../ops/index.ts';
@@ -49,7 +50,7 @@ export class ExternalAttentionModule {
   readonly normF: LayerNormLayer;
   readonly wq: LinearLayer;
   readonly wk: LinearLayer;
-  readonly wv: LinearLayer;
+  readonly wv: LinearLayer | undefined;
   /** `[Z, dim, N]`: row block i is W^i of eq. 6. */
   readonly semanticKernels: tf.Variable;
   readonly wo: LinearLayer | undefined;
@@ -70,10 +71,10 @@ export class ExternalAttentionModule {
     this.normF = new LayerNormLayer(store, `${prefix}/norm_f`, dim);
     this.wq = new LinearLayer(store, `${prefix}/wq`, dim, dim);
     this.wk = new LinearLayer(store, `${prefix}/wk`, dim, dim);
-    this.wv = new LinearLayer(store, `${prefix}/wv`, dim, dim);
     this.semanticKernels = store.normal(`${prefix}/semantic_kernels`, [classes, dim, heads]);
     if (cfg.nextDim !== null) {
       const hidden = Math.floor(dim * cfg.mlpRatio);
+      this.wv = new LinearLayer(store, `${prefix}/wv`, dim, dim);
       this.wo = new LinearLayer(store, `${prefix}/wo`, dim, dim);
       this.normMlp = new LayerNormLayer(store, `${prefix}/norm_mlp`, dim);
       this.fc1 = new LinearLayer(store, `${prefix}/mlp/fc1`, dim, hidden);
@@ -104,7 +105,7 @@ export class ExternalAttentionModule {
     const A = matmul(q, k, false, true) as tf.Tensor4D; // [B, N, Z, L]
 
     let next: tf.Tensor3D | undefined;
-    if (this.wo && this.normMlp && this.fc1 && this.fc2 && this.reduce) {
+    if (this.wv && this.wo && this.normMlp && this.fc1 && this.fc2 && this.reduce) {
       const v = tf.transpose(tf.reshape(this.wv.apply(fn), [B, L, N, dh]), [0, 2, 1, 3]); // [B, N, L, dh]
       // eq. 2: softmax over the spatial axis
       const attn = softmax(tf.mul(A, 1 / Math.sqrt(dh))); // [B, N, Z, L]

@@ -1,0 +1,77 @@
+/**
+ * `ablate graph <file> [-e NAME] [--json] [--inference] [--depth N] [-s key=value]...`:
+ * the model graph of a run (modules, shapes, parameters, FLOPs, what exists only in
+ * training) without loading TensorFlow.js. `--ir <file>` reads a Run IR JSON instead
+ * (one IR, or the `{ runs: [...] }` document `ablate compile` prints).
+ */
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { compileFile } from '../../compiler/compile.ts';
+import { hasErrors } from '../../compiler/diagnostics.ts';
+import { graphOfRun } from '../../compiler/graph/build-graph.ts';
+import { renderGraph } from '../../compiler/graph/render-graph.ts';
+import type { RunIR } from '../../schemas/run-ir.schema.ts';
+import { renderDiagnostics } from '../render-diagnostic.ts';
+
+interface GraphCliOptions {
+  experiment?: string;
+  json?: boolean;
+  inference?: boolean;
+  depth?: string;
+  ir?: string;
+  set: string[];
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function runsFromIrFile(path: string): RunIR[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new Error(`${path}: cannot read a Run IR (${(e as Error).message}); pass the JSON that \`ablate compile\` prints`);
+  }
+  const runs = (doc as { runs?: RunIR[] }).runs ?? [doc as RunIR];
+  if (!runs.every((r) => r && typeof r === 'object' && 'model' in r && 'data' in r)) {
+    throw new Error(`${path}: not a Run IR (no model/data section); pass the JSON that \`ablate compile\` prints`);
+  }
+  return runs;
+}
+
+export function registerGraphCommand(program: Command): void {
+  program
+    .command('graph')
+    .description('print the model graph of a run: modules, shapes, parameters, FLOPs, training-only parts')
+    .argument('[file]', 'experiment file (.abl, .yaml, .yml, .json)')
+    .option('-e, --experiment <name>', 'the experiment (or sweep/repeat) whose run to show')
+    .option('--json', 'print the graph as JSON')
+    .option('--inference', 'only what the exported inference model holds (no EAMs, aux heads, class embeddings)')
+    .option('--depth <n>', 'deepest level printed (0 = top-level modules)')
+    .option('--ir <file>', 'read a Run IR JSON instead of compiling a file')
+    .option('-s, --set <key=value>', 'override a value, checked like the file (repeatable)', collect, [])
+    .action((file: string | undefined, options: GraphCliOptions) => {
+      let runs: RunIR[];
+      if (options.ir) runs = runsFromIrFile(options.ir);
+      else {
+        if (!file) throw new Error('give an experiment file (or --ir <file>)');
+        const result = compileFile(file, { overrides: options.set, ...(options.experiment ? { only: options.experiment } : {}) });
+        if (hasErrors(result.diagnostics)) {
+          process.stderr.write(renderDiagnostics(result.diagnostics, 'text', result.sources));
+          process.exitCode = 1;
+          return;
+        }
+        runs = result.runs;
+      }
+      if (runs.length === 0) throw new Error(`no runs${options.experiment ? ` for '${options.experiment}'` : ''}; name an experiment with -e`);
+      const run = runs[0]!;
+      const graph = graphOfRun(run);
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify({ run: run.name, ...graph }, null, 2)}\n`);
+        return;
+      }
+      const depth = options.depth === undefined ? undefined : Number(options.depth);
+      if (runs.length > 1) process.stdout.write(`${runs.length} runs; showing ${run.name} (the graph depends only on its model and data sections)\n`);
+      else process.stdout.write(`run ${run.name}\n`);
+      process.stdout.write(renderGraph(graph, { ...(options.inference ? { inference: true } : {}), ...(depth === undefined ? {} : { depth }) }));
+    });
+}
