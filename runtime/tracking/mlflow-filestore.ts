@@ -828,16 +828,21 @@ export class FileStoreTracker implements Tracker {
 
   // ---- artifacts --------------------------------------------------------------------
 
-  /** Local folder of a run's artifacts: its artifact_uri when that is a file: URI that exists, else `<run>/artifacts`. */
+  /**
+   * Local folder of a run's artifacts: `<run>/artifacts` when it exists (a copied or moved
+   * store keeps its artifacts there while artifact_uri still names the old place), else the
+   * folder of a file: artifact_uri when that exists, else `<run>/artifacts`.
+   */
   async artifactsDir(runId: string): Promise<string> {
     const runDir = await this.findRunDir(runId);
-    const fallback = join(runDir, 'artifacts');
+    const local = join(runDir, 'artifacts');
+    if (await isDir(local)) return local;
     const uri = String((await this.readRunMeta(runDir))['artifact_uri'] ?? '');
     if (/^file:/i.test(uri)) {
       const path = FileStoreTracker.rootPath(uri);
-      if (path !== fallback && (await isDir(path))) return path;
+      if (await isDir(path)) return path;
     }
-    return fallback;
+    return local;
   }
 
   private static artifactSubpath(base: string, artifactPath: string | undefined): string {

@@ -202,9 +202,16 @@ export class RunLogger {
     } catch {
       // The run is failing already; its own error is the one to report.
     }
-    await this.tracker.setTags(this.runId, { [ERROR_TAG]: [...message].slice(0, MAX_TAG_VALUE_LENGTH).join('') });
-    await this.tracker.logText(this.runId, `${detail}\n`, ERROR_ARTIFACT);
+    // Whatever goes wrong while recording the error, the run must still end as FAILED.
+    let recordError: unknown;
+    try {
+      await this.tracker.setTags(this.runId, { [ERROR_TAG]: [...message].slice(0, MAX_TAG_VALUE_LENGTH).join('') });
+      await this.tracker.logText(this.runId, `${detail}\n`, ERROR_ARTIFACT);
+    } catch (e) {
+      recordError = e;
+    }
     await this.end('FAILED', endTime);
+    if (recordError !== undefined) throw recordError;
   }
 
   /** Flush and mark KILLED (interrupted; `RunLogger.resume` continues it). */

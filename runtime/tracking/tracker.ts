@@ -168,6 +168,8 @@ export function createTracker(
   options: CreateTrackerOptions = {},
 ): Tracker {
   if (/^https?:\/\//i.test(uri)) return new RestTracker(uri, options.rest);
+  // MLflow reads a bare `databricks` as the Databricks workspace, not as a folder.
+  if (/^databricks(:|$)/i.test(uri)) throw new UnsupportedTrackingUriError(uri);
   if (/^file:/i.test(uri) || !/^[a-z][a-z0-9+.-]*:/i.test(uri) || /^[a-z]:[\\/]/i.test(uri)) {
     return new FileStoreTracker(uri);
   }

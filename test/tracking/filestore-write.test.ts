@@ -9,7 +9,8 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileStoreTracker, nestRuns, readMlflowStore } from '../../runtime/tracking/mlflow-filestore.ts';
 import { runFilter } from '../../runtime/tracking/run-search.ts';
-import { TrackingError } from '../../runtime/tracking/tracking-error.ts';
+import { RestTracker } from '../../runtime/tracking/rest-tracker.ts';
+import { TrackingError, UnsupportedTrackingUriError } from '../../runtime/tracking/tracking-error.ts';
 import { createTracker } from '../../runtime/tracking/tracker.ts';
 import { snapshotTree, tempDir } from './fixture-store.ts';
 
@@ -62,6 +63,10 @@ describe('FileStore layout written by the project', () => {
     expect(a.root).toBe(root);
     expect(b.root).toBe(root);
     expect(createTracker(root)).toBeInstanceOf(FileStoreTracker);
+    expect(createTracker('http://127.0.0.1:5000')).toBeInstanceOf(RestTracker);
+    expect(() => createTracker('sqlite:///mlflow.db')).toThrow(UnsupportedTrackingUriError);
+    expect(() => createTracker('databricks')).toThrow(UnsupportedTrackingUriError);
+    expect((createTracker('runs/mlruns') as FileStoreTracker).root).toBe(join(process.cwd(), 'runs', 'mlruns'));
   });
 
   it('writes experiments, runs, params, metrics and tags exactly as MLflow lays them out', async () => {
