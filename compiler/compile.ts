@@ -147,17 +147,20 @@ class Compilation {
     // ── Checked ──
     for (const decl of selected.datasets) this.dataset(decl.name.name, decl.name);
     const drafts = concrete.map((run) => this.checkRun(run));
+    const draftsByName = new Map(drafts.filter((d) => d !== undefined).map((d) => [d.ir.name, d.ir]));
+    const tableChecks = selected.tables.map((t) => this.checkTable(t, draftsByName));
+    const figureChecks = selected.figures.map((f) => this.checkFigure(f));
     if (this.bag.hasErrors) return this.result(Phase.Expanded);
-    const finished = new Map<string, RunIR>();
     // ── Emitted ──
+    const finished = new Map<string, RunIR>();
     for (const draft of drafts) {
       if (!draft) continue;
       const ir = finishRunIr(draft.ir);
       this.bag.add(...validateRunIr(ir, (path) => draft.map.locate(path)));
       finished.set(ir.name, ir);
     }
-    const tables = selected.tables.map((t) => this.tableIr(t, finished)).filter((t): t is TableIR => t !== undefined);
-    const figures = selected.figures.map((f) => this.figureIr(f, finished)).filter((f): f is FigureIR => f !== undefined);
+    const tables = tableChecks.map((t) => this.tableIr(t!, finished));
+    const figures = figureChecks.map((f) => this.figureIr(f!, finished));
     if (this.bag.hasErrors) return this.result(Phase.Checked);
     return this.result(Phase.Emitted, [...finished.values()], tables, figures);
   }
@@ -287,18 +290,18 @@ class Compilation {
     return out;
   }
 
-  private tableIr(decl: TableDecl, runs: Map<string, RunIR>): TableIR | undefined {
+  /** Type-checks a table and runs its rules; what `tableIr` needs later. */
+  private checkTable(decl: TableDecl, drafts: Map<string, RunIR>) {
     const { settings, block, locations } = this.tableBody(decl);
     const rows = this.tableRows(decl);
     const rowRuns = rows.map((row) => this.runsOf(row.ref) ?? []);
-    const firstRun = rowRuns.flat().map((r) => runs.get(r.name)).find((r) => r !== undefined);
+    const firstRun = rowRuns.flat().map((r) => drafts.get(r.name)).find((r) => r !== undefined);
     const columns = (settings.columns ?? {}) as Settings;
     const modalities = (columns.modalities as string[] | undefined) ?? firstRun?.data.modalities ?? [];
     const classes = firstRun?.dataset.classes ?? [];
     const paper = lookup(block, ['paper']);
     const paperBlock = paper?.kind === 'block' ? paper : null;
     const knownRunNames = [...this.program.decls.values()].filter((d) => d.decl.kind === 'Experiment' || d.decl.kind === 'Repeat').map((d) => d.decl.name.name);
-    const before = this.bag.items.length;
     runChecks('Table', {
       name: decl.name.name,
       rows,
@@ -309,7 +312,11 @@ class Compilation {
       paper: paperBlock,
       report: (issue, at) => this.bag.report(issue, at),
     });
-    if (hasErrors(this.bag.items.slice(before)) || this.bag.hasErrors) return undefined;
+    return { decl, settings, locations, rows, rowRuns, columns, modalities, classes, paperBlock };
+  }
+
+  private tableIr(checked: ReturnType<Compilation['checkTable']>, runs: Map<string, RunIR>): TableIR {
+    const { decl, settings, locations, rows, rowRuns, columns, modalities, classes, paperBlock } = checked;
     const paperRows: TableIR['paper'] = [];
     const byRow = new Map<string, TableIR['paper'][number]>();
     if (paperBlock) {
@@ -356,30 +363,34 @@ class Compilation {
     return found?.kind === 'Sweep' ? found : undefined;
   }
 
-  private figureIr(decl: FigureDecl, runs: Map<string, RunIR>): FigureIR | undefined {
+  /** Type-checks a figure and runs its rules. */
+  private checkFigure(decl: FigureDecl) {
     const bag = new DiagnosticBag();
     const locations = new Map<string, Location>();
     const settings = decodeFields(figureFields, blockFromObject(decl.body, bag), [], { bag, locations });
     this.bag.add(...bag.items);
-    if (bag.hasErrors) return undefined;
     const sweepName = settings.sweep as string;
     const sweepDecl = this.figureSweep(decl);
     const points = sweepDecl ? this.expand(sweepDecl) : [];
-    const axes = sweepDecl ? [...new Set(points.flatMap((p) => Object.keys(p.point)))] : undefined;
-    const before = this.bag.items.length;
-    runChecks('Figure', {
-      name: decl.name.name,
-      sweep: sweepName,
-      sweepAt: locateIn(locations, 'sweep', decl),
-      x: settings.x as string,
-      xAt: locateIn(locations, 'x', decl),
-      y: settings.y as string,
-      yAt: locateIn(locations, 'y', decl),
-      axes,
-      sweepNames: [...this.program.decls.values()].filter((d) => d.decl.kind === 'Sweep').map((d) => d.decl.name.name),
-      report: (issue, at) => this.bag.report(issue, at),
-    });
-    if (hasErrors(this.bag.items.slice(before))) return undefined;
+    if (!bag.hasErrors) {
+      runChecks('Figure', {
+        name: decl.name.name,
+        sweep: sweepName,
+        sweepAt: locateIn(locations, 'sweep', decl),
+        x: settings.x as string,
+        xAt: locateIn(locations, 'x', decl),
+        y: settings.y as string,
+        yAt: locateIn(locations, 'y', decl),
+        axes: sweepDecl ? [...new Set(points.flatMap((p) => Object.keys(p.point)))] : undefined,
+        sweepNames: [...this.program.decls.values()].filter((d) => d.decl.kind === 'Sweep').map((d) => d.decl.name.name),
+        report: (issue, at) => this.bag.report(issue, at),
+      });
+    }
+    return { decl, settings, sweepName, points };
+  }
+
+  private figureIr(checked: ReturnType<Compilation['checkFigure']>, runs: Map<string, RunIR>): FigureIR {
+    const { decl, settings, sweepName, points } = checked;
     return {
       irVersion: IR_VERSION,
       name: decl.name.name,

@@ -129,7 +129,8 @@ export function buildRunIr(run: ConcreteRun, settings: S, dataset: DatasetIR, cw
       stepsPerEpoch: train.steps_per_epoch ?? null,
       batch: train.batch,
       optimizer: optimizerIr(obj(train.optimizer)),
-      schedule: train.schedule,
+      // The default is written as a bare name (`constant`); written values are decoded to objects.
+      schedule: typeof train.schedule === 'string' ? { kind: train.schedule } : train.schedule,
       clipGradNorm: train.clip_grad_norm ?? null,
       seed: train.seed,
       checkpointEvery: train.checkpoint_every,

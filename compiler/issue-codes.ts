@@ -63,7 +63,6 @@ export const issueCodes = {
   E069: 'slices-odd',
   E070: 'patch-divides-crop',
   E071: 'figure-axis-unknown',
-  E072: 'unknown-class',
   // emitted IR
   E080: 'ir-schema',
   // command line
@@ -123,7 +122,6 @@ export interface IssueData {
   E069: { slices: number; dims: number };
   E070: { crop: number[]; patch: number[] };
   E071: { figure: string; axis: string; sweep: string; known: string[] };
-  E072: { name: string; known: string[]; suggestion?: string };
   E080: { irPath: string; problem: string };
   E090: { argument: string };
 }

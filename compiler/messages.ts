@@ -217,8 +217,6 @@ export function renderIssue(issue: Issue): RenderedIssue {
         message: `figure ${quote(issue.figure)} plots ${quote(issue.axis)}, which is not an axis of sweep ${quote(issue.sweep)}`,
         hint: issue.known.length ? `its axes are ${list(issue.known)}` : 'the sweep has no axes',
       };
-    case 'E072':
-      return { message: `unknown class ${quote(issue.name)}`, hint: didYouMean(issue.suggestion) ?? `classes: ${list(issue.known)}` };
     case 'E080':
       return {
         message: `internal: the emitted Run IR violates its schema at ${issue.irPath}: ${issue.problem}`,

@@ -1,0 +1,95 @@
+/**
+ * One failing fixture per issue code (issue-cases.ts): the code is reported, at the exact
+ * line:column marked `«` in the fixture, with the expected message. The table of
+ * messages pins the wording (golden): changing a message means changing it here too.
+ */
+import { describe, expect, it } from 'vitest';
+import { issueCodes } from '../../compiler/issue-codes.ts';
+import { compileMarked, where } from './fixtures.ts';
+import { issueCases } from './issue-cases.ts';
+
+const messages: Record<string, string> = {
+  E001: "'#' does not start a comment",
+  E002: "expected a value after ':' but found ':'",
+  E003: "malformed number '1e': the exponent has no digits",
+  E010: 'cannot find imported file `missing.abl` (looked for {dir}/missing.abl)',
+  E011: 'import cycle: {dir}/main.abl → {dir}/a.abl → {dir}/main.abl',
+  E012: 'dataset `phantom` is declared more than once (first in {dir}/d.abl)',
+  E013: 'unknown experiment `bsae` after `extends`',
+  E014: 'unknown dataset `phantm`',
+  E015: '`extends` cycle: a → b → a',
+  E017: 'unknown sweep `nope`',
+  E020: 'zip sweep `s` has axes of different lengths: loss.icr.tau has 2, train.seed has 3',
+  E021: 'sweep axis `loss.icr.tau` needs a list or a range after `in`',
+  E022: 'range 8..1 is empty or not integer',
+  E030: 'unknown key `epoch` in `train`',
+  E031: '`train.epochs` expects a whole number, found the string "two"',
+  E032: '`train.batch` must be a whole number, found 2.5',
+  E033: '`train.epochs` must be ≥ 1, found 0',
+  E034: 'missing required key `epochs` in `train`',
+  E035: '`model.joint` cannot be `v4`',
+  E036: '`model.joint` is set twice in the same block',
+  E037: '`data.crop` needs 2 or 3 values, found 4',
+  E040: '`train.epochs` does not take the unit `%`',
+  E041: '`data.spacing` needs the unit `mm`',
+  E042: '`data.split.train` is a fraction and must lie in [0, 1] (or 0%..100%), found 60',
+  E050: 'split fractions add up to 110% (train 70% + val 20% + test 20%), not 100%',
+  E051: 'few-shot asks for 7 annotated mri training case(s), but the split leaves 6 of 10',
+  E052: 'dataset `phantom` has no modality `mr`',
+  E053: 'EAM at decoder stage 4, but `swin_unet` with this depth has decoder stages 1..3',
+  E054: 'EAM heads (3) must divide the channel width 64 at decoder stage 1',
+  E055: 'attention heads (3) at stage 3 must divide its channel width 64',
+  E056: 'window 3 x 3 does not divide the token grid 32 x 32 at stage 1',
+  E057: 'backbone `swin_unet` is 2D but the crop has 3 dimensions',
+  E058: '`loss.mcr` aligns two modalities, but the run trains 1',
+  E059: '`loss.mcr` needs External Attention Modules',
+  E060: 'joint `v3` needs class embeddings (modality-aware channel-wise multiplication, App. B.1)',
+  E061: 'modality `ct` lists 3 label value(s) for 4 class(es)',
+  E062: 'temperature τ must be > 0, found 0',
+  E063: 'loss weight `loss.mcr` must be ≥ 0, found -0.1',
+  E064: '`depths` has 4 stages but `heads` has 3',
+  E065: 'table `t` names unknown run `bsae`',
+  E066: 'paper values name unknown class `LV`',
+  E067: "the auxiliary loss supervises the EAMs' semantic-aware maps, but the model has no EAM",
+  E068: 'cannot sample 12 mri case(s): the dataset has 10',
+  E069: 'slices must be odd (a centre slice with neighbours), found 2',
+  E070: 'patch 2 x 2 does not divide the crop 63 x 64',
+  E071: 'figure `f` plots `loss.icr.weight`, which is not an axis of sweep `s`',
+  E090: 'cannot read override `loss.icr.tau`',
+};
+
+const hints: Record<string, string> = {
+  E013: 'did you mean `base`?',
+  E014: 'did you mean `phantom`?',
+  E030: 'did you mean `epochs`?',
+  E035: 'did you mean `v1`?',
+  E042: 'did you mean 60%?',
+  E052: 'did you mean `mri`?',
+  E065: 'did you mean `base`?',
+  E066: 'did you mean `LVM`?',
+};
+
+describe('every issue code has a failing fixture', () => {
+  for (const c of issueCases) {
+    it(`${c.code} ${c.title}`, () => {
+      const { result, mark, dir } = compileMarked(c.files, c.options);
+      const found = result.diagnostics.filter((d) => d.code === c.code);
+      expect(found, result.diagnostics.map((d) => `${d.code} ${d.message}`).join('\n')).toHaveLength(1);
+      const d = found[0]!;
+      expect(d.message).toBe(messages[c.code]!.replaceAll('{dir}', dir));
+      if (hints[c.code]) expect(d.hint).toBe(hints[c.code]);
+      // Syntax errors (E001–E003) are worded by the parser, which adds a hint where it has one.
+      if (!['E001', 'E002', 'E003'].includes(c.code)) expect(d.hint, 'every compiler issue carries a fix hint').toBeTruthy();
+      expect(d.name).toBe(issueCodes[d.code]);
+      const expected = mark ? `${mark.file}:${mark.line}:${mark.column}` : '<command line>:1:4';
+      expect(where(d, dir)).toBe(expected);
+      expect(result.runs, 'no IR leaves the compiler when it reports an error').toEqual([]);
+    });
+  }
+
+  it('covers every code except the internal schema check (E080, tested in emit-ir.test.ts) and E016 (check.test.ts)', () => {
+    const tested = new Set(issueCases.map((c) => c.code));
+    const untested = Object.keys(issueCodes).filter((code) => !tested.has(code));
+    expect(untested.sort()).toEqual(['E016', 'E080']);
+  });
+});
