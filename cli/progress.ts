@@ -4,13 +4,9 @@
  * `--quiet`. Only the CLI draws; the runtime reports through `ProgressSink`.
  */
 import cliProgress from 'cli-progress';
+import type { ProgressSink } from '../runtime/run/progress-sink.ts';
 
-export interface ProgressSink {
-  start(run: string, totalSteps: number, startStep: number): void;
-  step(info: { step: number; epoch: number; epochs: number; endOfEpoch: boolean; loss: number; terms: Record<string, number> }): void;
-  note(line: string): void;
-  stop(): void;
-}
+export type { ProgressSink };
 
 const shortTerms = (terms: Record<string, number>) =>
   Object.entries(terms)

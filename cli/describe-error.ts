@@ -1,0 +1,11 @@
+/**
+ * How the CLI prints a runtime failure: the error's own message (DataError, NiftiError,
+ * NonFiniteLossError and the tracking errors already name the file, case or term and end
+ * with a hint), prefixed with its kind. Stacks only with ABLATE_DEBUG=1.
+ */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return `error: ${String(error)}`;
+  const kind = error.name && error.name !== 'Error' ? error.name : 'error';
+  const text = `${kind}: ${error.message}`;
+  return process.env['ABLATE_DEBUG'] === '1' && error.stack ? `${text}\n${error.stack}` : text;
+}

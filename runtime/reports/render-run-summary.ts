@@ -1,0 +1,23 @@
+/**
+ * The table `ablate run` prints at the end: for each run, mean ± std over test volumes per
+ * modality × metric × class, the per-modality mean over classes and the overall mean.
+ */
+import { formatStat, METRIC_LABEL, PHANTOM_NOTICE } from './report-model.ts';
+import { aggregateResults, type RunResults } from './run-results.ts';
+
+export function renderRunSummary(title: string, results: RunResults): string {
+  const { modalities, classes, metrics } = results;
+  const { grid, overall } = aggregateResults([results], modalities, classes, metrics);
+  const header = ['Modality', 'Metric', ...classes, 'Mean', 'n'];
+  const out = [`### ${title}`, '', `| ${header.join(' | ')} |`, `|${header.map((_, i) => (i < 2 ? ' --- ' : ' ---: ')).join('|')}|`];
+  for (const m of modalities) {
+    for (const metric of metrics) {
+      const cells = grid[m]![metric]!;
+      const n = results.cases.filter((c) => c.modality === m).length;
+      out.push(`| ${m.toUpperCase()} | ${METRIC_LABEL[metric]} | ${[...classes, 'mean'].map((c) => formatStat(cells[c]!, metric)).join(' | ')} | ${n} |`);
+    }
+  }
+  out.push('', `Overall: ${metrics.map((metric) => `${METRIC_LABEL[metric]} ${formatStat({ mean: overall[metric]!, std: null }, metric)}`).join(', ')}`);
+  if (results.phantom) out.push(`(${PHANTOM_NOTICE})`);
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,315 @@
+/**
+ * One concrete run, end to end: data → reuse check → model → training → evaluation
+ * without EAMs → MLflow. This is what `ablate run` and `ablate reproduce` call per Run IR.
+ *
+ * Outcomes in the tracking store:
+ * - a FINISHED run with the same identity (Run IR spec hash + split hash) exists and
+ *   `force` is off → nothing is trained; its results are read back ("reused");
+ * - an unfinished run with that identity (KILLED by Ctrl-C, or a crash) whose checkpoint is
+ *   still on disk → that MLflow run is resumed from the checkpoint;
+ * - otherwise a new run. Ctrl-C / SIGTERM (the `signal`) writes a checkpoint and marks the
+ *   run KILLED; any error marks it FAILED with the message as a tag and an artifact.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { RunIR } from '../../schemas/run-ir.schema.ts';
+import type { BackendInfo } from '../backend/select-backend.ts';
+import { buildModel, type SegmentationModel } from '../model/build-model.ts';
+import { saveInferenceModel } from '../model/parameters.ts';
+import { BatchSampler } from '../data/samplers.ts';
+import { lineChartSvg } from '../reports/plots/line-chart.ts';
+import { overlayPng } from '../reports/plots/overlay.ts';
+import { aggregateResults, resultsFromJson, resultsToJson, type CaseResult, type RunResults } from '../reports/run-results.ts';
+import { runFilter } from '../tracking/run-search.ts';
+import { RunLogger } from '../tracking/run-logger.ts';
+import type { Run, Tracker } from '../tracking/tracker.ts';
+import { trainLoop, TrainingInterrupted, type Batches } from '../train/train-loop.ts';
+import { meanDice, predictCase, scoreCase, type CasePrediction } from './evaluate.ts';
+import { prepareData, type RunData } from './prepare-data.ts';
+import type { ProgressSink } from './progress-sink.ts';
+import { runSpecHash, TAGS } from './run-identity.ts';
+
+export interface RunContext {
+  tracker: Tracker;
+  /** MLflow experiment the runs go to. */
+  experimentName: string;
+  backend: BackendInfo;
+  /** Folder relative paths in the IR are resolved against. */
+  cwd: string;
+  /** Phantoms and preprocessed volumes. */
+  cacheRoot: string;
+  /** Checkpoints and scratch files, one folder per run identity. */
+  workRoot: string;
+  force: boolean;
+  signal?: AbortSignal;
+  progress: ProgressSink;
+  /** Run IR path → `file:line:col` of the DSL entry that set it. */
+  locate?: (irPath: string) => string | undefined;
+  /** The spec file and its text, logged as an artifact. */
+  source?: { file: string; text: string };
+  gitCommit?: string;
+  version: string;
+  /** Parent MLflow run of a sweep, repeat or table. */
+  parent?: RunLogger;
+}
+
+export interface RunOutcome {
+  name: string;
+  runId: string;
+  status: 'reused' | 'finished';
+  specHash: string;
+  results: RunResults;
+}
+
+const RESULTS_ARTIFACT = 'results.json';
+
+/** The most recent run with this identity, preferring FINISHED ones. */
+async function findExisting(tracker: Tracker, experimentId: string, specHash: string): Promise<Run | undefined> {
+  const runs = await tracker.searchRuns({ experimentIds: [experimentId], filter: runFilter({ tags: { [TAGS.specHash]: specHash } }) });
+  return runs.find((r) => r.info.status === 'FINISHED') ?? runs[0];
+}
+
+export async function readRunResults(tracker: Tracker, runId: string): Promise<RunResults> {
+  const bytes = await tracker.readArtifact(runId, RESULTS_ARTIFACT);
+  return resultsFromJson(Buffer.from(bytes).toString('utf8'), `run ${runId}/${RESULTS_ARTIFACT}`);
+}
+
+export async function executeRun(ir: RunIR, ctx: RunContext): Promise<RunOutcome> {
+  const note = (line: string) => ctx.progress.note(line);
+  const data = await prepareData(ir, { cwd: ctx.cwd, cacheRoot: ctx.cacheRoot, onNote: (l) => note(`${ir.name}: ${l}`) });
+  const specHash = runSpecHash(ir.specHash, data.splitHash);
+  const experiment = await ctx.tracker.getOrCreateExperiment(ctx.experimentName);
+  const existing = await findExisting(ctx.tracker, experiment.experimentId, specHash);
+  if (existing?.info.status === 'FINISHED' && !ctx.force) {
+    note(`${ir.name}: reusing finished run ${existing.info.runId} (same spec hash ${specHash.slice(0, 12)}; --force retrains)`);
+    return { name: ir.name, runId: existing.info.runId, status: 'reused', specHash, results: await readRunResults(ctx.tracker, existing.info.runId) };
+  }
+
+  const workDir = path.join(ctx.workRoot, specHash.slice(0, 16));
+  const checkpointDir = path.join(workDir, 'checkpoint');
+  if (ctx.force) await rm(workDir, { recursive: true, force: true });
+  await mkdir(workDir, { recursive: true });
+  const resumable = existing && existing.info.status !== 'FINISHED' && !ctx.force && existsSync(checkpointDir);
+  const logger = resumable
+    ? await RunLogger.resume(ctx.tracker, existing.info.runId)
+    : await startRun(ir, ctx, specHash, data);
+  if (resumable) note(`${ir.name}: resuming run ${logger.runId} from its checkpoint`);
+
+  let model: SegmentationModel | undefined;
+  try {
+    if (!resumable) await logInputs(ir, ctx, logger, data, workDir);
+    model = buildModel(ir.model, { crop: ir.data.crop, modalities: ir.data.modalities, seed: ir.train.seed, loss: ir.loss });
+    await logger.setTags({ 'ablate.parameters': String(model.parameterCount()) });
+    const history = await train(ir, ctx, model, data, logger, specHash, checkpointDir);
+    const results = await evaluate(ir, ctx, model, data, logger, specHash, workDir, history);
+    await logger.finish();
+    await rm(checkpointDir, { recursive: true, force: true });
+    return { name: ir.name, runId: logger.runId, status: 'finished', specHash, results };
+  } catch (error) {
+    if (error instanceof TrainingInterrupted) {
+      await logger.kill();
+      note(`${ir.name}: interrupted; checkpoint in ${checkpointDir}. Run the same command again to resume.`);
+    } else {
+      await logger.fail(error);
+    }
+    throw error;
+  } finally {
+    ctx.progress.stop();
+    model?.dispose();
+  }
+}
+
+async function startRun(ir: RunIR, ctx: RunContext, specHash: string, data: RunData): Promise<RunLogger> {
+  const tags: Record<string, string> = {
+    [TAGS.specHash]: specHash,
+    [TAGS.irHash]: ir.specHash,
+    [TAGS.splitHash]: data.splitHash,
+    [TAGS.run]: ir.name,
+    [TAGS.experiment]: ir.experiment,
+    [TAGS.source]: ir.origin.file,
+    [TAGS.backend]: ctx.backend.name,
+    'ablate.backendNote': ctx.backend.note,
+    [TAGS.version]: ctx.version,
+    [TAGS.phantom]: String(ir.dataset.source.kind === 'phantom'),
+    'mlflow.source.name': ir.origin.file,
+    'mlflow.source.type': 'LOCAL',
+    'mlflow.user': process.env['USER'] ?? 'ablate',
+  };
+  if (ctx.gitCommit) tags['mlflow.source.git.commit'] = ctx.gitCommit;
+  if (ir.origin.group) {
+    tags[TAGS.group] = ir.origin.group.name;
+    tags[TAGS.groupKind] = ir.origin.group.kind;
+  }
+  if (ctx.parent) return ctx.parent.startChild({ runName: ir.name, tags });
+  return RunLogger.start(ctx.tracker, { experimentName: ctx.experimentName, runName: ir.name, tags });
+}
+
+async function logInputs(ir: RunIR, ctx: RunContext, logger: RunLogger, data: RunData, workDir: string): Promise<void> {
+  await logger.logParamsFrom(ir);
+  await logger.logText(`${JSON.stringify(ir, null, 2)}\n`, 'run-ir.json');
+  await logger.logText(`${JSON.stringify(data.manifest, null, 2)}\n`, 'split.json');
+  if (ctx.source) await logger.logText(ctx.source.text, `source/${path.basename(ctx.source.file)}`);
+  void workDir;
+}
+
+interface TrainHistory {
+  totalSteps: number;
+  steps: Array<{ step: number; terms: Record<string, number> }>;
+}
+
+async function train(
+  ir: RunIR, ctx: RunContext, model: SegmentationModel, data: RunData, logger: RunLogger, specHash: string, checkpointDir: string,
+): Promise<TrainHistory> {
+  const { batch, epochs } = ir.train;
+  const samplers = ir.data.modalities.map(
+    (m) => new BatchSampler(m, data.modalities[m]!.train, { dims: ir.data.dims, slices: ir.data.slices, crop: ir.data.crop, batch, seed: ir.train.seed }),
+  );
+  const samplesPerEpoch = Math.max(...samplers.map((s) => s.samplesPerEpoch));
+  const stepsPerEpoch = ir.train.stepsPerEpoch ?? Math.max(1, Math.ceil(samplesPerEpoch / batch));
+  const totalSteps = epochs * stepsPerEpoch;
+  let drawn = 0;
+  const history: TrainHistory = { totalSteps, steps: [] };
+
+  const batchesFor = (step: number): Batches => {
+    // The samplers are sequential: on resume, replay the draws of the steps already done.
+    while (drawn < step) {
+      for (const s of samplers) s.next();
+      drawn += 1;
+    }
+    const out: Batches = {};
+    for (const s of samplers) {
+      const b = s.next();
+      const [B] = b.imageShape as [number];
+      if (ir.data.dims === 2) {
+        const [, H, W, C] = b.imageShape as [number, number, number, number];
+        out[s.modality] = { x: tf.tensor4d(b.image, [B, H, W, C]), y: tf.tensor3d(b.label, [B, H, W], 'int32') };
+      } else {
+        const [, D, H, W] = b.imageShape as [number, number, number, number];
+        // [B, D, H, W, 1] folded to [B*D, H, W, 1]: the models keep tensors at rank 4.
+        out[s.modality] = { x: tf.tensor4d(b.image, [B * D, H, W, 1]), y: tf.tensor3d(b.label, [B * D, H, W], 'int32') };
+      }
+    }
+    drawn += 1;
+    return out;
+  };
+
+  let started = false;
+  const result = await trainLoop({
+    train: ir.train,
+    specHash,
+    model,
+    batchesFor,
+    stepsPerEpoch,
+    checkpointDir,
+    locate: ctx.locate,
+    signal: ctx.signal,
+    onStep: (r) => {
+      if (!started) {
+        ctx.progress.start(ir.name, totalSteps, r.step - 1);
+        started = true;
+      }
+      history.steps.push({ step: r.step, terms: r.terms });
+      const metrics: Record<string, number> = { lr: r.lr };
+      for (const [k, v] of Object.entries(r.terms)) metrics[`train/${k}`] = v;
+      if (r.gradNorm !== null) metrics['train/grad_norm'] = r.gradNorm;
+      logger.logMetrics(metrics, r.step);
+      ctx.progress.step({ step: r.step, epoch: r.epoch, epochs, endOfEpoch: r.stepInEpoch === stepsPerEpoch - 1, loss: r.loss, terms: r.terms });
+    },
+    onEpoch: async (epoch) => {
+      if (epoch % ir.train.valEvery !== 0 && epoch !== epochs) return;
+      const inference = model.inferenceModel();
+      try {
+        const values: Record<string, number> = {};
+        for (const m of ir.data.modalities) {
+          const val = data.modalities[m]!.val;
+          if (val.length > 0) values[`val/${m}/dice`] = await meanDice(inference, ir, m, val);
+        }
+        logger.logMetrics({ ...values, epoch }, epoch * stepsPerEpoch);
+        const shown = Object.entries(values).map(([k, v]) => `${k} ${(100 * v).toFixed(1)}%`).join(', ');
+        if (shown) ctx.progress.note(`${ir.name}: epoch ${epoch}/${epochs}: ${shown}`);
+      } finally {
+        inference.dispose();
+      }
+      await logger.flush();
+    },
+  });
+  if (result.resumedFrom > 0) ctx.progress.note(`${ir.name}: resumed at step ${result.resumedFrom} of ${totalSteps}`);
+  ctx.progress.stop();
+  return history;
+}
+
+async function evaluate(
+  ir: RunIR, ctx: RunContext, model: SegmentationModel, data: RunData, logger: RunLogger, specHash: string, workDir: string, history: TrainHistory,
+): Promise<RunResults> {
+  const inference = model.inferenceModel();
+  const metrics = ir.eval.metrics;
+  const cases: CaseResult[] = [];
+  const firsts: Array<{ modality: string; prediction: CasePrediction }> = [];
+  try {
+    for (const m of ir.data.modalities) {
+      for (const c of data.modalities[m]!.test) {
+        const prediction = await predictCase(inference, ir, m, c);
+        cases.push(scoreCase(ir, m, prediction, metrics));
+        if (!firsts.some((f) => f.modality === m)) firsts.push({ modality: m, prediction });
+      }
+    }
+    const modelDir = path.join(workDir, 'inference-model');
+    await saveInferenceModel(inference, modelDir);
+    await logger.logArtifact(modelDir, 'model');
+  } finally {
+    inference.dispose();
+  }
+
+  const results: RunResults = {
+    format: 'ablate-results', version: 1, run: ir.name, specHash,
+    phantom: ir.dataset.source.kind === 'phantom',
+    modalities: [...ir.data.modalities], classes: [...ir.dataset.classes], metrics: [...metrics], cases,
+  };
+  await logger.logText(resultsToJson(results), RESULTS_ARTIFACT);
+
+  // Final metrics: mean (and std) over test volumes per modality × metric × class.
+  const { grid, overall } = aggregateResults([results], results.modalities, results.classes, results.metrics);
+  const final: Record<string, number> = {};
+  for (const [m, byMetric] of Object.entries(grid)) {
+    for (const [metric, byClass] of Object.entries(byMetric)) {
+      for (const [cls, stat] of Object.entries(byClass)) {
+        if (Number.isFinite(stat.mean)) final[`test/${m}/${metric}/${cls}`] = stat.mean;
+        if (stat.std !== null && Number.isFinite(stat.std)) final[`test/${m}/${metric}/${cls}/std`] = stat.std;
+      }
+    }
+  }
+  for (const [metric, v] of Object.entries(overall)) if (Number.isFinite(v)) final[`test/overall/${metric}`] = v;
+  logger.logMetrics(final, history.totalSteps);
+
+  // Plots: the training curve per loss term, and a Fig. 4-style overlay per modality.
+  const termNames = [...new Set(history.steps.flatMap((s) => Object.keys(s.terms)))];
+  if (termNames.length > 0) {
+    const svg = lineChartSvg({
+      title: `${ir.name}: training losses`, xLabel: 'step', yLabel: 'loss', logY: true,
+      series: termNames.map((t) => ({ name: t, points: history.steps.filter((s) => t in s.terms).map((s) => [s.step, s.terms[t]!] as [number, number]) })),
+    });
+    await logger.logText(svg, 'plots/losses.svg');
+  }
+  for (const { modality, prediction } of firsts) {
+    const c = prediction.case;
+    const [X, Y, Z] = c.dims;
+    let bestZ = 0;
+    let bestCount = -1;
+    for (let z = 0; z < Z; z++) {
+      let n = 0;
+      for (let i = z * X * Y; i < (z + 1) * X * Y; i++) if (c.label[i]! > 0) n++;
+      if (n > bestCount) [bestZ, bestCount] = [z, n];
+    }
+    const plane = (a: ArrayLike<number>) => Array.prototype.slice.call(a, bestZ * X * Y, (bestZ + 1) * X * Y) as number[];
+    const image = plane(c.image);
+    for (const [kind, labels] of [['reference', c.label], ['prediction', prediction.labels]] as const) {
+      const png = overlayPng({ width: X, height: Y, image, labels: plane(labels), classes: results.classes });
+      await logger.logText(png, `plots/${modality}_${c.id}_z${bestZ}_${kind}.png`);
+    }
+  }
+  await writeFile(path.join(workDir, RESULTS_ARTIFACT), resultsToJson(results));
+  await logger.flush();
+  return results;
+}
