@@ -177,16 +177,17 @@ export class CstToAst extends BaseVisitor {
   }
 
   importDecl(ctx: ImportDeclCstChildren): ImportDecl | undefined {
-    const path = ctx.stringLit ? this.stringLit(ctx.stringLit[0]!.children) : undefined;
-    if (!path) return undefined;
-    return { kind: 'Import', path, span: joinSpans(this.tokenSpan(ctx.Import[0]!), path.span) };
+    const path = ctx.stringLit?.[0] ? this.stringLit(ctx.stringLit[0].children) : undefined;
+    const keyword = ctx.Import?.[0];
+    if (!path || !isReal(keyword)) return undefined;
+    return { kind: 'Import', path, span: joinSpans(this.tokenSpan(keyword), path.span) };
   }
 
   /** The parts every declaration has; undefined when recovery lost one. */
-  private declParts(keyword: IToken, nameToken: IToken | undefined, block: CstNode[] | undefined) {
+  private declParts(keyword: IToken | undefined, nameToken: IToken | undefined, block: CstNode[] | undefined) {
     const name = this.nameNode(nameToken);
     const body = block?.[0] ? this.blockObject(block[0].children as BlockCstChildren) : undefined;
-    if (!name || !body) return undefined;
+    if (!name || !body || !isReal(keyword)) return undefined;
     return { name, body, span: joinSpans(this.tokenSpan(keyword), body.span) };
   }
 
@@ -195,21 +196,21 @@ export class CstToAst extends BaseVisitor {
   }
 
   datasetDecl(ctx: DatasetDeclCstChildren): Decl | undefined {
-    const parts = this.declParts(ctx.Dataset[0]!, ctx.name?.[0], ctx.block);
+    const parts = this.declParts(ctx.Dataset?.[0], ctx.name?.[0], ctx.block);
     if (!parts) return undefined;
     const title = this.title(ctx);
     return { kind: 'Dataset', name: parts.name, ...(title ? { title } : {}), body: parts.body, span: parts.span };
   }
 
   experimentDecl(ctx: ExperimentDeclCstChildren): Decl | undefined {
-    const parts = this.declParts(ctx.Experiment[0]!, ctx.name?.[0], ctx.block);
+    const parts = this.declParts(ctx.Experiment?.[0], ctx.name?.[0], ctx.block);
     if (!parts) return undefined;
     const base = this.nameNode(ctx.base?.[0]);
     return { kind: 'Experiment', name: parts.name, ...(base ? { extends: base } : {}), body: parts.body, span: parts.span };
   }
 
   sweepDecl(ctx: SweepDeclCstChildren): Decl | undefined {
-    const parts = this.declParts(ctx.Sweep[0]!, ctx.name?.[0], ctx.block);
+    const parts = this.declParts(ctx.Sweep?.[0], ctx.name?.[0], ctx.block);
     const from = this.nameNode(ctx.base?.[0]);
     if (!parts || !from) return undefined;
     const modes = (ctx.sweepMode ?? []).map((m) => this.sweepMode(m.children));
@@ -222,21 +223,21 @@ export class CstToAst extends BaseVisitor {
   }
 
   repeatDecl(ctx: RepeatDeclCstChildren): Decl | undefined {
-    const parts = this.declParts(ctx.Repeat[0]!, ctx.name?.[0], ctx.block);
+    const parts = this.declParts(ctx.Repeat?.[0], ctx.name?.[0], ctx.block);
     const from = this.nameNode(ctx.base?.[0]);
     if (!parts || !from) return undefined;
     return { kind: 'Repeat', name: parts.name, from, body: parts.body, span: parts.span };
   }
 
   tableDecl(ctx: TableDeclCstChildren): Decl | undefined {
-    const parts = this.declParts(ctx.Table[0]!, ctx.name?.[0], ctx.block);
+    const parts = this.declParts(ctx.Table?.[0], ctx.name?.[0], ctx.block);
     if (!parts) return undefined;
     const title = this.title(ctx);
     return { kind: 'Table', name: parts.name, ...(title ? { title } : {}), body: parts.body, span: parts.span };
   }
 
   figureDecl(ctx: FigureDeclCstChildren): Decl | undefined {
-    const parts = this.declParts(ctx.Figure[0]!, ctx.name?.[0], ctx.block);
+    const parts = this.declParts(ctx.Figure?.[0], ctx.name?.[0], ctx.block);
     if (!parts) return undefined;
     const title = this.title(ctx);
     return { kind: 'Figure', name: parts.name, ...(title ? { title } : {}), body: parts.body, span: parts.span };
@@ -244,15 +245,22 @@ export class CstToAst extends BaseVisitor {
 
   // ─── blocks and entries ───────────────────────────────────────────────────
 
+  /** A block's entries and span (to its last entry when recovery found no `}`). */
   block(ctx: BlockCstChildren): { entries: Entry[]; span: Span | undefined } {
     const entries: Entry[] = [];
     for (const node of ctx.entry ?? []) {
       const entry = this.entry(node.children);
       if (entry) entries.push(entry);
     }
-    const open = ctx.LCurly[0];
+    const open = ctx.LCurly?.[0];
     const close = ctx.RCurly?.[0];
-    const span = isReal(open) && isReal(close) ? this.spans.span(open.startOffset, close.endOffset! + 1) : undefined;
+    let span: Span | undefined;
+    if (isReal(open) && isReal(close)) span = this.spans.span(open.startOffset, close.endOffset! + 1);
+    else if (isReal(open)) {
+      // Unclosed (reported): the block runs to its last entry.
+      const last = entries[entries.length - 1];
+      span = last ? joinSpans(this.tokenSpan(open), last.span) : this.tokenSpan(open);
+    }
     return { entries, span };
   }
 
@@ -264,7 +272,7 @@ export class CstToAst extends BaseVisitor {
   }
 
   entry(ctx: EntryCstChildren): Entry | undefined {
-    const path = this.keyPath(ctx.keyPath[0]!.children);
+    const path = ctx.keyPath?.[0] ? this.keyPath(ctx.keyPath[0].children) : undefined;
     if (!path) return undefined;
     let value: Expr | undefined;
     let axis = false;
@@ -293,7 +301,7 @@ export class CstToAst extends BaseVisitor {
 
   keyPath(ctx: KeyPathCstChildren): Key[] | undefined {
     const keys: Key[] = [];
-    for (const node of ctx.key) {
+    for (const node of ctx.key ?? []) {
       const key = this.key(node.children);
       if (!key) return undefined;
       keys.push(key);
@@ -340,7 +348,7 @@ export class CstToAst extends BaseVisitor {
   // ─── expressions ──────────────────────────────────────────────────────────
 
   expression(ctx: ExpressionCstChildren): Expr | undefined {
-    const mean = this.rangeExpr(ctx.mean[0]!.children);
+    const mean = ctx.mean?.[0] ? this.rangeExpr(ctx.mean[0].children) : undefined;
     if (!mean || !ctx.PlusMinus) return mean;
     const std = ctx.std?.[0] ? this.rangeExpr(ctx.std[0].children) : undefined;
     if (!std) return undefined;
@@ -348,20 +356,23 @@ export class CstToAst extends BaseVisitor {
   }
 
   rangeExpr(ctx: RangeExprCstChildren): Expr | undefined {
-    const from = this.additive(ctx.from[0]!.children);
+    const fromNode = ctx.from?.[0];
+    const from = fromNode ? this.additive(fromNode.children) : undefined;
     if (!from || !ctx.DotDot) return from;
-    const to = ctx.to?.[0] ? this.additive(ctx.to[0].children) : undefined;
+    const toNode = ctx.to?.[0];
+    const to = toNode ? this.additive(toNode.children) : undefined;
     if (!to) return undefined;
-    return { kind: 'Range', from, to, span: joinSpans(this.nodeSpan(ctx.from[0]!) ?? from.span, this.nodeSpan(ctx.to![0]!) ?? to.span) };
+    return { kind: 'Range', from, to, span: joinSpans(this.nodeSpan(fromNode!) ?? from.span, this.nodeSpan(toNode!) ?? to.span) };
   }
 
   /** Left-associative chain; a node's span runs from its first operand's first token to its last operand's last token (parentheses included). */
   private chain(
-    operands: CstNode[],
+    operands: CstNode[] | undefined,
     operators: IToken[] | undefined,
     convert: (node: CstNode) => Expr | undefined,
   ): Expr | undefined {
-    let left = convert(operands[0]!);
+    if (!operands?.[0]) return undefined;
+    let left = convert(operands[0]);
     if (!left) return undefined;
     const start = this.nodeSpan(operands[0]!) ?? left.span;
     for (let i = 1; i < operands.length; i++) {
@@ -403,13 +414,14 @@ export class CstToAst extends BaseVisitor {
 
   numeric(ctx: NumericCstChildren): NumberLit | DimsExpr | undefined {
     const items: NumberLit[] = [];
-    for (const node of ctx.items) {
+    for (const node of ctx.items ?? []) {
       const item = this.numberToken(node.children);
       if (!item) return undefined;
       items.push(item);
     }
     const unitToken = ctx.unit?.[0];
     const unit = isReal(unitToken) ? (unitToken.image as Unit) : undefined;
+    if (items.length === 0) return undefined;
     const last = items[items.length - 1]!;
     const span = unit ? joinSpans(items[0]!.span, this.tokenSpan(unitToken!)) : joinSpans(items[0]!.span, last.span);
     if (items.length === 1) return { ...items[0]!, ...(unit ? { unit } : {}), span };
@@ -435,9 +447,14 @@ export class CstToAst extends BaseVisitor {
 
   stringLit(ctx: StringLitCstChildren): StringLit | undefined {
     const good = ctx.StringLiteral?.[0];
-    const token = isReal(good) ? good : ctx.UnterminatedString?.[0];
+    const single = ctx.SingleQuotedString?.[0];
+    const token = isReal(good) ? good : isReal(single) ? single : ctx.UnterminatedString?.[0];
     if (!isReal(token)) return undefined;
     const span = this.tokenSpan(token);
+    if (token === single) {
+      this.error('E001', `strings use double quotes, not single quotes: ${token.image}`, span, `write "${token.image.slice(1, -1)}"`);
+      return { kind: 'String', value: token.image.slice(1, -1), span };
+    }
     const terminated = token === good;
     if (!terminated) {
       this.error('E001', 'unterminated string', span, "close the string with '\"' on the same line");
@@ -451,7 +468,7 @@ export class CstToAst extends BaseVisitor {
   }
 
   reference(ctx: ReferenceCstChildren): Expr | undefined {
-    const first = ctx.Identifier[0];
+    const first = ctx.Identifier?.[0];
     if (!isReal(first)) return undefined;
     let name = first.image;
     let span = this.tokenSpan(first);
@@ -491,20 +508,41 @@ export class CstToAst extends BaseVisitor {
 
   callArgs(ctx: CallArgsCstChildren): { args: Expr[]; span: Span } | undefined {
     const args = this.valueList(ctx.args);
-    const span = this.bracketSpan(ctx.LParen[0], ctx.RParen?.[0]);
+    const span = this.bracketSpan(ctx.LParen?.[0], ctx.RParen?.[0]);
     return args && span ? { args, span } : undefined;
   }
 
   indexSuffix(ctx: IndexSuffixCstChildren): { index: Expr; span: Span } | undefined {
     const index = ctx.expression?.[0] ? this.expression(ctx.expression[0].children) : undefined;
-    const span = this.bracketSpan(ctx.LBracket[0], ctx.RBracket?.[0]);
+    const span = this.bracketSpan(ctx.LBracket?.[0], ctx.RBracket?.[0]);
     return index && span ? { index, span } : undefined;
   }
 
   list(ctx: ListCstChildren): Expr | undefined {
     const items = this.valueList(ctx.items);
-    const span = this.bracketSpan(ctx.LBracket[0], ctx.RBracket?.[0]);
+    if (items) this.checkListCommas(items, ctx.Comma ?? []);
+    const span = this.bracketSpan(ctx.LBracket?.[0], ctx.RBracket?.[0]);
     return items && span ? { kind: 'List', items, span } : undefined;
+  }
+
+  /** The grammar lets a list comma be missing (for recovery); report each missing one here. */
+  private checkListCommas(items: Expr[], commas: IToken[]): void {
+    for (let i = 1; i < items.length; i++) {
+      const from = items[i - 1]!.span.end.offset;
+      const to = items[i]!.span.start.offset;
+      const found = commas.some((c) => isReal(c) && c.startOffset >= from - this.spans.origin.offset && c.startOffset < to - this.spans.origin.offset);
+      if (!found) {
+        const item = items[i]!;
+        this.diagnostics.push(
+          syntaxDiagnostic(
+            'E002',
+            `expected ',' between list items but found '${this.spans.text.slice(item.span.start.offset - this.spans.origin.offset, item.span.end.offset - this.spans.origin.offset).split('\n')[0]}'`,
+            item.span,
+            'list items are separated by commas',
+          ),
+        );
+      }
+    }
   }
 
   /** Parentheses leave no node: the inner expression keeps its own span. */

@@ -286,6 +286,7 @@ export interface StringLitCstNode extends CstNode {
 export type StringLitCstChildren = {
   StringLiteral?: IToken[];
   UnterminatedString?: IToken[];
+  SingleQuotedString?: IToken[];
 };
 
 export interface ReferenceCstNode extends CstNode {

@@ -14,6 +14,7 @@ import {
   Dataset,
   Experiment,
   Figure,
+  HashComment,
   Import,
   Repeat,
   Sweep,
@@ -53,6 +54,8 @@ function commentNodes(tokens: IToken[], spans: SpanMap, diagnostics: SyntaxDiagn
     const unterminated = token.tokenType === UnterminatedBlockComment;
     if (unterminated) {
       diagnostics.push(syntaxDiagnostic('E001', 'unterminated block comment', span, "close it with '*/'"));
+    } else if (token.tokenType === HashComment) {
+      diagnostics.push(syntaxDiagnostic('E001', "'#' does not start a comment", span, 'comments start with // or /* … */'));
     }
     return { kind: 'Comment', text: token.image, block: unterminated || token.tokenType === BlockComment, span };
   });
@@ -80,6 +83,21 @@ function resumeIndex(tokens: IToken[], from: number): number {
     else if (depth === 0 && declarationKeywords.has(t.tokenType) && t.startColumn === 1) return i;
   }
   return tokens.length;
+}
+
+/**
+ * Runs the CST → AST step. After recovery the CST can miss children the grammar calls
+ * mandatory; the visitor checks for that, and should it still fail on such a tree, the
+ * errors already reported explain the file and `fallback` stands in for the tree. On a
+ * tree without errors a failure is a bug and is thrown.
+ */
+function convertRecovered<T>(convert: () => T, diagnostics: SyntaxDiagnostic[], fallback: T): T {
+  if (diagnostics.length === 0) return convert();
+  try {
+    return convert();
+  } catch {
+    return fallback;
+  }
 }
 
 function sortByPosition(diagnostics: SyntaxDiagnostic[]): SyntaxDiagnostic[] {
@@ -124,7 +142,10 @@ export function parse(text: string, file: string): ParseResult {
     tokens = tokens.slice(next);
   }
 
-  const { imports, decls } = cstToAst.convertFile(fragments, spans, diagnostics);
+  const { imports, decls } = convertRecovered(() => cstToAst.convertFile(fragments, spans, diagnostics), diagnostics, {
+    imports: [],
+    decls: [],
+  });
   const ast: SourceFile = { kind: 'File', path: file, imports, decls, comments, span: spans.span(0, text.length) };
   return { ast, diagnostics: sortByPosition(diagnostics) };
 }
@@ -157,6 +178,6 @@ export function parseExpression(text: string, file: string, origin: Origin = FIL
     }
     diagnostics.push(diagnostic);
   }
-  const expr = cstToAst.convertValue(cst, spans, diagnostics);
+  const expr = convertRecovered(() => cstToAst.convertValue(cst, spans, diagnostics), diagnostics, undefined);
   return { ...(expr ? { expr } : {}), diagnostics: sortByPosition(diagnostics) };
 }

@@ -40,6 +40,7 @@ import {
   RCurly,
   Repeat,
   RParen,
+  SingleQuotedString,
   Slash,
   Star,
   StringLiteral,
@@ -66,7 +67,9 @@ function tokenLabel(type: TokenType): string {
 /** How a found token is quoted in messages: `'}'`, `"a string"`, `the end of the file`. */
 export function describeToken(token: IToken | undefined): string {
   if (!token || token.tokenType === EOF) return 'the end of the file';
-  if (token.tokenType === StringLiteral || token.tokenType === UnterminatedString) return token.image;
+  if (token.tokenType === StringLiteral || token.tokenType === UnterminatedString || token.tokenType === SingleQuotedString) {
+    return token.image;
+  }
   return `'${token.image}'`;
 }
 
@@ -385,7 +388,11 @@ export class AblParser extends CstParser {
   });
 
   public stringLit = this.RULE('stringLit', () => {
-    this.OR([{ ALT: () => this.CONSUME(StringLiteral) }, { ALT: () => this.CONSUME(UnterminatedString) }]);
+    this.OR([
+      { ALT: () => this.CONSUME(StringLiteral) },
+      { ALT: () => this.CONSUME(UnterminatedString) },
+      { ALT: () => this.CONSUME(SingleQuotedString) },
+    ]);
   });
 
   /** `ct`, `loss.icr.tau`, `poly(0.9)`, `decoder[1..3]`. */
@@ -419,15 +426,19 @@ export class AblParser extends CstParser {
     this.CONSUME(RBracket);
   });
 
+  /**
+   * `[a, b, c]`, trailing comma allowed. A missing comma between two items parses (and is
+   * reported by the CST → AST step), so `[dice asd]` gives one clear error, not a cascade.
+   */
   public list = this.RULE('list', () => {
     this.CONSUME(LBracket);
     this.OPTION(() => {
       this.SUBRULE1(this.value, { LABEL: 'items' });
       this.MANY(() => {
-        this.CONSUME1(Comma);
+        this.OPTION1(() => this.CONSUME1(Comma));
         this.SUBRULE2(this.value, { LABEL: 'items' });
       });
-      this.OPTION1(() => this.CONSUME2(Comma));
+      this.OPTION2(() => this.CONSUME2(Comma));
     });
     this.CONSUME(RBracket);
   });

@@ -6,9 +6,10 @@
  * lexer so the formatter can keep them. Three "error tokens" (an unterminated string, an
  * unterminated block comment, a malformed number such as `1e` or `8cm`) are lexed as
  * tokens rather than lexer errors, so that one clear diagnostic is reported for them and
- * parsing carries on as if the literal were well formed.
+ * parsing carries on as if the literal were well formed; likewise a single-quoted string
+ * and a `#` comment, the two most likely habits from other languages.
  */
-import { createToken, Lexer, type CustomPatternMatcherFunc, type IToken, type TokenType } from 'chevrotain';
+import { createToken, Lexer, type CustomPatternMatcherFunc, type TokenType } from 'chevrotain';
 
 // ─── trivia ─────────────────────────────────────────────────────────────────
 
@@ -43,6 +44,14 @@ export const UnterminatedBlockComment = createToken({
   label: 'an unterminated comment',
 });
 
+/** `# …` to the end of the line: not a comment in this language; kept as one, reported as E001. */
+export const HashComment = createToken({
+  name: 'HashComment',
+  pattern: /#[^\r\n]*/,
+  group: 'comments',
+  label: "a '#' comment",
+});
+
 // ─── literals ───────────────────────────────────────────────────────────────
 
 export const StringLiteral = createToken({
@@ -55,6 +64,13 @@ export const StringLiteral = createToken({
 export const UnterminatedString = createToken({
   name: 'UnterminatedString',
   pattern: /"(?:[^"\\\r\n]|\\[^\r\n])*\\?/,
+  label: 'a string',
+});
+
+/** `'…'`: parsed as a string, reported as E001 (strings use double quotes). */
+export const SingleQuotedString = createToken({
+  name: 'SingleQuotedString',
+  pattern: /'[^'\r\n]*'/,
   label: 'a string',
 });
 
@@ -196,7 +212,7 @@ export const keywordTokens: TokenType[] = [
  * Lexer order matters, because the first pattern that matches wins (except where a
  * keyword's `longer_alt` finds a longer identifier):
  * 1. whitespace, then comments (before `Slash`; the terminated block comment before the unterminated one);
- * 2. strings (the terminated form first);
+ * 2. strings (the terminated form first; single quotes are an error, lexed to report it well);
  * 3. `MalformedNumber` before `NumberLiteral`, so `1e` is one bad literal, not `1` and `e`;
  * 4. two-character punctuation before its one-character prefix (`±`/`+-` before `+`, `..` before `.`);
  * 5. keywords before `Identifier`.
@@ -206,8 +222,10 @@ export const allTokens: TokenType[] = [
   LineComment,
   BlockComment,
   UnterminatedBlockComment,
+  HashComment,
   StringLiteral,
   UnterminatedString,
+  SingleQuotedString,
   MalformedNumber,
   NumberLiteral,
   LCurly,
@@ -236,9 +254,3 @@ export const ablLexer = new Lexer(allTokens, {
   positionTracking: 'full',
   ensureOptimizations: false,
 });
-
-/** True for the tokens that `parse` reports as lexical or number errors. */
-export function isErrorToken(token: IToken): boolean {
-  const t = token.tokenType;
-  return t === UnterminatedString || t === UnterminatedBlockComment || t === MalformedNumber;
-}
