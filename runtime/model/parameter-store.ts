@@ -2,11 +2,11 @@
  * The model's trainable parameters, created under hierarchical names with seeded,
  * backend-independent initialisation (values are drawn in JS, then uploaded).
  *
- * Each parameter draws from its own generator seeded by `${seed}:${name}`, so adding or
- * removing a module (an EAM, a modality) never changes the initial values of the others.
+ * Each parameter draws from its own generator seeded by a hash of `${seed}:${name}`, so
+ * adding or removing a module (an EAM, a modality) never changes the initial values of
+ * the others. The generator is mulberry32 (fast enough for the 27M values of Swin-Unet).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import seedrandom from 'seedrandom';
 import { ModelConfigError } from './model-config-error.ts';
 
 /** Swin's initialisation: N(0, 0.02²) truncated at ±2σ for linear weights and bias tables. */
@@ -19,15 +19,17 @@ export class ParameterStore {
 
   /** Truncated normal (±2σ) of standard deviation `std`. */
   normal(name: string, shape: number[], std = INIT_STD): tf.Variable {
-    const rng = seedrandom(`${this.seed}:${name}`);
+    const rng = mulberry32(fnv1a(`${this.seed}:${name}`));
     const n = shape.reduce((p, d) => p * d, 1);
     const values = new Float32Array(n);
     for (let i = 0; i < n; ) {
-      // Box–Muller; keep draws within 2σ.
-      const u = 1 - rng();
-      const v = rng();
-      const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-      if (Math.abs(z) <= 2) values[i++] = z * std;
+      // Box–Muller gives two normals; keep draws within 2σ.
+      const r = Math.sqrt(-2 * Math.log(1 - rng()));
+      const a = 2 * Math.PI * rng();
+      const z1 = r * Math.cos(a);
+      const z2 = r * Math.sin(a);
+      if (Math.abs(z1) <= 2) values[i++] = z1 * std;
+      if (i < n && Math.abs(z2) <= 2) values[i++] = z2 * std;
     }
     return this.add(name, tf.tensor(values, shape, 'float32'));
   }
@@ -76,4 +78,26 @@ export class ParameterStore {
     this.variables.set(name, v);
     return v;
   }
+}
+
+/** 32-bit FNV-1a hash of a string. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** mulberry32: uniform in [0, 1) from a 32-bit state. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
