@@ -635,9 +635,11 @@ export class FileStoreTracker implements Tracker {
       tags: [],
       user_id: userId,
     };
+    // meta.yaml first: a reader in another process never sees a run folder without it for long.
+    await mkdir(runDir, { recursive: true });
+    await writeAtomic(join(runDir, 'meta.yaml'), renderMetaYaml(meta));
     for (const sub of ['metrics', 'params', 'tags']) await mkdir(join(runDir, sub), { recursive: true });
     await mkdir(artifactsDir, { recursive: true });
-    await writeAtomic(join(runDir, 'meta.yaml'), renderMetaYaml(meta));
     for (const [k, v] of Object.entries(tags)) await this.writeKeyFile(join(runDir, 'tags'), k, v);
     this.runDirs.set(runId, runDir);
     return this.runInfoFromMeta(meta as unknown as Record<string, unknown>, runDir);
