@@ -108,10 +108,10 @@ describe('EAM (eq. 1–8) against naive loops', () => {
   it('constant features give E[i][j] = Σ_n A^j_n whatever the gating (analytic case of eq. 8)', () => {
     // If Σ_n A^j_{n,l} = a_j at every position l, eq. 8 is a σ(S)-weighted mean of a_j: a_j.
     const [Z, N] = [2, 2];
-    const eam = makeEam('a/eam_const', { dim: 2, heads: N, classes: Z, queryDim: 2, nextDim: null, mlpRatio: 1 });
+    const eam = makeEam('a/eam_const', { dim: 4, heads: N, classes: Z, queryDim: 4, nextDim: null, mlpRatio: 1 });
     const { E, a } = tf.tidy(() => {
-      const F = tf.tile(tf.tensor4d([0.5, -1.5], [1, 1, 1, 2]), [1, 2, 3, 1]) as tf.Tensor4D;
-      const o = eam.apply(tf.tensor2d([1, 2, -1, 0.5], [2, 2]), F, 1);
+      const F = tf.tile(tf.tensor4d([0.5, -1.5, 0.2, 1], [1, 1, 1, 4]), [1, 2, 3, 1]) as tf.Tensor4D;
+      const o = eam.apply(tf.tensor2d([1, 2, 0, -1, 0.5, -1, 2, 1], [2, 4]), F, 1);
       const headSum = tf.sum(o.A, 1); // [1, Z, L]
       return { E: o.E.arraySync()[0]!, a: headSum.arraySync()[0]!.map((row) => row[0]!) };
     });
