@@ -1,0 +1,45 @@
+/**
+ * The JSON Schema files are generated from their TypeScript sources; the committed JSON
+ * must be what `npm run schemas` writes. The experiment-document schema accepts the
+ * checked-in YAML example and rejects unknown keys, as an editor would.
+ */
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { experimentDocumentSchema } from '../../schemas/experiment-document.schema.ts';
+import { generatedSchemas, schemaText } from '../../schemas/generate.ts';
+
+describe('generated schema files', () => {
+  for (const [file, schema] of Object.entries(generatedSchemas)) {
+    it(`schemas/${file} equals the generated one (run \`npm run schemas\` after changing the .ts)`, () => {
+      const committed = readFileSync(new URL(`../../schemas/${file}`, import.meta.url), 'utf8');
+      expect(committed).toBe(schemaText(schema));
+    });
+  }
+
+  it('every schema compiles under draft 2020-12', () => {
+    const ajv = new Ajv2020({ strict: false });
+    for (const schema of Object.values(generatedSchemas)) expect(() => ajv.compile(schema as object)).not.toThrow();
+  });
+});
+
+describe('experiment document schema (editor view)', () => {
+  const validate = new Ajv2020({ strict: false, allErrors: true }).compile(experimentDocumentSchema);
+
+  it('accepts experiments/examples/quick.yaml', () => {
+    const document = parse(readFileSync(new URL('../../experiments/examples/quick.yaml', import.meta.url), 'utf8'));
+    expect(validate(document), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it('flags an unknown key inside an experiment block', () => {
+    const document = { experiments: { e: { train: { epoch: 3 } } } };
+    expect(validate(document)).toBe(false);
+    expect(validate.errors?.some((e) => e.instancePath === '/experiments/e/train' && e.keyword === 'additionalProperties')).toBe(true);
+  });
+
+  it('accepts dotted override paths and rejects a wrong enum value', () => {
+    expect(validate({ experiments: { e: { extends: 'base', 'loss.icr.tau': 2 } } })).toBe(true);
+    expect(validate({ experiments: { e: { model: { joint: 'v4' } } } })).toBe(false);
+  });
+});
