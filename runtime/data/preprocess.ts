@@ -71,20 +71,24 @@ export interface PreprocessedCase {
 
 /** Bounding box [min, max] (inclusive) of label > 0 per axis, or null when empty. */
 export function foregroundBox(label: Uint8Array, dims: readonly number[]): { min: [number, number, number]; max: [number, number, number] } | null {
-  const [X, Y] = dims as [number, number];
+  const [X, Y, Z] = dims as [number, number, number];
   const min: [number, number, number] = [Infinity, Infinity, Infinity];
   const max: [number, number, number] = [-1, -1, -1];
-  for (let i = 0; i < label.length; i++) {
-    if (label[i] === 0) continue;
-    const x = i % X;
-    const y = Math.floor(i / X) % Y;
-    const z = Math.floor(i / (X * Y));
-    if (x < min[0]) min[0] = x;
-    if (x > max[0]) max[0] = x;
-    if (y < min[1]) min[1] = y;
-    if (y > max[1]) max[1] = y;
-    if (z < min[2]) min[2] = z;
-    if (z > max[2]) max[2] = z;
+  for (let z = 0, i = 0; z < Z; z++) {
+    for (let y = 0; y < Y; y++, i += X) {
+      // First and last labelled x of the row.
+      let a = 0;
+      while (a < X && label[i + a] === 0) a++;
+      if (a === X) continue;
+      let b = X - 1;
+      while (label[i + b] === 0) b--;
+      if (a < min[0]) min[0] = a;
+      if (b > max[0]) max[0] = b;
+      if (y < min[1]) min[1] = y;
+      if (y > max[1]) max[1] = y;
+      if (z < min[2]) min[2] = z;
+      if (z > max[2]) max[2] = z;
+    }
   }
   return max[0] < 0 ? null : { min, max };
 }

@@ -49,8 +49,20 @@ export function patch3D(c: SampleSource, origin: readonly number[], size: readon
   const [x0, y0, z0] = origin as [number, number, number];
   const img = image ?? new Float32Array(px * py * pz);
   const lab = label ?? new Int32Array(px * py * pz);
+  if (x0 >= 0 && y0 >= 0 && z0 >= 0 && x0 + px <= X && y0 + py <= Y && z0 + pz <= Z) {
+    // Inside the volume: copy whole rows.
+    for (let k = 0; k < pz; k++) {
+      for (let j = 0; j < py; j++) {
+        const src = x0 + X * (y0 + j + Y * (z0 + k));
+        const dst = px * (j + py * k);
+        img.set(c.image.subarray(src, src + px), dst);
+        for (let i = 0; i < px; i++) lab[dst + i] = c.label[src + i]!;
+      }
+    }
+    return { image: img, label: lab };
+  }
   let fill = Infinity;
-  if (x0 < 0 || y0 < 0 || z0 < 0 || x0 + px > X || y0 + py > Y || z0 + pz > Z) for (const v of c.image) fill = Math.min(fill, v);
+  for (const v of c.image) fill = Math.min(fill, v);
   for (let k = 0; k < pz; k++) {
     const z = z0 + k;
     for (let j = 0; j < py; j++) {

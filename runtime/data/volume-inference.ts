@@ -117,27 +117,27 @@ export async function predictVolume3D(
       throw new DataError('invalid-volume', 'predictPatches', `returned ${probs.length} values for ${group.length} patches of ${pz}×${py}×${px}; expected ${group.length * n * K}`, 'return per-voxel class probabilities [B, D, H, W, K]');
     }
     group.forEach(([ox, oy, oz], b) => {
-      for (let k = 0; k < pz; k++) {
-        const z = oz + k;
-        if (z >= Z) continue;
-        for (let j = 0; j < py; j++) {
-          const y = oy + j;
-          if (y >= Y) continue;
-          for (let i = 0; i < px; i++) {
-            const x = ox + i;
-            if (x >= X) continue;
-            const p = i + px * (j + py * k);
-            const v = x + X * (y + Y * z);
-            const w = weights[p]!;
-            wsum[v] = wsum[v]! + w;
-            const s = (b * n + p) * K;
-            for (let c2 = 0; c2 < K; c2++) acc[v * K + c2] = acc[v * K + c2]! + w * probs[s + c2]!;
+      const xEnd = Math.min(px, X - ox);
+      for (let k = 0; k < Math.min(pz, Z - oz); k++) {
+        for (let j = 0; j < Math.min(py, Y - oy); j++) {
+          const p0 = px * (j + py * k);
+          const v0 = ox + X * (oy + j + Y * (oz + k));
+          let s = (b * n + p0) * K;
+          for (let i = 0; i < xEnd; i++, s += K) {
+            const w = weights[p0 + i]!;
+            const v = v0 + i;
+            wsum[v] += w;
+            const a = v * K;
+            for (let c2 = 0; c2 < K; c2++) acc[a + c2] += w * probs[s + c2]!;
           }
         }
       }
     });
   }
-  for (let v = 0; v < wsum.length; v++) for (let k = 0; k < K; k++) acc[v * K + k] = acc[v * K + k]! / wsum[v]!;
+  for (let v = 0; v < wsum.length; v++) {
+    const r = 1 / wsum[v]!;
+    for (let k = 0; k < K; k++) acc[v * K + k] *= r;
+  }
   return acc;
 }
 
