@@ -279,12 +279,6 @@ function toMsOrNull(raw: unknown, field: string, file: string): number | null {
   return raw === null || raw === undefined ? null : toMs(raw, field, file);
 }
 
-/** A run and the runs nested under it (tag `mlflow.parentRunId`). */
-export interface RunNode {
-  run: Run;
-  children: RunNode[];
-}
-
 /** Everything in a FileStore, read in one pass. */
 export interface StoreSnapshot {
   root: string;
@@ -292,23 +286,6 @@ export interface StoreSnapshot {
   experiments: Array<{ experiment: Experiment; runs: Run[] }>;
   /** Entries that were skipped, with the reason. */
   warnings: string[];
-}
-
-/**
- * Arrange runs as trees by `mlflow.parentRunId`. A run whose parent is not among `runs` is a
- * root. Order within each level follows the input order.
- */
-export function nestRuns(runs: readonly Run[]): RunNode[] {
-  const nodes = new Map<string, RunNode>(runs.map((r) => [r.info.runId, { run: r, children: [] }]));
-  const roots: RunNode[] = [];
-  for (const r of runs) {
-    const node = nodes.get(r.info.runId)!;
-    const parentId = r.data.tags[MLFLOW_PARENT_RUN_ID_TAG];
-    const parent = parentId === undefined || parentId === r.info.runId ? undefined : nodes.get(parentId);
-    if (parent) parent.children.push(node);
-    else roots.push(node);
-  }
-  return roots;
 }
 
 export interface FileStoreOptions {

@@ -35,6 +35,7 @@ import {
   type Run,
   type RunInfo,
   type RunStatus,
+  type RunViewType,
   type SearchRunsOptions,
   type TerminalStatus,
   type Tracker,
@@ -198,6 +199,22 @@ export class RestTracker implements Tracker {
     const e = experimentFromWire(await this.client.getExperiment(experimentId));
     this.experimentNames.set(e.experimentId, e.name);
     return e;
+  }
+
+  async listExperiments(view: RunViewType = 'ACTIVE_ONLY'): Promise<Experiment[]> {
+    const out: Experiment[] = [];
+    let pageToken: string | undefined;
+    do {
+      const res = await this.client.searchExperiments({
+        max_results: 100,
+        ...(view !== 'ACTIVE_ONLY' ? { view_type: view } : {}),
+        ...(pageToken !== undefined ? { page_token: pageToken } : {}),
+      });
+      out.push(...(res.experiments ?? []).map(experimentFromWire));
+      pageToken = res.next_page_token || undefined;
+    } while (pageToken !== undefined);
+    for (const e of out) this.experimentNames.set(e.experimentId, e.name);
+    return out;
   }
 
   async getExperimentByName(name: string): Promise<Experiment | undefined> {

@@ -120,6 +120,8 @@ export interface Tracker {
   /** Find an active or deleted experiment by name, or create it (with `tags`) when missing. */
   getOrCreateExperiment(name: string, tags?: Record<string, string>): Promise<Experiment>;
   getExperiment(experimentId: string): Promise<Experiment>;
+  /** Experiments by creation time, newest first (then id). Default ACTIVE_ONLY. */
+  listExperiments(view?: RunViewType): Promise<Experiment[]>;
   /** undefined when no experiment has this name. */
   getExperimentByName(name: string): Promise<Experiment | undefined>;
   createRun(options: CreateRunOptions): Promise<RunInfo>;

@@ -5,7 +5,8 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileStoreTracker, nestRuns, parseMetaYaml, readMlflowStore, renderMetaYaml } from '../../runtime/tracking/mlflow-filestore.ts';
+import { FileStoreTracker, parseMetaYaml, readMlflowStore, renderMetaYaml } from '../../runtime/tracking/mlflow-filestore.ts';
+import { nestRuns } from '../../runtime/tracking/run-tree.ts';
 import { TrackingError } from '../../runtime/tracking/tracking-error.ts';
 import { copyFixture, experimentJson, loadExpected, metricJson, runJson, snapshotTree, tempDir } from './fixture-store.ts';
 

@@ -62,8 +62,8 @@ describe('MLflow REST client against recorded MLflow 2.2.2 exchanges', () => {
     expect([e.status, e.errorCode, e.serverMessage]).toEqual([404, 'RESOURCE_DOES_NOT_EXIST', "Could not find experiment with name 'no-such-experiment'"]);
     expect(await tracker.getExperimentByName('no-such-experiment')).toBeUndefined();
 
-    const search = await client.searchExperiments({ max_results: 100 });
-    expect(search.experiments!.map((x) => [x.experiment_id, x.name])).toEqual([['1', 'rest-fixture-exp'], ['0', 'Default']]);
+    const search = await tracker.listExperiments();
+    expect(search.map((x) => [x.experimentId, x.name, x.tags])).toEqual([['1', 'rest-fixture-exp', { team: 'ml-platform' }], ['0', 'Default', {}]]);
   });
 
   it('runs: create (with user and tags), log-batch with NaN, update, get', async () => {

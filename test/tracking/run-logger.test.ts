@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileStoreTracker, nestRuns, readMlflowStore } from '../../runtime/tracking/mlflow-filestore.ts';
+import { FileStoreTracker, readMlflowStore } from '../../runtime/tracking/mlflow-filestore.ts';
+import { nestRuns } from '../../runtime/tracking/run-tree.ts';
 import { ERROR_ARTIFACT, ERROR_TAG, RunLogger } from '../../runtime/tracking/run-logger.ts';
 import { runFilter } from '../../runtime/tracking/run-search.ts';
 import { TrackingError } from '../../runtime/tracking/tracking-error.ts';
