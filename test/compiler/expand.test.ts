@@ -1,0 +1,125 @@
+/**
+ * Resolution and expansion: extends chains merge deep, sweeps expand as grid (cross
+ * product, first axis slowest) or zip, ranges are inclusive, repeats draw with seed + i,
+ * `-s` overrides are one more layer checked like file values.
+ */
+import { describe, expect, it } from 'vitest';
+import { BASE, compileMarked, DATASET, where } from './fixtures.ts';
+
+const compile = (text: string, options = {}) => compileMarked({ 'main.abl': DATASET + BASE + text }, options);
+
+describe('extends', () => {
+  it('chains merge deep: a grandchild keeps what it does not override', () => {
+    const { result } = compile(`
+experiment mid extends base { model.eam.heads: 4, loss.icr { tau: 2 } }
+experiment leaf extends mid { loss.icr: 0.3 }
+`);
+    expect(result.diagnostics).toEqual([]);
+    const leaf = result.runs.find((r) => r.name === 'leaf')!;
+    expect(leaf.model.eam).toEqual({ stages: [1, 2, 3], heads: 4 });
+    expect(leaf.loss.icr).toEqual({ weight: 0.3, tau: 2 });
+    expect(leaf.train.optimizer.kind).toBe('adamw');
+  });
+
+  it('a different kind replaces the whole block (no options leak from sgd into adamw)', () => {
+    const { result } = compile(`experiment s extends base { train.optimizer: sgd { lr: 0.05 } }\n`);
+    const s = result.runs.find((r) => r.name === 's')!;
+    expect(s.train.optimizer).toEqual({ kind: 'sgd', lr: 0.05, momentum: 0.9, nesterov: false, weightDecay: 1e-4 });
+  });
+});
+
+describe('sweeps', () => {
+  it('grid: cross product in source order, fixed entries on every point', () => {
+    const { result } = compile(`
+sweep s from base {
+  loss.mcr: 0
+  loss.icr.tau in 1..3
+  train.seed in [7, 8]
+}
+`);
+    expect(result.diagnostics).toEqual([]);
+    const points = result.runs.filter((r) => r.origin.group?.name === 's');
+    expect(points.map((p) => p.name)).toEqual([
+      's[loss.icr.tau=1,train.seed=7]',
+      's[loss.icr.tau=1,train.seed=8]',
+      's[loss.icr.tau=2,train.seed=7]',
+      's[loss.icr.tau=2,train.seed=8]',
+      's[loss.icr.tau=3,train.seed=7]',
+      's[loss.icr.tau=3,train.seed=8]',
+    ]);
+    expect(points.map((p) => [p.loss.icr?.tau, p.train.seed])).toEqual([[1, 7], [1, 8], [2, 7], [2, 8], [3, 7], [3, 8]]);
+    expect(points.every((p) => p.loss.mcr === null)).toBe(true);
+    expect(points[3]!.origin).toMatchObject({ group: { kind: 'sweep', name: 's', index: 3, count: 6 }, point: { 'loss.icr.tau': 2, 'train.seed': 8 } });
+    expect(new Set(points.map((p) => p.specHash)).size).toBe(6);
+  });
+
+  it('zip: the i-th value of every axis together', () => {
+    const { result } = compile(`
+sweep zip z from base {
+  data.crop in [32 x 32, 64 x 64]
+  model.backbone.window in [2, 4]
+}
+`);
+    expect(result.diagnostics).toEqual([]);
+    const points = result.runs.filter((r) => r.origin.group?.name === 'z');
+    expect(points.map((p) => [p.data.crop, p.model.backbone.window])).toEqual([[[32, 32], [2, 2]], [[64, 64], [4, 4]]]);
+    expect(points[0]!.name).toBe('z[data.crop=32 x 32,model.backbone.window=2]');
+  });
+
+  it('a sweep point is checked like any run: a bad value points at the axis value', () => {
+    const { result, dir, mark } = compileMarked({ 'main.abl': `${DATASET}${BASE}sweep s from base { loss.icr.tau in [1, «0] }\n` });
+    expect(result.diagnostics.map((d) => [d.code, where(d, dir)])).toEqual([['E062', `main.abl:${mark!.line}:${mark!.column}`]]);
+  });
+});
+
+describe('repeats', () => {
+  it('draw i samples with seed + i; every draw carries the group and pooling', () => {
+    const { result } = compile(`repeat r from base { times: 3, sample { mri: 8 }, seed: 10, pool: true }\n`);
+    expect(result.diagnostics).toEqual([]);
+    const draws = result.runs.filter((r) => r.repeat);
+    expect(draws.map((d) => d.name)).toEqual(['r#0', 'r#1', 'r#2']);
+    expect(draws.map((d) => d.data.sample)).toEqual([
+      { cases: { mri: 8 }, seed: 10 },
+      { cases: { mri: 8 }, seed: 11 },
+      { cases: { mri: 8 }, seed: 12 },
+    ]);
+    expect(draws[1]!.repeat).toEqual({ group: 'r', index: 1, count: 3, pool: true });
+  });
+});
+
+describe('-s overrides', () => {
+  it('apply to every run, on top of the file', () => {
+    const { result } = compile('', { overrides: ['loss.icr.tau=2', 'train.optimizer=sgd { lr: 0.01 }'] });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.runs[0]!.loss.icr).toEqual({ weight: 0.1, tau: 2 });
+    expect(result.runs[0]!.train.optimizer).toMatchObject({ kind: 'sgd', lr: 0.01 });
+  });
+
+  it('are checked like file values; errors point into the command line', () => {
+    const { result } = compile('', { overrides: ['train.epochs=3', 'loss.icr.tua=2', 'loss.icr.tau=-1'] });
+    const text = result.sources.get('<command line>')!;
+    expect(text).toBe('-s train.epochs=3 -s loss.icr.tua=2 -s loss.icr.tau=-1');
+    const found = result.diagnostics.map((d) => [d.code, d.span.file, d.span.start.column, text.slice(d.span.start.offset, d.span.end.offset)]);
+    expect(found).toEqual([['E030', '<command line>', 30, 'tua']]);
+    expect(result.diagnostics[0]!.hint).toBe('did you mean `tau`?');
+  });
+
+  it('a domain error from an override points at its value', () => {
+    const { result } = compile('', { overrides: ['loss.icr.tau=-1'] });
+    const text = result.sources.get('<command line>')!;
+    expect(result.diagnostics.map((d) => [d.code, text.slice(d.span.start.offset, d.span.end.offset)])).toEqual([['E062', '-1']]);
+  });
+
+  it('a syntax error in an override value is reported there', () => {
+    const { result } = compile('', { overrides: ['train.epochs=3 4'] });
+    const text = result.sources.get('<command line>')!;
+    expect(result.diagnostics.map((d) => [d.code, d.span.file, d.span.start.column])).toEqual([['E002', '<command line>', text.indexOf('4')]]);
+  });
+});
+
+describe('-e NAME', () => {
+  it('compiles only that declaration', () => {
+    const { result } = compile(`experiment other extends base { train.epochs: 5 }\n`, { only: 'other' });
+    expect(result.runs.map((r) => r.name)).toEqual(['other']);
+  });
+});
