@@ -113,7 +113,7 @@ describe('EAM (eq. 1–8) against naive loops', () => {
       const F = tf.tile(tf.tensor4d([0.5, -1.5, 0.2, 1], [1, 1, 1, 4]), [1, 2, 3, 1]) as tf.Tensor4D;
       const o = eam.apply(tf.tensor2d([1, 2, 0, -1, 0.5, -1, 2, 1], [2, 4]), F, 1);
       const headSum = tf.sum(o.A, 1); // [1, Z, L]
-      return { E: o.E.arraySync()[0]!, a: headSum.arraySync()[0]!.map((row) => row[0]!) };
+      return { E: o.E.arraySync()[0]!, a: (headSum.arraySync() as number[][][])[0]!.map((row) => row[0]!) };
     });
     expect(Math.abs(a[0]! - a[1]!)).toBeGreaterThan(1e-3);
     for (let i = 0; i < Z; i++) for (let j = 0; j < Z; j++) expect(E[i]![j]).toBeCloseTo(a[j]!, 5);

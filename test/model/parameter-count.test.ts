@@ -25,8 +25,8 @@ interface Case {
 const eam = { stages: [1, 2], heads: 2 };
 const tiny2d = BACKBONE_VARIANTS.swin_unet_tiny!;
 const tiny3d = BACKBONE_VARIANTS.nnformer_tiny!;
-const three2d = { ...tiny2d, depths: [2, 1, 2], decoderDepths: [1, 2, 2], heads: [2, 2, 4], patch: [2, 2] as [number, number] };
-const three3d = { ...tiny3d, depths: [1, 2, 1], decoderDepths: [2, 1, 1], heads: [2, 2, 4], window: [[2, 2, 2], [2, 2, 1]] as [number, number, number][] };
+const three2d: ModelIR['backbone'] = { ...(tiny2d as Extract<ModelIR['backbone'], { kind: 'swin_unet' }>), depths: [2, 1, 2], decoderDepths: [1, 2, 2], heads: [2, 2, 4], patch: [2, 2] as [number, number] };
+const three3d: ModelIR['backbone'] = { ...(tiny3d as Extract<ModelIR['backbone'], { kind: 'nnformer' }>), depths: [1, 2, 1], decoderDepths: [2, 1, 1], heads: [2, 2, 4], window: [[2, 2, 2], [2, 2, 1]] as [number, number, number][] };
 
 const cases: Case[] = [
   { name: '2D separate, no EAM', model: { backbone: tiny2d, joint: 'separate', inChannels: 3, numClasses: 4, eam: null, classEmbedding: false, keepQueryAtInference: false }, crop: [16, 16], modalities: ['ct'] },
