@@ -51,6 +51,8 @@ export interface FallbackReport {
   localExperimentId: string;
   metrics: number;
   tags: number;
+  /** Artifact paths written locally. */
+  artifacts: string[];
   /** Terminal status recorded locally when the server could not be told. */
   status?: TerminalStatus;
   /** Why the server was given up on. */
@@ -360,30 +362,37 @@ export class RestTracker implements Tracker {
     return this.fallback;
   }
 
-  /** Write one run's buffer (and a terminal status) to the local store, under the same run id. */
-  private async spill(runId: string, reason: Error, status?: TerminalStatus, endTime?: number): Promise<void> {
-    const p = this.pending.get(runId) ?? { metrics: [], tags: new Map<string, string>() };
+  /** The run's copy in the local fallback store, created (same id, name, tags) when missing. */
+  private async fallbackRun(runId: string): Promise<{ store: FileStoreTracker; experimentId: string }> {
     const store = await this.fallbackStore();
-    const memo = this.runs.get(runId);
-    let experimentId: string;
     try {
-      experimentId = (await store.getRun(runId)).info.experimentId;
+      return { store, experimentId: (await store.getRun(runId)).info.experimentId };
     } catch (e) {
       if (!(e instanceof TrackingError && e.code === 'RESOURCE_DOES_NOT_EXIST')) throw e;
-      const remoteExp = memo?.experimentId;
-      const name = (remoteExp !== undefined ? this.experimentNames.get(remoteExp) : undefined) ?? `remote-${remoteExp ?? 'unknown'}`;
-      const exp = await store.getOrCreateExperiment(name);
-      experimentId = exp.experimentId;
-      await store.createRun({
-        experimentId,
-        runId,
-        ...(memo ? { runName: memo.runName, startTime: memo.startTime } : {}),
-        tags: { ...(memo?.tags ?? {}), 'ablate.fallback.remoteUri': this.uri, 'ablate.fallback.remoteRunId': runId },
-      });
     }
+    const memo = this.runs.get(runId);
+    const remoteExp = memo?.experimentId;
+    const name = (remoteExp !== undefined ? this.experimentNames.get(remoteExp) : undefined) ?? `remote-${remoteExp ?? 'unknown'}`;
+    const exp = await store.getOrCreateExperiment(name);
+    await store.createRun({
+      experimentId: exp.experimentId,
+      runId,
+      ...(memo ? { runName: memo.runName, startTime: memo.startTime } : {}),
+      tags: { ...(memo?.tags ?? {}), 'ablate.fallback.remoteUri': this.uri, 'ablate.fallback.remoteRunId': runId },
+    });
+    return { store, experimentId: exp.experimentId };
+  }
+
+  /**
+   * Write one run's buffer (and a terminal status, and artifacts already copied there) to the
+   * local store under the same run id, and report it.
+   */
+  private async spill(runId: string, reason: Error, extra: { status?: TerminalStatus; endTime?: number; artifacts?: string[] } = {}): Promise<void> {
+    const p = this.pending.get(runId) ?? { metrics: [], tags: new Map<string, string>() };
+    const { store, experimentId } = await this.fallbackRun(runId);
     await store.logMetrics(runId, p.metrics);
     if (p.tags.size > 0) await store.setTags(runId, Object.fromEntries(p.tags));
-    if (status !== undefined) await store.setTerminated(runId, status, endTime);
+    if (extra.status !== undefined) await store.setTerminated(runId, extra.status, extra.endTime);
     this.pending.delete(runId);
     const report: FallbackReport = {
       remoteUri: this.uri,
@@ -392,11 +401,26 @@ export class RestTracker implements Tracker {
       localExperimentId: experimentId,
       metrics: p.metrics.length,
       tags: p.tags.size,
-      ...(status !== undefined ? { status } : {}),
+      artifacts: extra.artifacts ?? [],
+      ...(extra.status !== undefined ? { status: extra.status } : {}),
       reason: reason.message,
     };
     this.fallbackReports.push(report);
     this.onFallback(report);
+  }
+
+  /** Run an artifact upload; if the server is unreachable, write the artifact locally instead. */
+  private async uploadOrFallback(runId: string, label: string, upload: () => Promise<void>, local: (store: FileStoreTracker) => Promise<void>): Promise<void> {
+    try {
+      await upload();
+    } catch (e) {
+      if (!isOutage(e)) throw e;
+      await this.exclusive(async () => {
+        const { store } = await this.fallbackRun(runId);
+        await local(store);
+        await this.spill(runId, e as Error, { artifacts: [label] });
+      });
+    }
   }
 
   async updateRun(runId: string, update: UpdateRunOptions): Promise<RunInfo> {
@@ -425,7 +449,7 @@ export class RestTracker implements Tracker {
       }
     } catch (e) {
       if (!isOutage(e)) throw e;
-      await this.spill(runId, e as Error, status, endTime);
+      await this.spill(runId, e as Error, { status, endTime });
     }
   }
 
@@ -470,6 +494,7 @@ export class RestTracker implements Tracker {
     return this.runs.get(runId)?.artifactUri ?? (await this.getRun(runId)).info.artifactUri;
   }
 
+  /** Uploads through the artifact proxy; during an outage the artifact goes to the local fallback store. */
   async logArtifact(runId: string, localPath: string, artifactPath?: string): Promise<void> {
     let info;
     try {
@@ -477,19 +502,32 @@ export class RestTracker implements Tracker {
     } catch {
       throw new TrackingError('RESOURCE_DOES_NOT_EXIST', `Cannot log artifact '${localPath}': no such file or folder`);
     }
-    const uri = await this.artifactUri(runId);
     const prefix = artifactPath === undefined || artifactPath === '' ? '' : `${artifactPath.replace(/\/+$/, '')}/`;
-    if (info.isDirectory()) {
-      for (const file of await listFiles(localPath)) {
-        await this.client.uploadArtifact(uri, prefix + relative(localPath, file).split(sep).join('/'), await readFile(file));
-      }
-    } else {
-      await this.client.uploadArtifact(uri, prefix + basename(localPath), await readFile(localPath));
-    }
+    await this.uploadOrFallback(
+      runId,
+      prefix + (info.isDirectory() ? '' : basename(localPath)),
+      async () => {
+        const uri = await this.artifactUri(runId);
+        if (info.isDirectory()) {
+          for (const file of await listFiles(localPath)) {
+            await this.client.uploadArtifact(uri, prefix + relative(localPath, file).split(sep).join('/'), await readFile(file));
+          }
+        } else {
+          await this.client.uploadArtifact(uri, prefix + basename(localPath), await readFile(localPath));
+        }
+      },
+      (store) => store.logArtifact(runId, localPath, artifactPath),
+    );
   }
 
+  /** Like logArtifact, for content in memory. */
   async logText(runId: string, content: string | Uint8Array, artifactFile: string): Promise<void> {
-    await this.client.uploadArtifact(await this.artifactUri(runId), artifactFile, content);
+    await this.uploadOrFallback(
+      runId,
+      artifactFile,
+      async () => this.client.uploadArtifact(await this.artifactUri(runId), artifactFile, content),
+      (store) => store.logText(runId, content, artifactFile),
+    );
   }
 
   async listArtifacts(runId: string, path?: string): Promise<ArtifactEntry[]> {

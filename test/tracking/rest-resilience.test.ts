@@ -240,7 +240,7 @@ describe('a server outage in the middle of a run', () => {
 
     expect(fallbacks).toHaveLength(1);
     const report = fallbacks[0]!;
-    expect(report).toMatchObject({ remoteUri: url, runId: logger.runId, localRoot: join(tmp.dir, 'fallback-mlruns'), metrics: 4, tags: 0, status: 'FINISHED' });
+    expect(report).toMatchObject({ remoteUri: url, runId: logger.runId, localRoot: join(tmp.dir, 'fallback-mlruns'), metrics: 4, tags: 0, artifacts: [], status: 'FINISHED' });
     expect(report.reason).toMatch(/failed after 3 attempt/);
     expect(t.fallbackReports).toEqual(fallbacks);
 
@@ -252,6 +252,19 @@ describe('a server outage in the middle of a run', () => {
     expect((await local.getMetricHistory(logger.runId, 'loss')).map((m) => [m.step, m.value])).toEqual([[1, 0.5], [2, 0.25]]);
     expect((await local.getMetricHistory(logger.runId, 'dice/ct')).map((m) => [m.step, m.value])).toEqual([[1, 0.7], [2, NaN]]);
     expect(mem.history.get('loss')).toEqual([0]);
+    server = await startTestServer();
+  });
+
+  it('writes artifacts to the local store when the server is unreachable', async () => {
+    memoryMlflow(server);
+    const t = newTracker();
+    const run = await t.createRun({ experimentId: '7', runName: 'art', startTime: 1 });
+    await server.close();
+    await t.logText(run.runId, 'a,b\n1,2\n', 'tables/results.csv');
+    expect(fallbacks.map((f) => [f.artifacts, f.metrics])).toEqual([[['tables/results.csv'], 0]]);
+    const local = new FileStoreTracker(join(tmp.dir, 'fallback-mlruns'));
+    expect(Buffer.from(await local.readArtifact(run.runId, 'tables/results.csv')).toString('utf8')).toBe('a,b\n1,2\n');
+    expect((await local.getRun(run.runId)).info.runName).toBe('art');
     server = await startTestServer();
   });
 
