@@ -96,3 +96,32 @@ await time(`sliding window 256×256×${p.dims[2]}, patch 128×128×64, overlap 0
     return out;
   }, { overlap: 0.5 }),
 );
+
+// Overlap of batch preparation with a busy main thread (a stand-in for a training step).
+{
+  const { BackgroundBatches } = await import('../runtime/data/loader-worker.ts');
+  const options = { dims: 2 as const, slices: 3, crop: [256, 256], batch: 24, seed: 0 };
+  const busy = (ms: number) => {
+    const t0 = performance.now();
+    while (performance.now() - t0 < ms);
+  };
+  const steps = 20;
+  const work = 60;
+  const local = new BatchSampler('ct', [p], options);
+  let t0 = performance.now();
+  for (let i = 0; i < steps; i++) {
+    local.next();
+    busy(work);
+  }
+  const inProcess = performance.now() - t0;
+  const bg = new BackgroundBatches([{ modality: 'ct', cases: [p], options }], 2);
+  await bg.next(); // start-up (copying the case to the worker) not counted
+  t0 = performance.now();
+  for (let i = 0; i < steps; i++) {
+    await bg.next();
+    busy(work);
+  }
+  const background = performance.now() - t0;
+  await bg.close();
+  console.log(`${steps} steps of ${work} ms work + a 24×256×256×3 batch: in-process ${inProcess.toFixed(0)} ms, worker thread ${background.toFixed(0)} ms (${(inProcess / background).toFixed(2)}×)`);
+}
