@@ -295,21 +295,23 @@ export class RestTracker implements Tracker {
       [],
       [...p.tags].map(([key, value]) => ({ key, value })),
     );
+    // Values logged while a request is in flight are appended behind it (metrics) or replace
+    // a tag's value: remove only what was sent.
+    const settle = (part: (typeof parts)[number]): void => {
+      p.metrics.splice(0, part.metrics.length);
+      for (const t of part.tags) if (p.tags.get(t.key) === t.value) p.tags.delete(t.key);
+    };
     for (const part of parts) {
       try {
         await this.client.logBatch({ run_id: runId, ...part }, retries);
       } catch (e) {
         // A rejected request (4xx) will never succeed: drop it and report; keep the rest.
-        if (!isOutage(e)) {
-          p.metrics.splice(0, part.metrics.length);
-          for (const t of part.tags) p.tags.delete(t.key);
-        }
+        if (!isOutage(e)) settle(part);
         throw e;
       }
-      p.metrics.splice(0, part.metrics.length);
-      for (const t of part.tags) p.tags.delete(t.key);
+      settle(part);
     }
-    this.pending.delete(runId);
+    if (p.metrics.length === 0 && p.tags.size === 0) this.pending.delete(runId);
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {

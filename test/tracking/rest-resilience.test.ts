@@ -255,6 +255,18 @@ describe('a server outage in the middle of a run', () => {
     server = await startTestServer();
   });
 
+  it('sends each value exactly once when calls overlap', async () => {
+    const mem = memoryMlflow(server);
+    const t = newTracker();
+    const run = await t.createRun({ experimentId: '7', runName: 'r', startTime: 1 });
+    await Promise.all(Array.from({ length: 20 }, (_, s) => t.logMetrics(run.runId, [{ key: 'loss', value: s, timestamp: 1700000000000 + s, step: s }])));
+    await Promise.all([t.setTags(run.runId, { phase: 'a' }), t.setTags(run.runId, { phase: 'b' })]);
+    await t.flush();
+    expect(mem.history.get('loss')).toEqual(Array.from({ length: 20 }, (_, s) => s));
+    expect(mem.batches.flatMap((b) => b.tags ?? []).at(-1)).toEqual({ key: 'phase', value: 'b' });
+    expect(t.pendingMetricCount).toBe(0);
+  });
+
   it('writes artifacts to the local store when the server is unreachable', async () => {
     memoryMlflow(server);
     const t = newTracker();
