@@ -4,7 +4,7 @@
  * folder, truncated file, grid mismatch, undeclared label, unknown case in a split file)
  * surfaces here, before training starts.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { DataIR, DatasetIR } from '../../schemas/run-ir.schema.ts';
 import { loadPreprocessed } from './cache.ts';
 import { DataError } from './data-error.ts';
@@ -55,7 +55,7 @@ export interface PreparedData {
  */
 export async function prepareData(dataset: DatasetIR, data: DataIR, options: PrepareOptions = {}): Promise<PreparedData> {
   const cwd = options.cwd ?? process.cwd();
-  const cacheRoot = join(cwd, options.cacheRoot ?? '.ablate-cache');
+  const cacheRoot = resolve(cwd, options.cacheRoot ?? '.ablate-cache');
   const sources = await resolveDataset(dataset, { cacheRoot, cwd });
   const byName = new Map(sources.map((s) => [s.modality, s]));
   const cases: Record<string, CaseRef[]> = {};

@@ -51,6 +51,8 @@ export interface CaseGeometry {
   step: [number, number, number];
   /** Index in the resampled grid of the preprocessed grid's voxel 0 (negative: padding). */
   offset: [number, number, number];
+  /** Labelled voxels (resampled grid) that fall outside the crop box: > 0 means the crop cuts the foreground. */
+  droppedForeground: number;
 }
 
 /** A preprocessed case, ready for the samplers. */
@@ -161,6 +163,14 @@ export function preprocessCase(loaded: LoadedCase, settings: PreprocessSettings)
   const moved = offset.some((o) => o !== 0) || size.some((s, a) => s !== rDims[a]);
   const outImg = moved ? extractBox(img, rDims, offset, size, NaN) : img === image.data ? img.slice() : img;
   const outLab = moved ? extractBox(lab, rDims, offset, size, 0) : lab === label.data ? lab.slice() : lab;
+  let droppedForeground = 0;
+  if (moved) {
+    let before = 0;
+    let after = 0;
+    for (let i = 0; i < lab.length; i++) if (lab[i] !== 0) before++;
+    for (let i = 0; i < outLab.length; i++) if (outLab[i] !== 0) after++;
+    droppedForeground = before - after;
+  }
   // 3. clip, 4. normalise (NaN padding ignored), then fill the padding
   clipTop(outImg, settings.clipTop);
   normalize(outImg, settings.normalize);
@@ -186,6 +196,7 @@ export function preprocessCase(loaded: LoadedCase, settings: PreprocessSettings)
       resampledDims: rDims,
       step,
       offset,
+      droppedForeground,
     },
   };
 }

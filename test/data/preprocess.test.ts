@@ -168,6 +168,7 @@ describe('preprocessCase', () => {
     expect(out.dims).toEqual([4, 4, 3]);
     // foreground resampled x 6..7 → centre 7 → start 5, clamped to 8 − 4 = 4; y 2..3 → centre 3 → start 1.
     expect(out.geometry.offset).toEqual([4, 1, 0]);
+    expect(out.geometry.droppedForeground).toBe(0);
     // Label: the nearest-resampled foreground, cropped.
     for (let z = 0; z < 3; z++) for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) {
       expect(out.label[at(out.dims, x, y, z)]).toBe(x >= 2 && y >= 1 && y <= 2 ? 2 : 0);
@@ -189,6 +190,15 @@ describe('preprocessCase', () => {
       [0, 0, 2, 3],
       [0, 0, 0, 1],
     ]);
+  });
+
+  it('counts the foreground voxels a crop cuts off', () => {
+    const dims: [number, number, number] = [8, 1, 1];
+    const lab = Uint8Array.from([0, 1, 1, 1, 1, 1, 1, 0]);
+    const out = preprocessCase(loaded(dims, [1, 1, 1], new Float32Array(8), lab), { spacing: null, crop: [4, 1], minSize: null, clipTop: 0, normalize: 'none' });
+    expect(out.geometry.offset).toEqual([2, 0, 0]);
+    expect(Array.from(out.label)).toEqual([1, 1, 1, 1]);
+    expect(out.geometry.droppedForeground).toBe(2);
   });
 
   it('pads a small volume: statistics ignore the padding, which gets the normalised minimum', () => {
