@@ -5,7 +5,8 @@
  * (`source.root` relative to the working directory), `.nii` or `.nii.gz`. An image and a label
  * are paired by file name; when the names differ only by a usual suffix (`_image`, `_img`,
  * `_0000` on images; `_label`, `_seg`, `_mask`, `_gt` on labels, as MM-WHS and nnU-Net name
- * them) the suffix is dropped. The case id is the paired name without extension.
+ * them) the suffix is dropped. The case id is the paired name without extension. When images
+ * and labels share one folder, files with a label suffix are the labels.
  * Phantom sources: generated once by `ensurePhantom` and then read exactly like NIfTI folders
  * (`<modality>/images`, `<modality>/labels`), so both go through one code path.
  */
@@ -107,9 +108,21 @@ function stripped(files: Map<string, string>, suffix: RegExp): Map<string, strin
 
 /** Lists a modality's cases, sorted by id. Throws `DataError` for a missing or empty folder and for an image without a label (or the reverse). */
 export async function listModalityCases(source: ModalitySource): Promise<CaseRef[]> {
-  let images = await niftiFiles(source.imagesDir, 'images', source.modality);
-  let labels = await niftiFiles(source.labelsDir, 'labels', source.modality);
-  const exact = [...images.keys()].every((id) => labels.has(id)) && images.size === labels.size;
+  let images: Map<string, string>;
+  let labels: Map<string, string>;
+  let exact: boolean;
+  if (resolve(source.imagesDir) === resolve(source.labelsDir)) {
+    // One folder for both (MM-WHS ships `ct_train_1001_image.nii.gz` beside `…_label.nii.gz`):
+    // files with a label suffix are labels, the others images.
+    const all = await niftiFiles(source.imagesDir, 'images', source.modality);
+    images = new Map([...all].filter(([base]) => !LABEL_SUFFIX.test(base)));
+    labels = new Map([...all].filter(([base]) => LABEL_SUFFIX.test(base)));
+    exact = false;
+  } else {
+    images = await niftiFiles(source.imagesDir, 'images', source.modality);
+    labels = await niftiFiles(source.labelsDir, 'labels', source.modality);
+    exact = [...images.keys()].every((id) => labels.has(id)) && images.size === labels.size;
+  }
   if (!exact) {
     images = stripped(images, IMAGE_SUFFIX);
     labels = stripped(labels, LABEL_SUFFIX);

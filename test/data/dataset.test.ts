@@ -71,6 +71,24 @@ describe('listing cases', () => {
     expect((await listModalityCases(src)).map((c) => c.id)).toEqual(['ct_train_1001', 'ct_train_1002']);
   });
 
+  it('splits one shared folder into images and labels by suffix (MM-WHS layout)', async () => {
+    const dir = join(root, 'shared', 'ct_train');
+    mkdirSync(dir, { recursive: true });
+    await writeNifti(join(dir, 'ct_train_1001_image.nii.gz'), image());
+    await writeNifti(join(dir, 'ct_train_1001_label.nii.gz'), label());
+    await writeNifti(join(dir, 'ct_train_1002_image.nii.gz'), image());
+    const src: ModalitySource = { modality: 'ct', imagesDir: dir, labelsDir: dir, classes: ['LVM', 'LAC', 'LVC', 'AA'], labelValues: [205, 420, 500, 820], spacing: null };
+    const e = (await thrown(listModalityCases(src))) as DataError;
+    expect(e.code).toBe('unpaired-file');
+    expect(e.subject).toBe(join(dir, 'ct_train_1002_image.nii.gz'));
+    await writeNifti(join(dir, 'ct_train_1002_label.nii.gz'), label());
+    const cases = await listModalityCases(src);
+    expect(cases.map((c) => [c.id, c.image.endsWith('_image.nii.gz'), c.label.endsWith('_label.nii.gz')])).toEqual([
+      ['ct_train_1001', true, true],
+      ['ct_train_1002', true, true],
+    ]);
+  });
+
   it('names a missing folder, an empty folder and an unpaired file', async () => {
     const missing = await thrown(listModalityCases({ ...(await makeDataset('ok', { images: { 'a.nii': image() }, labels: { 'a.nii': label() } })), imagesDir: join(root, 'nowhere') }));
     expect(missing).toBeInstanceOf(DataError);
