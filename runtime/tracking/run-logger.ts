@@ -177,6 +177,11 @@ export class RunLogger {
     await this.tracker.logText(this.runId, content, artifactFile);
   }
 
+  /** Write `value` as pretty JSON to the artifact `artifactFile` (e.g. the Run IR as `ir/run.json`). */
+  async logJson(value: unknown, artifactFile: string): Promise<void> {
+    await this.logText(`${JSON.stringify(value, null, 2)}\n`, artifactFile);
+  }
+
   private async end(status: TerminalStatus, endTime: number): Promise<void> {
     this.assertOpen(`end the run as ${status}`);
     await this.flush();

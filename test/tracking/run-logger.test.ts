@@ -26,6 +26,8 @@ describe('RunLogger on a FileStore', () => {
     const ir = { model: { joint: 'v3', depths: [2, 2, 2, 2] }, data: { cases: Array.from({ length: 150 }, (_, i) => `case_${i}`) } };
     const flat = await run.logParamsFrom(ir);
     expect(flat.longValues.map((l) => l.artifactPath)).toEqual(['params/data.cases.txt']);
+    await run.logJson(ir, 'ir/run.json');
+    expect(Buffer.from(await store.readArtifact(run.runId, 'ir/run.json')).toString('utf8')).toBe(`${JSON.stringify(ir, null, 2)}\n`);
 
     run.logMetrics({ 'loss.seg.ct': 0.5, 'loss.seg.mri': 0.6 }, 0);
     expect(run.pendingMetrics).toBe(2);
