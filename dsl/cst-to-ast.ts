@@ -38,25 +38,21 @@ import type {
   KeyPathCstChildren,
   ListCstChildren,
   MultiplicativeCstChildren,
-  NumberTokenCstChildren,
   NumericCstChildren,
   ParenExprCstChildren,
   PrimaryCstChildren,
   RangeExprCstChildren,
   ReferenceCstChildren,
   RepeatDeclCstChildren,
-  StringLitCstChildren,
   SweepDeclCstChildren,
-  SweepModeCstChildren,
   TableDeclCstChildren,
   UnaryCstChildren,
   ValueCstChildren,
-  WordCstChildren,
 } from './cst.generated.d.ts';
 import { ablParser } from './parser.ts';
 import { joinSpans, type SpanMap } from './span.ts';
 import { syntaxDiagnostic, type SyntaxDiagnostic } from './syntax-error.ts';
-import { Zip } from './tokens.ts';
+import { MalformedNumber, SingleQuotedString, StringLiteral, Zip } from './tokens.ts';
 
 /** Whether a token really is in the text (recovery may insert virtual tokens without a position). */
 function isReal(token: IToken | undefined): token is IToken {
@@ -177,7 +173,7 @@ export class CstToAst extends BaseVisitor {
   }
 
   importDecl(ctx: ImportDeclCstChildren): ImportDecl | undefined {
-    const path = ctx.stringLit?.[0] ? this.stringLit(ctx.stringLit[0].children) : undefined;
+    const path = this.stringToken(ctx.path?.[0]);
     const keyword = ctx.Import?.[0];
     if (!path || !isReal(keyword)) return undefined;
     return { kind: 'Import', path, span: joinSpans(this.tokenSpan(keyword), path.span) };
@@ -191,8 +187,8 @@ export class CstToAst extends BaseVisitor {
     return { name, body, span: joinSpans(this.tokenSpan(keyword), body.span) };
   }
 
-  private title(ctx: { title?: { children: StringLitCstChildren }[] }): StringLit | undefined {
-    return ctx.title?.[0] ? this.stringLit(ctx.title[0].children) : undefined;
+  private title(ctx: { title?: IToken[] }): StringLit | undefined {
+    return this.stringToken(ctx.title?.[0]);
   }
 
   datasetDecl(ctx: DatasetDeclCstChildren): Decl | undefined {
@@ -213,13 +209,8 @@ export class CstToAst extends BaseVisitor {
     const parts = this.declParts(ctx.Sweep?.[0], ctx.name?.[0], ctx.block);
     const from = this.nameNode(ctx.base?.[0]);
     if (!parts || !from) return undefined;
-    const modes = (ctx.sweepMode ?? []).map((m) => this.sweepMode(m.children));
-    const mode = modes.includes('zip') ? 'zip' : 'grid';
+    const mode = (ctx.mode ?? []).some((t) => t.tokenType === Zip) ? 'zip' : 'grid';
     return { kind: 'Sweep', name: parts.name, mode, from, body: parts.body, span: parts.span };
-  }
-
-  sweepMode(ctx: SweepModeCstChildren): 'grid' | 'zip' {
-    return ctx.Zip?.[0]?.tokenType === Zip ? 'zip' : 'grid';
   }
 
   repeatDecl(ctx: RepeatDeclCstChildren): Decl | undefined {
@@ -310,25 +301,17 @@ export class CstToAst extends BaseVisitor {
   }
 
   key(ctx: KeyCstChildren): Key | undefined {
-    if (ctx.word) {
-      const token = this.word(ctx.word[0]!.children);
-      if (!token) return undefined;
-      return { kind: 'Key', name: token.image, quoted: false, span: this.tokenSpan(token) };
-    }
-    const str = ctx.stringLit ? this.stringLit(ctx.stringLit[0]!.children) : undefined;
+    const word = ctx.Word?.[0];
+    if (isReal(word)) return { kind: 'Key', name: word.image, quoted: false, span: this.tokenSpan(word) };
+    const str = this.stringToken(ctx.StringToken?.[0]);
     if (!str) return undefined;
     return { kind: 'Key', name: str.value, quoted: true, span: str.span };
-  }
-
-  word(ctx: WordCstChildren): IToken | undefined {
-    const token = ctx.Identifier?.[0] ?? ctx.Keyword?.[0];
-    return isReal(token) ? token : undefined;
   }
 
   head(ctx: HeadCstChildren): Expr | undefined {
     const ident = ctx.Identifier?.[0];
     if (isReal(ident)) return { kind: 'Ident', name: ident.image, span: this.tokenSpan(ident) };
-    return this.numberToken(ctx);
+    return this.numberLiteral(ctx.NumberToken?.[0]);
   }
 
   value(ctx: ValueCstChildren): Expr | undefined {
@@ -405,7 +388,7 @@ export class CstToAst extends BaseVisitor {
 
   primary(ctx: PrimaryCstChildren): Expr | undefined {
     if (ctx.numeric) return this.numeric(ctx.numeric[0]!.children);
-    if (ctx.stringLit) return this.stringLit(ctx.stringLit[0]!.children);
+    if (ctx.StringToken) return this.stringToken(ctx.StringToken[0]);
     if (ctx.reference) return this.reference(ctx.reference[0]!.children);
     if (ctx.list) return this.list(ctx.list[0]!.children);
     if (ctx.parenExpr) return this.parenExpr(ctx.parenExpr[0]!.children);
@@ -414,14 +397,14 @@ export class CstToAst extends BaseVisitor {
 
   numeric(ctx: NumericCstChildren): NumberLit | DimsExpr | undefined {
     const items: NumberLit[] = [];
-    for (const node of ctx.items ?? []) {
-      const item = this.numberToken(node.children);
+    for (const token of ctx.items ?? []) {
+      const item = this.numberLiteral(token);
       if (!item) return undefined;
       items.push(item);
     }
+    if (items.length === 0) return undefined;
     const unitToken = ctx.unit?.[0];
     const unit = isReal(unitToken) ? (unitToken.image as Unit) : undefined;
-    if (items.length === 0) return undefined;
     const last = items[items.length - 1]!;
     const span = unit ? joinSpans(items[0]!.span, this.tokenSpan(unitToken!)) : joinSpans(items[0]!.span, last.span);
     if (items.length === 1) return { ...items[0]!, ...(unit ? { unit } : {}), span };
@@ -429,33 +412,29 @@ export class CstToAst extends BaseVisitor {
   }
 
   /** A number token; a malformed one (`1e`, `8cm`) is reported (E003) and read as far as it is a number. */
-  numberToken(ctx: NumberTokenCstChildren): NumberLit | undefined {
-    const good = ctx.NumberLiteral?.[0];
-    if (isReal(good)) return { kind: 'Number', value: Number(good.image), text: good.image, span: this.tokenSpan(good) };
-    const bad = ctx.MalformedNumber?.[0];
-    if (!isReal(bad)) return undefined;
-    const span = this.tokenSpan(bad);
-    const core = /^\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(bad.image)![0];
-    const tail = bad.image.slice(core.length);
+  private numberLiteral(token: IToken | undefined): NumberLit | undefined {
+    if (!isReal(token)) return undefined;
+    const span = this.tokenSpan(token);
+    if (token.tokenType !== MalformedNumber) return { kind: 'Number', value: Number(token.image), text: token.image, span };
+    const core = /^\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(token.image)![0];
+    const tail = token.image.slice(core.length);
     if (/^[eE][+-]?$/.test(tail)) {
-      this.error('E003', `malformed number '${bad.image}': the exponent has no digits`, span, 'write an exponent with digits, as in 1e-4');
+      this.error('E003', `malformed number '${token.image}': the exponent has no digits`, span, 'write an exponent with digits, as in 1e-4');
     } else {
-      this.error('E003', `unknown unit '${tail}' in '${bad.image}'`, span, "the units are '%' (2%) and 'mm' (8 mm); dimensions are written 256 x 256");
+      this.error('E003', `unknown unit '${tail}' in '${token.image}'`, span, "the units are '%' (2%) and 'mm' (8 mm); dimensions are written 256 x 256");
     }
     return { kind: 'Number', value: Number(core), text: core, span };
   }
 
-  stringLit(ctx: StringLitCstChildren): StringLit | undefined {
-    const good = ctx.StringLiteral?.[0];
-    const single = ctx.SingleQuotedString?.[0];
-    const token = isReal(good) ? good : isReal(single) ? single : ctx.UnterminatedString?.[0];
+  /** A string token; error forms (unterminated, single-quoted) and unknown escapes are reported (E001). */
+  private stringToken(token: IToken | undefined): StringLit | undefined {
     if (!isReal(token)) return undefined;
     const span = this.tokenSpan(token);
-    if (token === single) {
+    if (token.tokenType === SingleQuotedString) {
       this.error('E001', `strings use double quotes, not single quotes: ${token.image}`, span, `write "${token.image.slice(1, -1)}"`);
       return { kind: 'String', value: token.image.slice(1, -1), span };
     }
-    const terminated = token === good;
+    const terminated = token.tokenType === StringLiteral;
     if (!terminated) {
       this.error('E001', 'unterminated string', span, "close the string with '\"' on the same line");
     }
@@ -472,9 +451,8 @@ export class CstToAst extends BaseVisitor {
     if (!isReal(first)) return undefined;
     let name = first.image;
     let span = this.tokenSpan(first);
-    for (const member of ctx.members ?? []) {
-      const token = this.word(member.children);
-      if (!token) return undefined;
+    for (const token of ctx.members ?? []) {
+      if (!isReal(token)) return undefined;
       name += `.${token.image}`;
       span = joinSpans(span, this.tokenSpan(token));
     }

@@ -23,7 +23,7 @@ export interface ImportDeclCstNode extends CstNode {
 
 export type ImportDeclCstChildren = {
   Import: IToken[];
-  stringLit: StringLitCstNode[];
+  path: IToken[];
 };
 
 export interface DatasetDeclCstNode extends CstNode {
@@ -34,7 +34,7 @@ export interface DatasetDeclCstNode extends CstNode {
 export type DatasetDeclCstChildren = {
   Dataset: IToken[];
   name: IToken[];
-  title?: StringLitCstNode[];
+  title?: IToken[];
   block: BlockCstNode[];
 };
 
@@ -58,21 +58,11 @@ export interface SweepDeclCstNode extends CstNode {
 
 export type SweepDeclCstChildren = {
   Sweep: IToken[];
-  sweepMode?: (SweepModeCstNode)[];
+  mode?: (IToken)[];
   name: IToken[];
   From: IToken[];
   base: IToken[];
   block: BlockCstNode[];
-};
-
-export interface SweepModeCstNode extends CstNode {
-  name: "sweepMode";
-  children: SweepModeCstChildren;
-}
-
-export type SweepModeCstChildren = {
-  Grid?: IToken[];
-  Zip?: IToken[];
 };
 
 export interface RepeatDeclCstNode extends CstNode {
@@ -96,7 +86,7 @@ export interface TableDeclCstNode extends CstNode {
 export type TableDeclCstChildren = {
   Table: IToken[];
   name: IToken[];
-  title?: StringLitCstNode[];
+  title?: IToken[];
   block: BlockCstNode[];
 };
 
@@ -108,7 +98,7 @@ export interface FigureDeclCstNode extends CstNode {
 export type FigureDeclCstChildren = {
   Figure: IToken[];
   name: IToken[];
-  title?: StringLitCstNode[];
+  title?: IToken[];
   block: BlockCstNode[];
 };
 
@@ -156,18 +146,8 @@ export interface KeyCstNode extends CstNode {
 }
 
 export type KeyCstChildren = {
-  word?: WordCstNode[];
-  stringLit?: StringLitCstNode[];
-};
-
-export interface WordCstNode extends CstNode {
-  name: "word";
-  children: WordCstChildren;
-}
-
-export type WordCstChildren = {
-  Identifier?: IToken[];
-  Keyword?: IToken[];
+  Word?: IToken[];
+  StringToken?: IToken[];
 };
 
 export interface HeadCstNode extends CstNode {
@@ -177,8 +157,7 @@ export interface HeadCstNode extends CstNode {
 
 export type HeadCstChildren = {
   Identifier?: IToken[];
-  NumberLiteral?: IToken[];
-  MalformedNumber?: IToken[];
+  NumberToken?: IToken[];
 };
 
 export interface ValueCstNode extends CstNode {
@@ -220,7 +199,7 @@ export interface AdditiveCstNode extends CstNode {
 
 export type AdditiveCstChildren = {
   operands: (MultiplicativeCstNode)[];
-  operators?: (IToken)[];
+  operators?: IToken[];
 };
 
 export interface MultiplicativeCstNode extends CstNode {
@@ -230,7 +209,7 @@ export interface MultiplicativeCstNode extends CstNode {
 
 export type MultiplicativeCstChildren = {
   operands: (UnaryCstNode)[];
-  operators?: (IToken)[];
+  operators?: IToken[];
 };
 
 export interface UnaryCstNode extends CstNode {
@@ -251,7 +230,7 @@ export interface PrimaryCstNode extends CstNode {
 
 export type PrimaryCstChildren = {
   numeric?: NumericCstNode[];
-  stringLit?: StringLitCstNode[];
+  StringToken?: IToken[];
   reference?: ReferenceCstNode[];
   list?: ListCstNode[];
   parenExpr?: ParenExprCstNode[];
@@ -263,30 +242,9 @@ export interface NumericCstNode extends CstNode {
 }
 
 export type NumericCstChildren = {
-  items: (NumberTokenCstNode)[];
+  items: (IToken)[];
   X?: IToken[];
-  unit?: (IToken)[];
-};
-
-export interface NumberTokenCstNode extends CstNode {
-  name: "numberToken";
-  children: NumberTokenCstChildren;
-}
-
-export type NumberTokenCstChildren = {
-  NumberLiteral?: IToken[];
-  MalformedNumber?: IToken[];
-};
-
-export interface StringLitCstNode extends CstNode {
-  name: "stringLit";
-  children: StringLitCstChildren;
-}
-
-export type StringLitCstChildren = {
-  StringLiteral?: IToken[];
-  UnterminatedString?: IToken[];
-  SingleQuotedString?: IToken[];
+  unit?: IToken[];
 };
 
 export interface ReferenceCstNode extends CstNode {
@@ -297,7 +255,7 @@ export interface ReferenceCstNode extends CstNode {
 export type ReferenceCstChildren = {
   Identifier: IToken[];
   Dot?: IToken[];
-  members?: WordCstNode[];
+  members?: IToken[];
   callArgs?: CallArgsCstNode[];
   indexSuffix?: IndexSuffixCstNode[];
 };
@@ -354,7 +312,6 @@ export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   datasetDecl(children: DatasetDeclCstChildren, param?: IN): OUT;
   experimentDecl(children: ExperimentDeclCstChildren, param?: IN): OUT;
   sweepDecl(children: SweepDeclCstChildren, param?: IN): OUT;
-  sweepMode(children: SweepModeCstChildren, param?: IN): OUT;
   repeatDecl(children: RepeatDeclCstChildren, param?: IN): OUT;
   tableDecl(children: TableDeclCstChildren, param?: IN): OUT;
   figureDecl(children: FigureDeclCstChildren, param?: IN): OUT;
@@ -362,7 +319,6 @@ export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   entry(children: EntryCstChildren, param?: IN): OUT;
   keyPath(children: KeyPathCstChildren, param?: IN): OUT;
   key(children: KeyCstChildren, param?: IN): OUT;
-  word(children: WordCstChildren, param?: IN): OUT;
   head(children: HeadCstChildren, param?: IN): OUT;
   value(children: ValueCstChildren, param?: IN): OUT;
   expression(children: ExpressionCstChildren, param?: IN): OUT;
@@ -372,8 +328,6 @@ export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   unary(children: UnaryCstChildren, param?: IN): OUT;
   primary(children: PrimaryCstChildren, param?: IN): OUT;
   numeric(children: NumericCstChildren, param?: IN): OUT;
-  numberToken(children: NumberTokenCstChildren, param?: IN): OUT;
-  stringLit(children: StringLitCstChildren, param?: IN): OUT;
   reference(children: ReferenceCstChildren, param?: IN): OUT;
   callArgs(children: CallArgsCstChildren, param?: IN): OUT;
   indexSuffix(children: IndexSuffixCstChildren, param?: IN): OUT;

@@ -8,8 +8,18 @@
  * `+ -`, `* /`, unary `-`, then primaries (numbers with units or dims, strings, names with
  * calls or indexing, lists, parentheses).
  */
-import { CstParser, EOF, type IToken, type TokenType, type IParserErrorMessageProvider } from 'chevrotain';
 import {
+  CstParser,
+  EOF,
+  type IOrAlt,
+  type IParserErrorMessageProvider,
+  type IToken,
+  type DSLMethodOpts,
+  type OrMethodOpts,
+  type TokenType,
+} from 'chevrotain';
+import {
+  AdditiveOperator,
   allTokens,
   At,
   Colon,
@@ -21,7 +31,6 @@ import {
   Extends,
   Figure,
   From,
-  Grid,
   Identifier,
   Import,
   In,
@@ -32,23 +41,24 @@ import {
   MalformedNumber,
   Minus,
   Mm,
+  MultiplicativeOperator,
   NumberLiteral,
-  Percent,
-  Plus,
+  NumberToken,
   PlusMinus,
   RBracket,
   RCurly,
   Repeat,
   RParen,
   SingleQuotedString,
-  Slash,
-  Star,
   StringLiteral,
+  StringToken,
   Sweep,
+  SweepMode,
   Table,
+  UnitToken,
   UnterminatedString,
+  Word,
   X,
-  Zip,
 } from './tokens.ts';
 
 /** Separates a message from its hint in the strings the message provider returns. */
@@ -121,7 +131,23 @@ export const errorMessageProvider: IParserErrorMessageProvider = {
 
 const isNumberToken = (t: TokenType) => t === NumberLiteral || t === MalformedNumber;
 
+/**
+ * Note on style: the alternatives of each `OR` are built once and cached on the instance
+ * (`??=`) instead of as a fresh array of closures per call; with one parser reused for
+ * every file this keeps parsing free of per-token allocations.
+ */
 export class AblParser extends CstParser {
+  private fileAlts?: IOrAlt<void>[];
+  private entryAlts?: OrMethodOpts<void>;
+  private keyAlts?: OrMethodOpts<void>;
+  private headAlts?: IOrAlt<void>[];
+  private valueAlts?: OrMethodOpts<void>;
+  private unaryAlts?: OrMethodOpts<void>;
+  private primaryAlts?: OrMethodOpts<void>;
+  private suffixAlts?: IOrAlt<void>[];
+  private dimsRepetition?: DSLMethodOpts<void>;
+  private unitOption?: DSLMethodOpts<void>;
+
   constructor() {
     super(allTokens, {
       recoveryEnabled: true,
@@ -136,27 +162,29 @@ export class AblParser extends CstParser {
 
   public file = this.RULE('file', () => {
     this.MANY(() => {
-      this.OR([
-        { ALT: () => this.SUBRULE(this.importDecl) },
-        { ALT: () => this.SUBRULE(this.datasetDecl) },
-        { ALT: () => this.SUBRULE(this.experimentDecl) },
-        { ALT: () => this.SUBRULE(this.sweepDecl) },
-        { ALT: () => this.SUBRULE(this.repeatDecl) },
-        { ALT: () => this.SUBRULE(this.tableDecl) },
-        { ALT: () => this.SUBRULE(this.figureDecl) },
-      ]);
+      this.OR(
+        (this.fileAlts ??= [
+          { ALT: () => this.SUBRULE(this.importDecl) },
+          { ALT: () => this.SUBRULE(this.datasetDecl) },
+          { ALT: () => this.SUBRULE(this.experimentDecl) },
+          { ALT: () => this.SUBRULE(this.sweepDecl) },
+          { ALT: () => this.SUBRULE(this.repeatDecl) },
+          { ALT: () => this.SUBRULE(this.tableDecl) },
+          { ALT: () => this.SUBRULE(this.figureDecl) },
+        ]),
+      );
     });
   });
 
   public importDecl = this.RULE('importDecl', () => {
     this.CONSUME(Import);
-    this.SUBRULE(this.stringLit);
+    this.CONSUME(StringToken, { LABEL: 'path' });
   });
 
   public datasetDecl = this.RULE('datasetDecl', () => {
     this.CONSUME(Dataset);
     this.CONSUME(Identifier, { LABEL: 'name' });
-    this.OPTION(() => this.SUBRULE(this.stringLit, { LABEL: 'title' }));
+    this.OPTION(() => this.CONSUME(StringToken, { LABEL: 'title' }));
     this.SUBRULE(this.block);
   });
 
@@ -173,16 +201,12 @@ export class AblParser extends CstParser {
   /** `sweep [grid|zip] NAME [grid|zip] from BASE { … }`: the mode may come before or after the name. */
   public sweepDecl = this.RULE('sweepDecl', () => {
     this.CONSUME(Sweep);
-    this.OPTION1(() => this.SUBRULE1(this.sweepMode));
+    this.OPTION1(() => this.CONSUME1(SweepMode, { LABEL: 'mode' }));
     this.CONSUME1(Identifier, { LABEL: 'name' });
-    this.OPTION2(() => this.SUBRULE2(this.sweepMode));
+    this.OPTION2(() => this.CONSUME2(SweepMode, { LABEL: 'mode' }));
     this.CONSUME(From);
     this.CONSUME2(Identifier, { LABEL: 'base' });
     this.SUBRULE(this.block);
-  });
-
-  public sweepMode = this.RULE('sweepMode', () => {
-    this.OR([{ ALT: () => this.CONSUME(Grid) }, { ALT: () => this.CONSUME(Zip) }]);
   });
 
   public repeatDecl = this.RULE('repeatDecl', () => {
@@ -196,14 +220,14 @@ export class AblParser extends CstParser {
   public tableDecl = this.RULE('tableDecl', () => {
     this.CONSUME(Table);
     this.CONSUME(Identifier, { LABEL: 'name' });
-    this.OPTION(() => this.SUBRULE(this.stringLit, { LABEL: 'title' }));
+    this.OPTION(() => this.CONSUME(StringToken, { LABEL: 'title' }));
     this.SUBRULE(this.block);
   });
 
   public figureDecl = this.RULE('figureDecl', () => {
     this.CONSUME(Figure);
     this.CONSUME(Identifier, { LABEL: 'name' });
-    this.OPTION(() => this.SUBRULE(this.stringLit, { LABEL: 'title' }));
+    this.OPTION(() => this.CONSUME(StringToken, { LABEL: 'title' }));
     this.SUBRULE(this.block);
   });
 
@@ -221,33 +245,35 @@ export class AblParser extends CstParser {
   /** `path: value`, `path in values`, or `path head? (at place)? { … }`. */
   public entry = this.RULE('entry', () => {
     this.SUBRULE(this.keyPath);
-    this.OR({
-      DEF: [
-        {
-          ALT: () => {
-            this.CONSUME(Colon);
-            this.SUBRULE1(this.value);
+    this.OR(
+      (this.entryAlts ??= {
+        DEF: [
+          {
+            ALT: () => {
+              this.CONSUME(Colon);
+              this.SUBRULE1(this.value);
+            },
           },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(In);
-            this.SUBRULE2(this.value);
+          {
+            ALT: () => {
+              this.CONSUME(In);
+              this.SUBRULE2(this.value);
+            },
           },
-        },
-        {
-          ALT: () => {
-            this.OPTION1(() => this.SUBRULE(this.head));
-            this.OPTION2(() => {
-              this.CONSUME(At);
-              this.SUBRULE(this.expression, { LABEL: 'at' });
-            });
-            this.SUBRULE(this.block);
+          {
+            ALT: () => {
+              this.OPTION1(() => this.SUBRULE(this.head));
+              this.OPTION2(() => {
+                this.CONSUME(At);
+                this.SUBRULE(this.expression, { LABEL: 'at' });
+              });
+              this.SUBRULE(this.block);
+            },
           },
-        },
-      ],
-      ERR_MSG: "':' or '{'",
-    });
+        ],
+        ERR_MSG: "':' or '{'",
+      }),
+    );
   });
 
   public keyPath = this.RULE('keyPath', () => {
@@ -260,39 +286,35 @@ export class AblParser extends CstParser {
 
   /** A key segment: a name (keywords allowed: `x:` in a figure) or a quoted label. */
   public key = this.RULE('key', () => {
-    this.OR({
-      DEF: [{ ALT: () => this.SUBRULE(this.word) }, { ALT: () => this.SUBRULE(this.stringLit) }],
-      ERR_MSG: 'a key',
-    });
-  });
-
-  public word = this.RULE('word', () => {
-    this.OR([{ ALT: () => this.CONSUME(Identifier) }, { ALT: () => this.CONSUME(Keyword) }]);
+    this.OR(
+      (this.keyAlts ??= {
+        DEF: [{ ALT: () => this.CONSUME(Word) }, { ALT: () => this.CONSUME(StringToken) }],
+        ERR_MSG: 'a key',
+      }),
+    );
   });
 
   /** The head of `data mmwhs { … }` or `icr 0.1 { … }`. */
   public head = this.RULE('head', () => {
-    this.OR([
-      { ALT: () => this.CONSUME(Identifier) },
-      { ALT: () => this.CONSUME(NumberLiteral) },
-      { ALT: () => this.CONSUME(MalformedNumber) },
-    ]);
+    this.OR((this.headAlts ??= [{ ALT: () => this.CONSUME(Identifier) }, { ALT: () => this.CONSUME(NumberToken) }]));
   });
 
   /** An expression with an optional options block (`sgd { lr: 0.05 }`), or a bare block. */
   public value = this.RULE('value', () => {
-    this.OR({
-      DEF: [
-        {
-          ALT: () => {
-            this.SUBRULE(this.expression);
-            this.OPTION(() => this.SUBRULE1(this.block));
+    this.OR(
+      (this.valueAlts ??= {
+        DEF: [
+          {
+            ALT: () => {
+              this.SUBRULE(this.expression);
+              this.OPTION(() => this.SUBRULE1(this.block));
+            },
           },
-        },
-        { ALT: () => this.SUBRULE2(this.block) },
-      ],
-      ERR_MSG: 'a value',
-    });
+          { ALT: () => this.SUBRULE2(this.block) },
+        ],
+        ERR_MSG: 'a value',
+      }),
+    );
   });
 
   // ─── expressions ──────────────────────────────────────────────────────────
@@ -318,7 +340,7 @@ export class AblParser extends CstParser {
   public additive = this.RULE('additive', () => {
     this.SUBRULE1(this.multiplicative, { LABEL: 'operands' });
     this.MANY(() => {
-      this.OR([{ ALT: () => this.CONSUME(Plus, { LABEL: 'operators' }) }, { ALT: () => this.CONSUME(Minus, { LABEL: 'operators' }) }]);
+      this.CONSUME(AdditiveOperator, { LABEL: 'operators' });
       this.SUBRULE2(this.multiplicative, { LABEL: 'operands' });
     });
   });
@@ -326,37 +348,41 @@ export class AblParser extends CstParser {
   public multiplicative = this.RULE('multiplicative', () => {
     this.SUBRULE1(this.unary, { LABEL: 'operands' });
     this.MANY(() => {
-      this.OR([{ ALT: () => this.CONSUME(Star, { LABEL: 'operators' }) }, { ALT: () => this.CONSUME(Slash, { LABEL: 'operators' }) }]);
+      this.CONSUME(MultiplicativeOperator, { LABEL: 'operators' });
       this.SUBRULE2(this.unary, { LABEL: 'operands' });
     });
   });
 
   public unary = this.RULE('unary', () => {
-    this.OR({
-      DEF: [
-        {
-          ALT: () => {
-            this.CONSUME(Minus);
-            this.SUBRULE(this.unary);
+    this.OR(
+      (this.unaryAlts ??= {
+        DEF: [
+          {
+            ALT: () => {
+              this.CONSUME(Minus);
+              this.SUBRULE(this.unary);
+            },
           },
-        },
-        { ALT: () => this.SUBRULE(this.primary) },
-      ],
-      ERR_MSG: 'a value',
-    });
+          { ALT: () => this.SUBRULE(this.primary) },
+        ],
+        ERR_MSG: 'a value',
+      }),
+    );
   });
 
   public primary = this.RULE('primary', () => {
-    this.OR({
-      DEF: [
-        { ALT: () => this.SUBRULE(this.numeric) },
-        { ALT: () => this.SUBRULE(this.stringLit) },
-        { ALT: () => this.SUBRULE(this.reference) },
-        { ALT: () => this.SUBRULE(this.list) },
-        { ALT: () => this.SUBRULE(this.parenExpr) },
-      ],
-      ERR_MSG: 'a value',
-    });
+    this.OR(
+      (this.primaryAlts ??= {
+        DEF: [
+          { ALT: () => this.SUBRULE(this.numeric) },
+          { ALT: () => this.CONSUME(StringToken) },
+          { ALT: () => this.SUBRULE(this.reference) },
+          { ALT: () => this.SUBRULE(this.list) },
+          { ALT: () => this.SUBRULE(this.parenExpr) },
+        ],
+        ERR_MSG: 'a value',
+      }),
+    );
   });
 
   /**
@@ -364,35 +390,25 @@ export class AblParser extends CstParser {
    * Gates keep a following entry keyed `x` or `mm` (`x: loss.icr.tau`) out of the number.
    */
   public numeric = this.RULE('numeric', () => {
-    this.SUBRULE1(this.numberToken, { LABEL: 'items' });
-    this.MANY({
-      GATE: () => isNumberToken(this.LA(2).tokenType),
-      DEF: () => {
-        this.CONSUME(X);
-        this.SUBRULE2(this.numberToken, { LABEL: 'items' });
-      },
-    });
-    this.OPTION({
-      GATE: () => {
-        const next = this.LA(2).tokenType;
-        return this.LA(1).tokenType !== Mm || (next !== Colon && next !== Dot && next !== In && next !== At);
-      },
-      DEF: () => {
-        this.OR([{ ALT: () => this.CONSUME(Percent, { LABEL: 'unit' }) }, { ALT: () => this.CONSUME(Mm, { LABEL: 'unit' }) }]);
-      },
-    });
-  });
-
-  public numberToken = this.RULE('numberToken', () => {
-    this.OR([{ ALT: () => this.CONSUME(NumberLiteral) }, { ALT: () => this.CONSUME(MalformedNumber) }]);
-  });
-
-  public stringLit = this.RULE('stringLit', () => {
-    this.OR([
-      { ALT: () => this.CONSUME(StringLiteral) },
-      { ALT: () => this.CONSUME(UnterminatedString) },
-      { ALT: () => this.CONSUME(SingleQuotedString) },
-    ]);
+    this.CONSUME1(NumberToken, { LABEL: 'items' });
+    this.MANY(
+      (this.dimsRepetition ??= {
+        GATE: () => isNumberToken(this.LA(2).tokenType),
+        DEF: () => {
+          this.CONSUME(X);
+          this.CONSUME2(NumberToken, { LABEL: 'items' });
+        },
+      }),
+    );
+    this.OPTION(
+      (this.unitOption ??= {
+        GATE: () => {
+          const next = this.LA(2).tokenType;
+          return this.LA(1).tokenType !== Mm || (next !== Colon && next !== Dot && next !== In && next !== At);
+        },
+        DEF: () => this.CONSUME(UnitToken, { LABEL: 'unit' }),
+      }),
+    );
   });
 
   /** `ct`, `loss.icr.tau`, `poly(0.9)`, `decoder[1..3]`. */
@@ -400,10 +416,10 @@ export class AblParser extends CstParser {
     this.CONSUME(Identifier);
     this.MANY(() => {
       this.CONSUME(Dot);
-      this.SUBRULE(this.word, { LABEL: 'members' });
+      this.CONSUME(Word, { LABEL: 'members' });
     });
     this.OPTION(() => {
-      this.OR([{ ALT: () => this.SUBRULE(this.callArgs) }, { ALT: () => this.SUBRULE(this.indexSuffix) }]);
+      this.OR((this.suffixAlts ??= [{ ALT: () => this.SUBRULE(this.callArgs) }, { ALT: () => this.SUBRULE(this.indexSuffix) }]));
     });
   });
 

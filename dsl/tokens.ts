@@ -11,6 +11,23 @@
  */
 import { createToken, Lexer, type CustomPatternMatcherFunc, type TokenType } from 'chevrotain';
 
+// ─── categories (abstract: they match no text; the parser consumes them) ─────
+
+/** Any string literal, including the two error forms. */
+export const StringToken = createToken({ name: 'StringToken', pattern: Lexer.NA, label: 'a string' });
+/** A number, well formed or not. */
+export const NumberToken = createToken({ name: 'NumberToken', pattern: Lexer.NA, label: 'a number' });
+/** A name or a keyword: what a key or a dotted member may be (`sweep: fig5_tau`, `x: loss.icr.tau`). */
+export const Word = createToken({ name: 'Word', pattern: Lexer.NA, label: 'a name' });
+/** Every keyword. */
+export const Keyword = createToken({ name: 'Keyword', pattern: Lexer.NA, categories: [Word] });
+export const AdditiveOperator = createToken({ name: 'AdditiveOperator', pattern: Lexer.NA, label: "'+' or '-'" });
+export const MultiplicativeOperator = createToken({ name: 'MultiplicativeOperator', pattern: Lexer.NA, label: "'*' or '/'" });
+/** `%` or `mm`. */
+export const UnitToken = createToken({ name: 'UnitToken', pattern: Lexer.NA, label: 'a unit' });
+/** `grid` or `zip`. */
+export const SweepMode = createToken({ name: 'SweepMode', pattern: Lexer.NA, label: "'grid' or 'zip'" });
+
 // ─── trivia ─────────────────────────────────────────────────────────────────
 
 export const WhiteSpace = createToken({
@@ -57,6 +74,7 @@ export const HashComment = createToken({
 export const StringLiteral = createToken({
   name: 'StringLiteral',
   pattern: /"(?:[^"\\\r\n]|\\[^\r\n])*"/,
+  categories: [StringToken],
   label: 'a string',
 });
 
@@ -64,6 +82,7 @@ export const StringLiteral = createToken({
 export const UnterminatedString = createToken({
   name: 'UnterminatedString',
   pattern: /"(?:[^"\\\r\n]|\\[^\r\n])*\\?/,
+  categories: [StringToken],
   label: 'a string',
 });
 
@@ -71,6 +90,7 @@ export const UnterminatedString = createToken({
 export const SingleQuotedString = createToken({
   name: 'SingleQuotedString',
   pattern: /'[^'\r\n]*'/,
+  categories: [StringToken],
   label: 'a string',
 });
 
@@ -105,6 +125,7 @@ export const MalformedNumber = createToken({
   pattern: { exec: matchMalformedNumber },
   line_breaks: false,
   start_chars_hint: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+  categories: [NumberToken],
   label: 'a number',
 });
 
@@ -112,6 +133,7 @@ export const MalformedNumber = createToken({
 export const NumberLiteral = createToken({
   name: 'NumberLiteral',
   pattern: /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/,
+  categories: [NumberToken],
   label: 'a number',
 });
 
@@ -130,33 +152,28 @@ export const PlusMinus = createToken({ name: 'PlusMinus', pattern: /±|\+-/, lab
 /** `..` of ranges; must precede `Dot`. */
 export const DotDot = createToken({ name: 'DotDot', pattern: /\.\./, label: "'..'" });
 export const Dot = createToken({ name: 'Dot', pattern: /\./, label: "'.'" });
-export const Plus = createToken({ name: 'Plus', pattern: /\+/, label: "'+'" });
-export const Minus = createToken({ name: 'Minus', pattern: /-/, label: "'-'" });
-export const Star = createToken({ name: 'Star', pattern: /\*/, label: "'*'" });
+export const Plus = createToken({ name: 'Plus', pattern: /\+/, categories: [AdditiveOperator], label: "'+'" });
+export const Minus = createToken({ name: 'Minus', pattern: /-/, categories: [AdditiveOperator], label: "'-'" });
+export const Star = createToken({ name: 'Star', pattern: /\*/, categories: [MultiplicativeOperator], label: "'*'" });
 /** Must follow the comment tokens, which also start with `/`. */
-export const Slash = createToken({ name: 'Slash', pattern: /\//, label: "'/'" });
-export const Percent = createToken({ name: 'Percent', pattern: /%/, label: "'%'" });
+export const Slash = createToken({ name: 'Slash', pattern: /\//, categories: [MultiplicativeOperator], label: "'/'" });
+export const Percent = createToken({ name: 'Percent', pattern: /%/, categories: [UnitToken], label: "'%'" });
 
 // ─── identifiers and keywords ───────────────────────────────────────────────
 
 export const Identifier = createToken({
   name: 'Identifier',
   pattern: /[A-Za-z_][A-Za-z0-9_]*/,
+  categories: [Word],
   label: 'a name',
 });
 
-/**
- * Category of every keyword: a keyword may still be used as an entry key
- * (`sweep: fig5_tau`, `x: loss.icr.tau` in a figure), so the parser accepts this category there.
- */
-export const Keyword = createToken({ name: 'Keyword', pattern: Lexer.NA });
-
-function keyword(word: string): TokenType {
+function keyword(word: string, categories: TokenType[] = []): TokenType {
   return createToken({
     name: word[0]!.toUpperCase() + word.slice(1),
     pattern: new RegExp(word),
     longer_alt: Identifier,
-    categories: [Keyword],
+    categories: [Keyword, Word, ...categories],
     label: `'${word}'`,
   });
 }
@@ -166,8 +183,8 @@ export const Dataset = keyword('dataset');
 export const Experiment = keyword('experiment');
 export const Extends = keyword('extends');
 export const Sweep = keyword('sweep');
-export const Grid = keyword('grid');
-export const Zip = keyword('zip');
+export const Grid = keyword('grid', [SweepMode]);
+export const Zip = keyword('zip', [SweepMode]);
 export const From = keyword('from');
 export const Repeat = keyword('repeat');
 export const Table = keyword('table');
@@ -175,7 +192,7 @@ export const Figure = keyword('figure');
 export const At = keyword('at');
 export const In = keyword('in');
 /** The unit `mm` (`8 mm`, `8mm`); `mmwhs` stays an identifier through `longer_alt`. */
-export const Mm = keyword('mm');
+export const Mm = keyword('mm', [UnitToken]);
 
 /**
  * `x` of dimensions (`256 x 256`, `256x256`). Not a plain keyword with `longer_alt`,
@@ -200,7 +217,7 @@ export const X = createToken({
   pattern: { exec: matchDimsX },
   line_breaks: false,
   start_chars_hint: ['x'],
-  categories: [Keyword],
+  categories: [Keyword, Word],
   label: "'x'",
 });
 
@@ -244,9 +261,17 @@ export const allTokens: TokenType[] = [
   Star,
   Slash,
   Percent,
-  Keyword,
   ...keywordTokens,
   Identifier,
+  // categories last: they match no text
+  StringToken,
+  NumberToken,
+  Word,
+  Keyword,
+  AdditiveOperator,
+  MultiplicativeOperator,
+  UnitToken,
+  SweepMode,
 ];
 
 /** One lexer for the process; `tokenize` is re-entrant. */
