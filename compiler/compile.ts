@@ -59,12 +59,14 @@ export class SourceCache {
 
   read(file: string): LoadedSource | undefined {
     if (this.files.has(file)) return this.files.get(file);
-    let loaded: LoadedSource | undefined;
+    let text: string | undefined;
     try {
-      loaded = loadSource(file, readFileSync(file, 'utf8'));
+      text = readFileSync(file, 'utf8');
     } catch {
-      loaded = undefined;
+      text = undefined; // missing or unreadable: the caller reports E010
     }
+    // A front end never throws on bad input; if it does, that is a bug to surface, not a missing file.
+    const loaded = text === undefined ? undefined : loadSource(file, text);
     this.files.set(file, loaded);
     return loaded;
   }

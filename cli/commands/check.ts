@@ -3,8 +3,6 @@
  * experiment files (folders are walked for .abl, .yaml, .yml); exit code 1 on any error.
  */
 import { Command, Option } from 'commander';
-import { checkFiles } from '../../compiler/compile.ts';
-import { hasErrors } from '../../compiler/diagnostics.ts';
 import { renderDiagnostics, summary, type DiagnosticFormat } from '../render-diagnostic.ts';
 
 interface CheckOptions {
@@ -17,7 +15,10 @@ export function registerCheckCommand(program: Command): void {
     .description('check experiment files (folders: every .abl, .yaml, .yml inside); exit 1 on any error')
     .argument('<paths...>', 'files or folders')
     .addOption(new Option('--format <format>', 'diagnostic format').choices(['text', 'json', 'github']).default('text'))
-    .action((paths: string[], options: CheckOptions) => {
+    .action(async (paths: string[], options: CheckOptions) => {
+      // Loaded on use, so other commands do not pay for the parser and ajv at start-up.
+      const { checkFiles } = await import('../../compiler/compile.ts');
+      const { hasErrors } = await import('../../compiler/diagnostics.ts');
       const result = checkFiles(paths);
       const out = renderDiagnostics(result.diagnostics, options.format, result.sources);
       if (options.format === 'text') {

@@ -5,8 +5,7 @@
  */
 import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
-import { compileFile, type CompileResult } from '../../compiler/compile.ts';
-import { hasErrors } from '../../compiler/diagnostics.ts';
+import type { CompileResult } from '../../compiler/compile.ts';
 import { renderDiagnostics } from '../render-diagnostic.ts';
 
 interface CompileCliOptions {
@@ -33,7 +32,10 @@ export function registerCompileCommand(program: Command): void {
     .option('-e, --experiment <name>', 'only this declaration (experiment, sweep, repeat, table or figure)')
     .addOption(new Option('--emit <what>', 'output').choices(['ir', 'yaml', 'plan']).default('ir'))
     .option('-s, --set <key=value>', 'override a value, checked like the file (repeatable): -s loss.icr.tau=2', collect, [])
-    .action((file: string, options: CompileCliOptions) => {
+    .action(async (file: string, options: CompileCliOptions) => {
+      // Loaded on use, so other commands do not pay for the parser and ajv at start-up.
+      const { compileFile } = await import('../../compiler/compile.ts');
+      const { hasErrors } = await import('../../compiler/diagnostics.ts');
       const result = compileFile(file, { overrides: options.set, ...(options.experiment ? { only: options.experiment } : {}) });
       if (hasErrors(result.diagnostics)) {
         process.stderr.write(renderDiagnostics(result.diagnostics, 'text', result.sources));

@@ -6,9 +6,6 @@
 import { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { collectSourceFiles } from '../../compiler/compile.ts';
-import { fromSyntaxDiagnostic } from '../../compiler/load-source.ts';
-import { formatText } from '../../dsl/format.ts';
 import { renderDiagnostics } from '../render-diagnostic.ts';
 
 interface FmtOptions {
@@ -21,7 +18,10 @@ export function registerFmtCommand(program: Command): void {
     .description('format .abl files in place (--check: only report files that would change)')
     .argument('<paths...>', 'files or folders')
     .option('--check', 'exit 1 and list the files that are not formatted; change nothing')
-    .action((paths: string[], options: FmtOptions) => {
+    .action(async (paths: string[], options: FmtOptions) => {
+      const { collectSourceFiles } = await import('../../compiler/compile.ts');
+      const { fromSyntaxDiagnostic } = await import('../../compiler/load-source.ts');
+      const { formatText } = await import('../../dsl/format.ts');
       const files = collectSourceFiles(paths).filter((f) => extname(f).toLowerCase() === '.abl');
       let unformatted = 0;
       let failed = false;
