@@ -1,15 +1,24 @@
 /** Helpers shared by the tracking tests: a writable copy of the MLflow-written fixture, and conversion to expected.json's shapes. */
+import { existsSync } from 'node:fs';
 import { chmod, cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Experiment, Metric, Run } from '../../runtime/tracking/tracker.ts';
 
-export const FIXTURE_DIR = fileURLToPath(new URL('../../../shared/fixtures/mlflow-2.2.2/', import.meta.url));
+/** The MLflow 2.2.2 recordings in shared/ beside the repository (override: $ABLATE_MLFLOW_FIXTURES). */
+export const FIXTURE_DIR = process.env['ABLATE_MLFLOW_FIXTURES'] ?? fileURLToPath(new URL('../../../shared/fixtures/mlflow-2.2.2/', import.meta.url));
+/** Fail with a clear message when the recordings are missing. */
+export function assertFixtures(): void {
+  if (!existsSync(join(FIXTURE_DIR, 'layout.md'))) {
+    throw new Error(`MLflow fixtures not found at ${FIXTURE_DIR}: expected shared/fixtures/mlflow-2.2.2 beside the repository (or set ABLATE_MLFLOW_FIXTURES).`);
+  }
+}
 export const FIXTURE_MLRUNS = join(FIXTURE_DIR, 'filestore', 'mlruns');
 export const REST_DIR = join(FIXTURE_DIR, 'rest');
 
 export async function loadExpected(): Promise<any> {
+  assertFixtures();
   return JSON.parse(await readFile(join(FIXTURE_DIR, 'filestore', 'expected.json'), 'utf8'));
 }
 
@@ -26,6 +35,7 @@ export async function tempDir(prefix = 'ablate-tracking-'): Promise<{ dir: strin
 }
 
 export async function copyFixture(dest: string): Promise<string> {
+  assertFixtures();
   const root = join(dest, 'mlruns');
   await cp(FIXTURE_MLRUNS, root, { recursive: true });
   await makeWritable(root);

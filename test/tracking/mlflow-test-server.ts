@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { REST_DIR } from './fixture-store.ts';
+import { REST_DIR, assertFixtures } from './fixture-store.ts';
 
 export interface Exchange {
   name: string;
@@ -28,6 +28,7 @@ export interface Received {
 export type Answer = { status: number; body: unknown; headers?: Record<string, string> } | 'drop' | undefined;
 
 export async function loadExchanges(): Promise<Exchange[]> {
+  assertFixtures();
   const names = (await readdir(REST_DIR)).filter((n) => n.endsWith('.json')).sort();
   return Promise.all(names.map(async (name) => ({ name: name.replace(/\.json$/, ''), ...JSON.parse(await readFile(join(REST_DIR, name), 'utf8')) })));
 }
