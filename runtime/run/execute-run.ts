@@ -275,8 +275,9 @@ async function evaluate(
   for (const [m, byMetric] of Object.entries(grid)) {
     for (const [metric, byClass] of Object.entries(byMetric)) {
       for (const [cls, stat] of Object.entries(byClass)) {
+        // `…/dice/LVM` and `…/dice_std/LVM`: a metric key cannot also be a folder in the FileStore.
         if (Number.isFinite(stat.mean)) final[`test/${m}/${metric}/${cls}`] = stat.mean;
-        if (stat.std !== null && Number.isFinite(stat.std)) final[`test/${m}/${metric}/${cls}/std`] = stat.std;
+        if (stat.std !== null && Number.isFinite(stat.std)) final[`test/${m}/${metric}_std/${cls}`] = stat.std;
       }
     }
   }

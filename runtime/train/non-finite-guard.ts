@@ -24,6 +24,7 @@ export class NonFiniteLossError extends Error {
 export function irPathOfTerm(term: string): string {
   const root = term.split('/')[0]!;
   if (root === 'ce' || root === 'dice' || root === 'seg') return 'loss.seg';
+  if (root === 'total') return 'loss';
   return `loss.${root}`;
 }
 
@@ -37,7 +38,9 @@ export function assertFiniteLosses(
   step: number,
   locate?: (irPath: string) => string | undefined,
 ): void {
-  for (const [term, value] of Object.entries(terms)) {
+  // The named terms first: when one is NaN the total is too, and the term is what helps.
+  const entries = Object.entries(terms).sort(([a], [b]) => Number(a === 'total') - Number(b === 'total'));
+  for (const [term, value] of entries) {
     if (!Number.isFinite(value)) throw new NonFiniteLossError(term, value, step, locate?.(irPathOfTerm(term)));
   }
 }
