@@ -2,7 +2,7 @@
  * On-disk cache of preprocessed cases.
  *
  * Key: sha256 of (cache format, both source files' absolute paths, sizes and mtimes, the
- * modality's label values / spacing override / background values, and the preprocessing
+ * modality's label values / spacing override / background values / reorientation, and the preprocessing
  * settings), so editing a file or a setting misses the cache and nothing else does.
  * Entry: `<cacheRoot>/preprocessed/<key>.bin` = "ABLPRE01", uint32 LE JSON length, JSON
  * metadata, zero padding to a multiple of 4, float32 LE image, uint8 label. Entries are
@@ -33,6 +33,7 @@ export async function preprocessedCacheKey(ref: CaseRef, source: ModalitySource,
     labelValues: source.labelValues,
     spacingOverride: source.spacing,
     backgroundValues: options.backgroundValues ?? [],
+    reorient: options.reorient ?? true,
     settings,
   };
   return createHash('sha256').update(JSON.stringify(key)).digest('hex');

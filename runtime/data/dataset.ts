@@ -16,6 +16,7 @@ import type { DatasetIR } from '../../schemas/run-ir.schema.ts';
 import { DataError } from './data-error.ts';
 import { assertSameGrid, readNifti, type Volume } from './nifti.ts';
 import { ensurePhantom } from './phantom/ensure-phantom.ts';
+import { canonicalOrientation, isIdentityOrientation, orientedAffine, orientedDims, orientedSpacing, reorient, type Orientation } from './orientation.ts';
 
 /** One case of one modality: its id and the two files. */
 export interface CaseRef {
@@ -146,6 +147,11 @@ export async function listCases(dataset: DatasetIR, options: ResolveOptions = {}
 /** One loaded case: float32 image and uint8 class-index label (0 = background, 1..Z) on one grid. */
 export interface LoadedCase {
   ref: CaseRef;
+  /**
+   * How the stored voxel grid was reoriented to the canonical (closest RAS+) grid of `image`
+   * and `label`, and the stored dims; absent when the volumes are on the stored grid.
+   */
+  orientation?: { orientation: Orientation; storedDims: [number, number, number] };
   /** Image intensities (float32), header scaling applied. */
   image: Volume & { data: Float32Array };
   /** Class indices 0..Z (uint8); same dims, spacing and affine as `image`. */
@@ -160,6 +166,11 @@ export interface LoadOptions {
    * undeclared value is an error.
    */
   backgroundValues?: readonly number[];
+  /**
+   * Reorient both volumes to the closest RAS+ voxel order (orientation.ts), so that z-slices
+   * are axial. Default true.
+   */
+  reorient?: boolean;
 }
 
 /**
@@ -217,7 +228,8 @@ function withSpacing<V extends Volume>(v: V, spacing: [number, number, number]):
 /**
  * Reads a case: image as float32, label mapped to class indices. The two files must share
  * dims and affine (`NiftiError('grid-mismatch')` naming both); a modality spacing override
- * replaces both headers' spacing. NIfTI errors (truncated, corrupt gzip, …) name the file.
+ * replaces both headers' spacing; then both are reoriented to the closest RAS+ voxel order
+ * unless `options.reorient` is false. NIfTI errors (truncated, corrupt gzip, …) name the file.
  */
 export async function loadCase(ref: CaseRef, source: ModalitySource, options: LoadOptions = {}): Promise<LoadedCase> {
   const image = await readNifti(ref.image);
@@ -231,5 +243,16 @@ export async function loadCase(ref: CaseRef, source: ModalitySource, options: Lo
     img = withSpacing(img, source.spacing);
     lab = withSpacing(lab, source.spacing);
   }
-  return { ref, image: img, label: lab };
+  const o = canonicalOrientation(img.affine);
+  if (options.reorient === false || isIdentityOrientation(o)) return { ref, image: img, label: lab };
+  const storedDims: [number, number, number] = [...img.dims];
+  const grid = { dims: orientedDims(storedDims, o), spacing: orientedSpacing(img.spacing, o), affine: orientedAffine(img.affine, storedDims, o) };
+  const { header: _i, ...imgRest } = img;
+  const { header: _l, ...labRest } = lab;
+  return {
+    ref,
+    image: { ...imgRest, ...grid, data: reorient(img.data, storedDims, o) },
+    label: { ...labRest, ...grid, affine: grid.affine.map((r) => r.slice()), data: reorient(lab.data, storedDims, o) },
+    orientation: { orientation: o, storedDims },
+  };
 }

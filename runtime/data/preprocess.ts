@@ -18,6 +18,7 @@ import type { DataIR } from '../../schemas/run-ir.schema.ts';
 import { clipTop, normalize, type Normalization } from './intensity.ts';
 import { resample, resampledAffine, resampledDims } from './resample.ts';
 import type { LoadedCase } from './dataset.ts';
+import { IDENTITY_ORIENTATION, type Orientation } from './orientation.ts';
 
 /** Everything that determines preprocessing (part of the cache key). */
 export interface PreprocessSettings {
@@ -40,8 +41,17 @@ export function preprocessSettings(data: DataIR): PreprocessSettings {
   return { ...common, crop: null, minSize: [data.crop[0]!, data.crop[1]!, data.crop[2] ?? 1] };
 }
 
-/** How a preprocessed grid relates to the case's original grid. */
+/**
+ * How a preprocessed grid relates to the case's grids: the stored file grid → (reorientation)
+ * → the loaded "original" grid → (resampling) → the resampled grid → (crop / pad) → the
+ * preprocessed grid.
+ */
 export interface CaseGeometry {
+  /** Voxel order change from the stored file grid to the original grid (identity when none). */
+  orientation: Orientation;
+  /** Dims of the stored file grid. */
+  storedDims: [number, number, number];
+  /** Dims, spacing and affine of the loaded (reoriented) grid, before resampling. */
   originalDims: [number, number, number];
   originalSpacing: [number, number, number];
   originalAffine: number[][];
@@ -190,6 +200,8 @@ export function preprocessCase(loaded: LoadedCase, settings: PreprocessSettings)
     image: outImg,
     label: outLab,
     geometry: {
+      orientation: loaded.orientation?.orientation ?? IDENTITY_ORIENTATION,
+      storedDims: loaded.orientation ? [...loaded.orientation.storedDims] : [...dims],
       originalDims: [...dims],
       originalSpacing: [...image.spacing],
       originalAffine: image.affine.map((r) => r.slice()),

@@ -17,6 +17,7 @@
 import { writeNifti, type Volume } from './nifti.ts';
 import { DataError } from './data-error.ts';
 import { resample } from './resample.ts';
+import { unreorient } from './orientation.ts';
 import { slice2D, patch3D, type SampleSource } from './samplers.ts';
 import type { CaseGeometry } from './preprocess.ts';
 
@@ -176,20 +177,22 @@ function uncrop<T extends Float32Array | Uint8Array>(data: T, dims: readonly num
 }
 
 /**
- * Class labels on the preprocessed grid → the case's original grid: un-crop / un-pad (outside
- * the box is background 0), then nearest-neighbour resampling back (original voxel i reads
- * resampled index i / step, clamped to the grid).
+ * Class labels on the preprocessed grid → the case's stored file grid: un-crop / un-pad
+ * (outside the box is background 0), nearest-neighbour resampling back (original voxel i
+ * reads resampled index i / step, clamped to the grid), then the inverse reorientation.
+ * The result can be written with `writePrediction` next to the source image.
  */
 export function labelsToOriginalGrid(labels: Uint8Array, dims: readonly number[], geometry: CaseGeometry): Uint8Array {
   const full = uncrop(labels, dims, geometry, 0);
-  if (geometry.step.every((s) => s === 1)) return full;
-  return resample(full, geometry.resampledDims, geometry.originalDims, geometry.step.map((s) => 1 / s), 'nearest');
+  const back = geometry.step.every((s) => s === 1) ? full : resample(full, geometry.resampledDims, geometry.originalDims, geometry.step.map((s) => 1 / s), 'nearest');
+  return unreorient(back, geometry.storedDims, geometry.orientation);
 }
 
 /**
- * Class probabilities on the preprocessed grid → class labels on the original grid: each
+ * Class probabilities on the preprocessed grid → class labels on the stored file grid: each
  * class map is un-cropped (outside the box: background probability 1, others 0), resampled
- * trilinearly back, and the argmax taken. Smoother boundaries than `labelsToOriginalGrid`.
+ * trilinearly back, the argmax taken and the reorientation undone. Smoother boundaries than
+ * `labelsToOriginalGrid`.
  */
 export function probabilitiesToOriginalGrid(probs: Float32Array, dims: readonly number[], numClasses: number, geometry: CaseGeometry): Uint8Array {
   const K = numClasses;
@@ -203,7 +206,7 @@ export function probabilitiesToOriginalGrid(probs: Float32Array, dims: readonly 
     const back = geometry.step.every((s) => s === 1) ? full : resample(full, geometry.resampledDims, geometry.originalDims, geometry.step.map((s) => 1 / s), 'linear');
     for (let v = 0; v < back.length; v++) out[v * K + k] = back[v]!;
   }
-  return argmaxClasses(out, K);
+  return unreorient(argmaxClasses(out, K), geometry.storedDims, geometry.orientation);
 }
 
 /**

@@ -91,7 +91,7 @@ describe('preprocessed-case cache', () => {
       affine,
       image: Float32Array.from([0.5, -1, 3.25, NaN, 1e-8, 7]),
       label: Uint8Array.from([0, 1, 2, 3, 4, 5]),
-      geometry: { originalDims: [3, 2, 1] as [number, number, number], originalSpacing: [1, 1, 2] as [number, number, number], originalAffine: affine, resampledDims: [3, 2, 1] as [number, number, number], step: [1, 1, 1] as [number, number, number], offset: [0, 0, 0] as [number, number, number], droppedForeground: 0 },
+      geometry: { orientation: { perm: [2, 0, 1] as [number, number, number], flip: [true, false, false] as [boolean, boolean, boolean] }, storedDims: [1, 3, 2] as [number, number, number], originalDims: [3, 2, 1] as [number, number, number], originalSpacing: [1, 1, 2] as [number, number, number], originalAffine: affine, resampledDims: [3, 2, 1] as [number, number, number], step: [1, 1, 1] as [number, number, number], offset: [0, 0, 0] as [number, number, number], droppedForeground: 0 },
     };
     expect(decodePreprocessed(encodePreprocessed(c), 'e.bin')).toEqual(c);
     const bytes = encodePreprocessed(c);
