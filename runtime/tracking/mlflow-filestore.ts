@@ -473,7 +473,8 @@ export class FileStoreTracker implements Tracker {
       return existing;
     };
     const found = await lookup();
-    if (found || this.readOnly) return found ?? this.createExperiment(name, tags);
+    if (found) return found;
+    if (this.readOnly) throw new TrackingError('RESOURCE_DOES_NOT_EXIST', `Could not find experiment with name '${name}'`);
     return withFileLock(join(this.root, EXPERIMENT_LOCK), async () => (await lookup()) ?? this.createExperiment(name, tags));
   }
 
