@@ -46,7 +46,7 @@ export function renderGithub(d: Diagnostic): string {
     `col=${start.column + 1}`,
     `endLine=${end.line + 1}`,
     `endColumn=${end.column + 1}`,
-    `title=${escapeProperty(`${d.code} ${d.name}`)}`,
+    `title=${escapeProperty(d.code)}`,
   ];
   const message = d.hint ? `${d.message} (hint: ${d.hint})` : d.message;
   return `::${d.severity === 'error' ? 'error' : 'warning'} ${props.join(',')}::${escapeData(message)}`;

@@ -35,7 +35,7 @@ describe('ablate check', () => {
     const out = await runAblate(['check', '--format', 'github', join(dir, 'bad.abl')]);
     expect(out.exitCode).toBe(1);
     expect(out.stdout).toBe(
-      `::error file=${join(dir, 'bad.abl')},line=10,col=5,endLine=10,endColumn=10,title=E050 split-sum::` +
+      `::error file=${join(dir, 'bad.abl')},line=10,col=5,endLine=10,endColumn=10,title=E050::` +
         // `%` is escaped as %25 in workflow commands (GitHub decodes it).
         'split fractions add up to 110%25 (train 70%25 + val 20%25 + test 20%25), not 100%25 (hint: change one of them by 10%25 so that train + val + test = 100%25)\n',
     );
