@@ -120,7 +120,7 @@ export function phantomCase(spec: PhantomSpec, modality: string, index: number):
   const valueOfTissue = new Int32Array(256);
   structures.forEach((t, c) => (valueOfTissue[tissueIndex(t)] = mod.labelValues[c]!));
   const maxValue = Math.max(...mod.labelValues);
-  const labels = maxValue <= 255 ? new Uint8Array(tissue.length) : new Int16Array(tissue.length);
+  const labels = maxValue <= 255 ? new Uint8Array(tissue.length) : maxValue <= 32767 ? new Int16Array(tissue.length) : new Int32Array(tissue.length);
   for (let i = 0; i < tissue.length; i++) labels[i] = valueOfTissue[tissue[i]!]!;
 
   const affine = [
@@ -132,7 +132,7 @@ export function phantomCase(spec: PhantomSpec, modality: string, index: number):
   const geometry = { dims: [...dims] as [number, number, number], spacing, affine };
   return {
     image: { ...geometry, data: pixels, datatype: pixels instanceof Int16Array ? 'int16' : 'float32' },
-    label: { ...geometry, affine: affine.map((r) => r.slice()), data: labels, datatype: labels instanceof Uint8Array ? 'uint8' : 'int16' },
+    label: { ...geometry, affine: affine.map((r) => r.slice()), data: labels, datatype: labels instanceof Uint8Array ? 'uint8' : labels instanceof Int16Array ? 'int16' : 'int32' },
   };
 }
 
