@@ -26,6 +26,7 @@ export interface Received {
 }
 
 export type Answer = { status: number; body: unknown; headers?: Record<string, string> } | 'drop' | undefined;
+export type Handler = (req: Received) => Answer | Promise<Answer>;
 
 export async function loadExchanges(): Promise<Exchange[]> {
   assertFixtures();
@@ -51,7 +52,7 @@ export interface TestServer {
   received: Received[];
   /** Names of the recorded exchanges that answered at least once. */
   replayed: Set<string>;
-  handler: ((req: Received) => Answer) | undefined;
+  handler: Handler | undefined;
   close(): Promise<void>;
 }
 
@@ -73,7 +74,7 @@ export async function startTestServer(exchanges: Exchange[] = []): Promise<TestS
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
       const url = new URL(req.url ?? '/', 'http://x');
       const text = Buffer.concat(chunks).toString('utf8');
       const contentType = req.headers['content-type'];
@@ -96,7 +97,7 @@ export async function startTestServer(exchanges: Exchange[] = []): Promise<TestS
         body,
       };
       state.received.push(received);
-      const answer = state.handler?.(received) ?? replay(received);
+      const answer = (await state.handler?.(received)) ?? replay(received);
       if (answer === 'drop') {
         req.socket.destroy();
         return;
