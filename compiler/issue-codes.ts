@@ -63,6 +63,7 @@ export const issueCodes = {
   E069: 'slices-odd',
   E070: 'patch-divides-crop',
   E071: 'figure-axis-unknown',
+  E072: 'eam-needs-class-embedding',
   // emitted IR
   E080: 'ir-schema',
   // command line
@@ -122,6 +123,7 @@ export interface IssueData {
   E069: { slices: number; dims: number };
   E070: { crop: number[]; patch: number[] };
   E071: { figure: string; axis: string; sweep: string; known: string[] };
+  E072: { path?: undefined };
   E080: { irPath: string; problem: string };
   E090: { argument: string };
 }

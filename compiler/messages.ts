@@ -217,6 +217,11 @@ export function renderIssue(issue: Issue): RenderedIssue {
         message: `figure ${quote(issue.figure)} plots ${quote(issue.axis)}, which is not an axis of sweep ${quote(issue.sweep)}`,
         hint: issue.known.length ? `its axes are ${list(issue.known)}` : 'the sweep has no axes',
       };
+    case 'E072':
+      return {
+        message: 'EAMs query the feature maps with the class embeddings Q (eq. 1), but `model.class_embedding` is off',
+        hint: 'remove `model.class_embedding: false`, or remove `model.eam`',
+      };
     case 'E080':
       return {
         message: `internal: the emitted Run IR violates its schema at ${issue.irPath}: ${issue.problem}`,

@@ -206,6 +206,11 @@ export function checkV3NeedsClassEmbedding({ ir, report }: RunContext): void {
   if (ir.model.joint === 'v3' && !ir.model.classEmbedding) report({ code: 'E060', joint: 'v3' }, 'model.classEmbedding');
 }
 
+/** An EAM's cross attention takes the class embeddings as its queries (eq. 1–3): no embeddings, no EAM. */
+export function checkEamNeedsClassEmbedding({ ir, report }: RunContext): void {
+  if (ir.model.eam && !ir.model.classEmbedding) report({ code: 'E072' }, 'model.classEmbedding');
+}
+
 /** τ > 0 in softmax(E/τ) of eq. (11). */
 export function checkTauPositive({ ir, report }: RunContext): void {
   if (ir.loss.icr && !(ir.loss.icr.tau > 0)) report({ code: 'E062', tau: ir.loss.icr.tau }, 'loss.icr.tau');

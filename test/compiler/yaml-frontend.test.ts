@@ -60,6 +60,53 @@ describe('YAML front end', () => {
     });
   }
 
+  it('sweeps, repeats and tables: axes as lists or "a..b" ranges, zip mode, fixed `set` entries', () => {
+    const source = `${doc(VALID)}sweeps:
+  s:
+    from: y
+    set: { loss.mcr: 0 }
+    axes: { loss.icr.tau: "1..3" }
+  z:
+    from: y
+    mode: zip
+    axes:
+      train.seed: [1, 2]
+      model.joint: [v2, v3]
+repeats:
+  r: { from: y, times: 2, sample: { mri: 5 }, pool: true }
+tables:
+  t:
+    title: "A table"
+    rows: { "Ours": y, "Pooled": r }
+    paper: { "Ours": { ct: { dice: { LVM: "90.9 ± 1.5", mean: 94.0 } }, overall: { dice: 91.4 } } }
+`;
+    const { result } = compileYaml(source);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.runs.map((r) => r.name)).toEqual([
+      'y',
+      's[loss.icr.tau=1]',
+      's[loss.icr.tau=2]',
+      's[loss.icr.tau=3]',
+      'z[train.seed=1,model.joint=v2]',
+      'z[train.seed=2,model.joint=v3]',
+      'r#0',
+      'r#1',
+    ]);
+    expect(result.runs[1]!.loss.mcr).toBeNull();
+    const table = result.tables[0]!;
+    expect(table.title).toBe('A table');
+    expect(table.paper).toEqual([
+      {
+        row: 'Ours',
+        cells: [
+          { modality: 'ct', metric: 'dice', class: 'LVM', mean: 90.9, std: 1.5 },
+          { modality: 'ct', metric: 'dice', class: 'mean', mean: 94, std: null },
+        ],
+        overall: [{ metric: 'dice', mean: 91.4, std: null }],
+      },
+    ]);
+  });
+
   it('YAML syntax and structure errors are E002 with a location', () => {
     const { diagnostics } = parseYamlDocument('experiments:\n  y: [1, 2\n', 'bad.yaml');
     expect(diagnostics.length).toBeGreaterThan(0);
