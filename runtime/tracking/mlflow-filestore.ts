@@ -43,23 +43,21 @@ import { withFileLock } from './file-lock.ts';
 import { formatPythonFloat, parsePythonFloat } from './python-float.ts';
 import { parseFilter, parseOrderBy, runMatches, sortRuns } from './run-search.ts';
 import { TrackingError } from './tracking-error.ts';
-import {
-  MLFLOW_PARENT_RUN_ID_TAG,
-  MLFLOW_RUN_NAME_TAG,
-  MLFLOW_USER_TAG,
-  type ArtifactEntry,
-  type CreateRunOptions,
-  type Experiment,
-  type LifecycleStage,
-  type Metric,
-  type Run,
-  type RunInfo,
-  type RunStatus,
-  type RunViewType,
-  type SearchRunsOptions,
-  type TerminalStatus,
-  type Tracker,
-  type UpdateRunOptions,
+import { MLFLOW_PARENT_RUN_ID_TAG, MLFLOW_RUN_NAME_TAG, MLFLOW_USER_TAG } from './mlflow-tags.ts';
+import type {
+  ArtifactEntry,
+  CreateRunOptions,
+  Experiment,
+  LifecycleStage,
+  Metric,
+  Run,
+  RunInfo,
+  RunStatus,
+  RunViewType,
+  SearchRunsOptions,
+  TerminalStatus,
+  Tracker,
+  UpdateRunOptions,
 } from './tracker.ts';
 
 /** Status as stored in meta.yaml (MLflow's RunStatus enum). */

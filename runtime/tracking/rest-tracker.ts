@@ -25,21 +25,20 @@ import {
   type WireRunInfo,
 } from './mlflow-rest.ts';
 import { MlflowRestError, MlflowUnreachableError, TrackingError } from './tracking-error.ts';
-import {
-  MLFLOW_PARENT_RUN_ID_TAG,
-  MLFLOW_USER_TAG,
-  type ArtifactEntry,
-  type CreateRunOptions,
-  type Experiment,
-  type Metric,
-  type Run,
-  type RunInfo,
-  type RunStatus,
-  type RunViewType,
-  type SearchRunsOptions,
-  type TerminalStatus,
-  type Tracker,
-  type UpdateRunOptions,
+import { MLFLOW_PARENT_RUN_ID_TAG, MLFLOW_USER_TAG } from './mlflow-tags.ts';
+import type {
+  ArtifactEntry,
+  CreateRunOptions,
+  Experiment,
+  Metric,
+  Run,
+  RunInfo,
+  RunStatus,
+  RunViewType,
+  SearchRunsOptions,
+  TerminalStatus,
+  Tracker,
+  UpdateRunOptions,
 } from './tracker.ts';
 
 /** What was written to the local store because the server could not take it. */

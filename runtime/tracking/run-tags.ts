@@ -2,7 +2,7 @@
  * The tags ablate puts on its runs, named once so that `ablate run` (which writes them),
  * `ablate reproduce` (which looks runs up by spec hash) and `ablate report` agree.
  */
-import { MLFLOW_GIT_COMMIT_TAG, MLFLOW_SOURCE_NAME_TAG, MLFLOW_SOURCE_TYPE_TAG } from './tracker.ts';
+import { MLFLOW_GIT_COMMIT_TAG, MLFLOW_SOURCE_NAME_TAG, MLFLOW_SOURCE_TYPE_TAG } from './mlflow-tags.ts';
 
 export const ABLATE_TAGS = {
   /** Hash of the canonical Run IR + data split: identifies a run for reuse. */

@@ -1,5 +1,6 @@
 /** Nested runs: sweeps, repeats and tables are parent runs whose children carry `mlflow.parentRunId`. */
-import { MLFLOW_PARENT_RUN_ID_TAG, type Run } from './tracker.ts';
+import { MLFLOW_PARENT_RUN_ID_TAG } from './mlflow-tags.ts';
+import type { Run } from './tracker.ts';
 
 /** A run and the runs nested under it. */
 export interface RunNode {

@@ -16,13 +16,14 @@ export type LifecycleStage = 'active' | 'deleted';
 /** Which runs a search returns, by lifecycle stage. */
 export type RunViewType = 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL';
 
-/** Tag names MLflow itself gives meaning to. */
-export const MLFLOW_RUN_NAME_TAG = 'mlflow.runName';
-export const MLFLOW_PARENT_RUN_ID_TAG = 'mlflow.parentRunId';
-export const MLFLOW_USER_TAG = 'mlflow.user';
-export const MLFLOW_SOURCE_NAME_TAG = 'mlflow.source.name';
-export const MLFLOW_SOURCE_TYPE_TAG = 'mlflow.source.type';
-export const MLFLOW_GIT_COMMIT_TAG = 'mlflow.source.git.commit';
+export {
+  MLFLOW_GIT_COMMIT_TAG,
+  MLFLOW_PARENT_RUN_ID_TAG,
+  MLFLOW_RUN_NAME_TAG,
+  MLFLOW_SOURCE_NAME_TAG,
+  MLFLOW_SOURCE_TYPE_TAG,
+  MLFLOW_USER_TAG,
+} from './mlflow-tags.ts';
 
 export interface Experiment {
   experimentId: string;
