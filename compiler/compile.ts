@@ -8,7 +8,7 @@
  * With `only`, just the runs of that one declaration.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import type { DatasetDecl, Decl, FigureDecl, TableDecl } from '../dsl/ast.ts';
 import type { FigureIR } from '../schemas/figure-ir.schema.ts';
 import type { DatasetIR, RunIR } from '../schemas/run-ir.schema.ts';
@@ -16,11 +16,12 @@ import type { TableIR } from '../schemas/table-ir.schema.ts';
 import { ExtendsResolver } from './apply-extends.ts';
 import { runChecks } from './check/index.ts';
 import { datasetFields, experimentFields, figureFields, tableFields } from './check/key-schema.ts';
-import { paperNumber, walkPaper, type TableRowSource } from './check/tables.ts';
+import type { TableRowSource } from './check/tables.ts';
 import { decodeFields, suggest, type DecodeContext, type Settings } from './check/types.ts';
 import { blockFromObject, lookup, type ConfigBlock } from './config-tree.ts';
 import { DiagnosticBag, hasErrors, sortDiagnostics, type Diagnostic, type Location } from './diagnostics.ts';
-import { buildDatasetIr, buildRunIr, finishRunIr, IR_VERSION } from './emit-ir.ts';
+import { buildDatasetIr, buildRunIr, finishRunIr } from './emit-ir.ts';
+import { buildFigureIr, buildTableIr } from './emit-table.ts';
 import { applyOverrides, expandRepeat, expandSweep, experimentRun, type ConcreteRun } from './expand-sweeps.ts';
 import { IrSourceMap } from './ir-source-map.ts';
 import { isSourceFile, loadSource, type LoadedSource } from './load-source.ts';
@@ -28,7 +29,6 @@ import { COMMAND_LINE, parseOverrides } from './overrides.ts';
 import { Phase } from './phases.ts';
 import { resolveImports, type Program } from './resolve-imports.ts';
 import { validateRunIr, validateTableIr } from './validate-ir.ts';
-import { relative, sep } from 'node:path';
 
 export interface CompileOptions {
   /** `-s key=value` overrides (without the `-s`), applied to every run. */
@@ -319,43 +319,29 @@ class Compilation {
 
   private tableIr(checked: ReturnType<Compilation['checkTable']>, runs: Map<string, RunIR>): TableIR {
     const { decl, settings, locations, rows, rowRuns, columns, modalities, classes, paperBlock } = checked;
-    const paperRows: TableIR['paper'] = [];
-    const byRow = new Map<string, TableIR['paper'][number]>();
-    if (paperBlock) {
-      walkPaper(paperBlock, {
-        shape() {},
-        cell(cell) {
-          let row = byRow.get(cell.row);
-          if (!row) {
-            row = { row: cell.row, cells: [], overall: [] };
-            byRow.set(cell.row, row);
-            paperRows.push(row);
-          }
-          const value = paperNumber(cell.expr)!;
-          if (cell.modality === 'overall') row.overall.push({ metric: cell.metric as 'dice', mean: value.mean, std: value.std });
-          else row.cells.push({ modality: cell.modality, metric: cell.metric as 'dice', class: cell.cls, mean: value.mean, std: value.std });
-        },
-      });
-    }
-    const declared = new Set(rows.map((r) => r.label));
-    const paperOnly = paperRows.filter((p) => !declared.has(p.row)).map((p) => ({ label: p.row, ref: null, kind: 'paper-only' as const, runs: [], specHashes: [] }));
-    const tableRows = rows.map((row, i) => {
-      const concrete = rowRuns[i]!;
-      const kind = row.ref.includes('[') ? ('sweep-point' as const) : concrete[0]?.repeat ? ('repeat' as const) : ('experiment' as const);
-      return { label: row.label, ref: row.ref, kind, runs: concrete.map((r) => r.name), specHashes: concrete.map((r) => runs.get(r.name)?.specHash ?? '') };
-    });
-    const ir = {
-      irVersion: IR_VERSION,
-      name: decl.name.name,
-      title: decl.title?.value ?? null,
-      file: posix(relative(this.cwd, resolve(this.program.decls.get(decl.name.name)!.file))),
-      rows: [...paperOnly, ...tableRows],
-      columns: { metrics: columns.metrics ?? ['dice', 'asd'], modalities, classes, mean: columns.mean ?? true },
-      tolerance: settings.tolerance ?? {},
-      paper: paperRows,
-    } as TableIR;
+    const ir = buildTableIr(
+      {
+        name: decl.name.name,
+        title: decl.title?.value ?? null,
+        file: this.displayFile(decl),
+        rows,
+        rowRuns,
+        metrics: (columns.metrics as TableIR['columns']['metrics'] | undefined) ?? ['dice', 'asd'],
+        modalities,
+        classes,
+        mean: (columns.mean as boolean | undefined) ?? true,
+        tolerance: (settings.tolerance as Record<string, number> | undefined) ?? {},
+        paper: paperBlock,
+      },
+      runs,
+    );
     this.bag.add(...validateTableIr(ir, (path) => locateIn(locations, path.split('.')[0] ?? '', decl)));
     return ir;
+  }
+
+  /** A declaration's file relative to the working folder, `/`-separated. */
+  private displayFile(decl: Decl): string {
+    return posix(relative(this.cwd, resolve(this.program.decls.get(decl.name.name)!.file)));
   }
 
   private figureSweep(decl: FigureDecl): Decl | undefined {
@@ -393,16 +379,8 @@ class Compilation {
 
   private figureIr(checked: ReturnType<Compilation['checkFigure']>, runs: Map<string, RunIR>): FigureIR {
     const { decl, settings, sweepName, points } = checked;
-    return {
-      irVersion: IR_VERSION,
-      name: decl.name.name,
-      title: decl.title?.value ?? null,
-      file: posix(relative(this.cwd, resolve(this.program.decls.get(decl.name.name)!.file))),
-      sweep: sweepName,
-      x: settings.x as string,
-      y: settings.y as string,
-      points: points.map((p) => ({ run: p.name, x: p.point[settings.x as string]!, specHash: runs.get(p.name)?.specHash ?? '' })),
-    } as FigureIR;
+    const figure = { name: decl.name.name, title: decl.title?.value ?? null, file: this.displayFile(decl), sweep: sweepName, x: settings.x as string, y: settings.y as string };
+    return buildFigureIr(figure, points, runs);
   }
 }
 
