@@ -22,13 +22,13 @@ import type {
   Unit,
 } from './ast.ts';
 import type {
-  AdditiveCstChildren,
   BlockCstChildren,
   CallArgsCstChildren,
   DatasetDeclCstChildren,
   EntryCstChildren,
   ExperimentDeclCstChildren,
   ExpressionCstChildren,
+  OperandCstChildren,
   FigureDeclCstChildren,
   FileCstChildren,
   HeadCstChildren,
@@ -37,22 +37,39 @@ import type {
   KeyCstChildren,
   KeyPathCstChildren,
   ListCstChildren,
-  MultiplicativeCstChildren,
   NumericCstChildren,
   ParenExprCstChildren,
   PrimaryCstChildren,
-  RangeExprCstChildren,
   ReferenceCstChildren,
   RepeatDeclCstChildren,
   SweepDeclCstChildren,
   TableDeclCstChildren,
-  UnaryCstChildren,
   ValueCstChildren,
 } from './cst.generated.d.ts';
 import { ablParser } from './parser.ts';
 import { joinSpans, type SpanMap } from './span.ts';
 import { syntaxDiagnostic, type SyntaxDiagnostic } from './syntax-error.ts';
-import { MalformedNumber, SingleQuotedString, StringLiteral, Zip } from './tokens.ts';
+import { DotDot, MalformedNumber, PlusMinus, SingleQuotedString, Slash, Star, StringLiteral, Zip } from './tokens.ts';
+
+/** Binding strength of the binary operators, loosest first (as `format-expr.ts` prints them). */
+const PLUS_MINUS = 1;
+const RANGE = 2;
+const ADDITIVE = 3;
+const MULTIPLICATIVE = 4;
+
+function precedenceOf(op: IToken): number {
+  const t = op.tokenType;
+  if (t === PlusMinus) return PLUS_MINUS;
+  if (t === DotDot) return RANGE;
+  if (t === Star || t === Slash) return MULTIPLICATIVE;
+  return ADDITIVE;
+}
+
+/** An operand with the span of its text including any parentheses around it. */
+interface Operand {
+  expr: Expr;
+  outer: Span;
+}
 
 /** Whether a token really is in the text (recovery may insert virtual tokens without a position). */
 function isReal(token: IToken | undefined): token is IToken {
@@ -330,60 +347,70 @@ export class CstToAst extends BaseVisitor {
 
   // ─── expressions ──────────────────────────────────────────────────────────
 
+  /**
+   * Applies precedence to the flat chain the parser reads (precedence climbing):
+   * `±` < `..` < `+ -` < `* /`; `+ - * /` associate to the left, and `..` and `±` do not
+   * chain (`1..2..3` is reported). A node's span covers its operands' parentheses.
+   */
   expression(ctx: ExpressionCstChildren): Expr | undefined {
-    const mean = ctx.mean?.[0] ? this.rangeExpr(ctx.mean[0].children) : undefined;
-    if (!mean || !ctx.PlusMinus) return mean;
-    const std = ctx.std?.[0] ? this.rangeExpr(ctx.std[0].children) : undefined;
-    if (!std) return undefined;
-    return { kind: 'PlusMinus', mean, std, span: joinSpans(mean.span, std.span) };
-  }
-
-  rangeExpr(ctx: RangeExprCstChildren): Expr | undefined {
-    const fromNode = ctx.from?.[0];
-    const from = fromNode ? this.additive(fromNode.children) : undefined;
-    if (!from || !ctx.DotDot) return from;
-    const toNode = ctx.to?.[0];
-    const to = toNode ? this.additive(toNode.children) : undefined;
-    if (!to) return undefined;
-    return { kind: 'Range', from, to, span: joinSpans(this.nodeSpan(fromNode!) ?? from.span, this.nodeSpan(toNode!) ?? to.span) };
-  }
-
-  /** Left-associative chain; a node's span runs from its first operand's first token to its last operand's last token (parentheses included). */
-  private chain(
-    operands: CstNode[] | undefined,
-    operators: IToken[] | undefined,
-    convert: (node: CstNode) => Expr | undefined,
-  ): Expr | undefined {
-    if (!operands?.[0]) return undefined;
-    let left = convert(operands[0]);
-    if (!left) return undefined;
-    const start = this.nodeSpan(operands[0]!) ?? left.span;
-    for (let i = 1; i < operands.length; i++) {
-      const right = convert(operands[i]!);
-      const op = operators?.[i - 1]?.image as '+' | '-' | '*' | '/' | undefined;
-      if (!right || !op) return undefined;
-      const end = this.nodeSpan(operands[i]!) ?? right.span;
-      left = { kind: 'Binary', op, left, right, span: joinSpans(start, end) };
+    const operands: Operand[] = [];
+    for (const node of ctx.operands ?? []) {
+      const operand = this.operand(node.children);
+      const outer = this.nodeSpan(node);
+      if (!operand) return undefined;
+      operands.push({ expr: operand, outer: outer ?? operand.span });
     }
-    return left;
+    const operators = ctx.operators ?? [];
+    if (operands.length === 0 || operators.length !== operands.length - 1) return undefined;
+    let next = 0;
+    const climb = (minPrecedence: number): Operand => {
+      let left = operands[next]!;
+      while (next < operators.length && precedenceOf(operators[next]!) >= minPrecedence) {
+        const op = operators[next]!;
+        const p = precedenceOf(op);
+        next++;
+        const right = climb(p + 1);
+        const span = joinSpans(left.outer, right.outer);
+        left = { expr: this.binary(op, left.expr, right.expr, span), outer: span };
+        const following = operators[next];
+        if (following && p <= RANGE && precedenceOf(following) === p) {
+          this.diagnostics.push(
+            syntaxDiagnostic('E002', `'${following.image}' cannot follow ${p === RANGE ? 'a range' : "a value with '±'"}`, this.tokenSpan(following), 'add parentheses'),
+          );
+        }
+      }
+      return left;
+    };
+    const first = operands[0]!;
+    if (operators.length === 0) return first.expr;
+    return climb(0).expr;
   }
 
-  additive(ctx: AdditiveCstChildren): Expr | undefined {
-    return this.chain(ctx.operands, ctx.operators, (node) => this.multiplicative(node.children as MultiplicativeCstChildren));
-  }
-
-  multiplicative(ctx: MultiplicativeCstChildren): Expr | undefined {
-    return this.chain(ctx.operands, ctx.operators, (node) => this.unary(node.children as UnaryCstChildren));
-  }
-
-  unary(ctx: UnaryCstChildren): Expr | undefined {
-    if (ctx.Minus) {
-      const operand = ctx.unary?.[0] ? this.unary(ctx.unary[0].children) : undefined;
-      const minus = ctx.Minus[0];
-      if (!operand || !isReal(minus)) return undefined;
-      return { kind: 'Neg', operand, span: joinSpans(this.tokenSpan(minus), this.nodeSpan(ctx.unary![0]!) ?? operand.span) };
+  private binary(op: IToken, left: Expr, right: Expr, span: Span): Expr {
+    switch (op.tokenType) {
+      case PlusMinus:
+        return { kind: 'PlusMinus', mean: left, std: right, span };
+      case DotDot:
+        return { kind: 'Range', from: left, to: right, span };
+      default:
+        return { kind: 'Binary', op: op.image as '+' | '-' | '*' | '/', left, right, span };
     }
-    return ctx.primary?.[0] ? this.primary(ctx.primary[0].children) : undefined;
+  }
+
+  /** A primary under its unary minus signs, innermost sign first. */
+  operand(ctx: OperandCstChildren): Expr | undefined {
+    let expr = ctx.primary?.[0] ? this.primary(ctx.primary[0].children) : undefined;
+    if (!expr) return undefined;
+    let end = this.nodeSpan(ctx.primary![0]!) ?? expr.span;
+    const signs = ctx.signs ?? [];
+    for (let i = signs.length - 1; i >= 0; i--) {
+      const sign = signs[i]!;
+      if (!isReal(sign)) return undefined;
+      const span = joinSpans(this.tokenSpan(sign), end);
+      expr = { kind: 'Neg', operand: expr, span };
+      end = span;
+    }
+    return expr;
   }
 
   primary(ctx: PrimaryCstChildren): Expr | undefined {

@@ -176,51 +176,18 @@ export interface ExpressionCstNode extends CstNode {
 }
 
 export type ExpressionCstChildren = {
-  mean: RangeExprCstNode[];
-  PlusMinus?: IToken[];
-  std?: RangeExprCstNode[];
-};
-
-export interface RangeExprCstNode extends CstNode {
-  name: "rangeExpr";
-  children: RangeExprCstChildren;
-}
-
-export type RangeExprCstChildren = {
-  from: AdditiveCstNode[];
-  DotDot?: IToken[];
-  to?: AdditiveCstNode[];
-};
-
-export interface AdditiveCstNode extends CstNode {
-  name: "additive";
-  children: AdditiveCstChildren;
-}
-
-export type AdditiveCstChildren = {
-  operands: (MultiplicativeCstNode)[];
+  operands: (OperandCstNode)[];
   operators?: IToken[];
 };
 
-export interface MultiplicativeCstNode extends CstNode {
-  name: "multiplicative";
-  children: MultiplicativeCstChildren;
+export interface OperandCstNode extends CstNode {
+  name: "operand";
+  children: OperandCstChildren;
 }
 
-export type MultiplicativeCstChildren = {
-  operands: (UnaryCstNode)[];
-  operators?: IToken[];
-};
-
-export interface UnaryCstNode extends CstNode {
-  name: "unary";
-  children: UnaryCstChildren;
-}
-
-export type UnaryCstChildren = {
-  Minus?: IToken[];
-  unary?: UnaryCstNode[];
-  primary?: PrimaryCstNode[];
+export type OperandCstChildren = {
+  signs?: IToken[];
+  primary: PrimaryCstNode[];
 };
 
 export interface PrimaryCstNode extends CstNode {
@@ -322,10 +289,7 @@ export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   head(children: HeadCstChildren, param?: IN): OUT;
   value(children: ValueCstChildren, param?: IN): OUT;
   expression(children: ExpressionCstChildren, param?: IN): OUT;
-  rangeExpr(children: RangeExprCstChildren, param?: IN): OUT;
-  additive(children: AdditiveCstChildren, param?: IN): OUT;
-  multiplicative(children: MultiplicativeCstChildren, param?: IN): OUT;
-  unary(children: UnaryCstChildren, param?: IN): OUT;
+  operand(children: OperandCstChildren, param?: IN): OUT;
   primary(children: PrimaryCstChildren, param?: IN): OUT;
   numeric(children: NumericCstChildren, param?: IN): OUT;
   reference(children: ReferenceCstChildren, param?: IN): OUT;

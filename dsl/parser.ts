@@ -5,7 +5,7 @@
  * error of a file. Build the CST types with `scripts/gen-cst-dts.ts` after editing a rule.
  *
  * Expression precedence, loosest first: `±` (a reported mean ± std), `..` (range),
- * `+ -`, `* /`, unary `-`, then primaries (numbers with units or dims, strings, names with
+ * `+ -`, `* /`, unary `-`, then primaries (the first four are applied in `cst-to-ast.ts`) (numbers with units or dims, strings, names with
  * calls or indexing, lists, parentheses).
  */
 import {
@@ -19,18 +19,17 @@ import {
   type TokenType,
 } from 'chevrotain';
 import {
-  AdditiveOperator,
   allTokens,
   At,
   Colon,
   Comma,
   Dataset,
   Dot,
-  DotDot,
   Experiment,
   Extends,
   Figure,
   From,
+  BinaryOperator,
   Identifier,
   Import,
   In,
@@ -41,10 +40,8 @@ import {
   MalformedNumber,
   Minus,
   Mm,
-  MultiplicativeOperator,
   NumberLiteral,
   NumberToken,
-  PlusMinus,
   RBracket,
   RCurly,
   Repeat,
@@ -142,7 +139,6 @@ export class AblParser extends CstParser {
   private keyAlts?: OrMethodOpts<void>;
   private headAlts?: IOrAlt<void>[];
   private valueAlts?: OrMethodOpts<void>;
-  private unaryAlts?: OrMethodOpts<void>;
   private primaryAlts?: OrMethodOpts<void>;
   private suffixAlts?: IOrAlt<void>[];
   private dimsRepetition?: DSLMethodOpts<void>;
@@ -319,55 +315,23 @@ export class AblParser extends CstParser {
 
   // ─── expressions ──────────────────────────────────────────────────────────
 
-  /** `mean ± std` */
+  /**
+   * A chain `operand (operator operand)*` over `±`, `..`, `+ -`, `* /`. Precedence and
+   * associativity are applied by the CST → AST step (precedence climbing): one rule per
+   * level would cost six nested rule calls for every scalar in a file.
+   */
   public expression = this.RULE('expression', () => {
-    this.SUBRULE1(this.rangeExpr, { LABEL: 'mean' });
-    this.OPTION(() => {
-      this.CONSUME(PlusMinus);
-      this.SUBRULE2(this.rangeExpr, { LABEL: 'std' });
-    });
-  });
-
-  /** `from..to` */
-  public rangeExpr = this.RULE('rangeExpr', () => {
-    this.SUBRULE1(this.additive, { LABEL: 'from' });
-    this.OPTION(() => {
-      this.CONSUME(DotDot);
-      this.SUBRULE2(this.additive, { LABEL: 'to' });
-    });
-  });
-
-  public additive = this.RULE('additive', () => {
-    this.SUBRULE1(this.multiplicative, { LABEL: 'operands' });
+    this.SUBRULE1(this.operand, { LABEL: 'operands' });
     this.MANY(() => {
-      this.CONSUME(AdditiveOperator, { LABEL: 'operators' });
-      this.SUBRULE2(this.multiplicative, { LABEL: 'operands' });
+      this.CONSUME(BinaryOperator, { LABEL: 'operators' });
+      this.SUBRULE2(this.operand, { LABEL: 'operands' });
     });
   });
 
-  public multiplicative = this.RULE('multiplicative', () => {
-    this.SUBRULE1(this.unary, { LABEL: 'operands' });
-    this.MANY(() => {
-      this.CONSUME(MultiplicativeOperator, { LABEL: 'operators' });
-      this.SUBRULE2(this.unary, { LABEL: 'operands' });
-    });
-  });
-
-  public unary = this.RULE('unary', () => {
-    this.OR(
-      (this.unaryAlts ??= {
-        DEF: [
-          {
-            ALT: () => {
-              this.CONSUME(Minus);
-              this.SUBRULE(this.unary);
-            },
-          },
-          { ALT: () => this.SUBRULE(this.primary) },
-        ],
-        ERR_MSG: 'a value',
-      }),
-    );
+  /** A primary with any number of unary minus signs: `-1`, `--x`. */
+  public operand = this.RULE('operand', () => {
+    this.MANY(() => this.CONSUME(Minus, { LABEL: 'signs' }));
+    this.SUBRULE(this.primary);
   });
 
   public primary = this.RULE('primary', () => {

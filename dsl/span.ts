@@ -19,6 +19,7 @@ export const FILE_ORIGIN: Origin = { line: 0, column: 0, offset: 0 };
  */
 export class SpanMap {
   private readonly lineStarts: number[];
+  private lastLine = 0;
 
   constructor(
     readonly text: string,
@@ -38,13 +39,21 @@ export class SpanMap {
   position(offset: number): Position {
     const o = Math.max(0, Math.min(offset, this.text.length));
     const starts = this.lineStarts;
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= o) lo = mid;
-      else hi = mid - 1;
+    let lo: number;
+    // Lookups mostly come in text order: try the last line found, then the next one.
+    const hint = this.lastLine;
+    if (starts[hint]! <= o && (hint + 1 >= starts.length || o < starts[hint + 1]!)) lo = hint;
+    else if (hint + 1 < starts.length && starts[hint + 1]! <= o && (hint + 2 >= starts.length || o < starts[hint + 2]!)) lo = hint + 1;
+    else {
+      lo = 0;
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid]! <= o) lo = mid;
+        else hi = mid - 1;
+      }
     }
+    this.lastLine = lo;
     const column = o - starts[lo]!;
     return {
       offset: this.origin.offset + o,

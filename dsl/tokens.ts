@@ -21,8 +21,8 @@ export const NumberToken = createToken({ name: 'NumberToken', pattern: Lexer.NA,
 export const Word = createToken({ name: 'Word', pattern: Lexer.NA, label: 'a name' });
 /** Every keyword. */
 export const Keyword = createToken({ name: 'Keyword', pattern: Lexer.NA, categories: [Word] });
-export const AdditiveOperator = createToken({ name: 'AdditiveOperator', pattern: Lexer.NA, label: "'+' or '-'" });
-export const MultiplicativeOperator = createToken({ name: 'MultiplicativeOperator', pattern: Lexer.NA, label: "'*' or '/'" });
+/** `±` (`+-`), `..`, `+`, `-`, `*`, `/`: the parser reads a flat operand/operator chain and the CST → AST step applies precedence. */
+export const BinaryOperator = createToken({ name: 'BinaryOperator', pattern: Lexer.NA, label: 'an operator' });
 /** `%` or `mm`. */
 export const UnitToken = createToken({ name: 'UnitToken', pattern: Lexer.NA, label: 'a unit' });
 /** `grid` or `zip`. */
@@ -148,15 +148,15 @@ export const RParen = createToken({ name: 'RParen', pattern: /\)/, label: "')'" 
 export const Comma = createToken({ name: 'Comma', pattern: /,/, label: "','" });
 export const Colon = createToken({ name: 'Colon', pattern: /:/, label: "':'" });
 /** `±` or its ASCII spelling `+-`; must precede `Plus`. */
-export const PlusMinus = createToken({ name: 'PlusMinus', pattern: /±|\+-/, label: "'±'" });
+export const PlusMinus = createToken({ name: 'PlusMinus', pattern: /±|\+-/, categories: [BinaryOperator], label: "'±'" });
 /** `..` of ranges; must precede `Dot`. */
-export const DotDot = createToken({ name: 'DotDot', pattern: /\.\./, label: "'..'" });
+export const DotDot = createToken({ name: 'DotDot', pattern: /\.\./, categories: [BinaryOperator], label: "'..'" });
 export const Dot = createToken({ name: 'Dot', pattern: /\./, label: "'.'" });
-export const Plus = createToken({ name: 'Plus', pattern: /\+/, categories: [AdditiveOperator], label: "'+'" });
-export const Minus = createToken({ name: 'Minus', pattern: /-/, categories: [AdditiveOperator], label: "'-'" });
-export const Star = createToken({ name: 'Star', pattern: /\*/, categories: [MultiplicativeOperator], label: "'*'" });
+export const Plus = createToken({ name: 'Plus', pattern: /\+/, categories: [BinaryOperator], label: "'+'" });
+export const Minus = createToken({ name: 'Minus', pattern: /-/, categories: [BinaryOperator], label: "'-'" });
+export const Star = createToken({ name: 'Star', pattern: /\*/, categories: [BinaryOperator], label: "'*'" });
 /** Must follow the comment tokens, which also start with `/`. */
-export const Slash = createToken({ name: 'Slash', pattern: /\//, categories: [MultiplicativeOperator], label: "'/'" });
+export const Slash = createToken({ name: 'Slash', pattern: /\//, categories: [BinaryOperator], label: "'/'" });
 export const Percent = createToken({ name: 'Percent', pattern: /%/, categories: [UnitToken], label: "'%'" });
 
 // ─── identifiers and keywords ───────────────────────────────────────────────
@@ -268,8 +268,7 @@ export const allTokens: TokenType[] = [
   NumberToken,
   Word,
   Keyword,
-  AdditiveOperator,
-  MultiplicativeOperator,
+  BinaryOperator,
   UnitToken,
   SweepMode,
 ];
