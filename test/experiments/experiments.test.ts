@@ -12,6 +12,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Expr, ObjectExpr, SourceFile, TableDecl } from '../../dsl/ast.ts';
+import { checkFiles, compileFile } from '../../compiler/compile.ts';
 import { format } from '../../dsl/format.ts';
 import { parse } from '../../dsl/parse.ts';
 
@@ -186,5 +187,42 @@ describe('paper numbers in the table specs', () => {
         }
       }
     }
+  });
+});
+
+describe('experiments/ compiles', () => {
+  it('checks without a diagnostic (`ablate check experiments/`)', () => {
+    const { diagnostics } = checkFiles([relative(process.cwd(), experimentsDir) || '.']);
+    expect(diagnostics.map((d) => `${d.span.file}:${d.span.start.line + 1} ${d.code} ${d.message}`)).toEqual([]);
+  });
+
+  it('gives the YAML document and the .abl file of the same experiment one spec hash', () => {
+    const abl = compileFile(join(experimentsDir, 'examples', 'quick.abl'));
+    const yaml = compileFile(join(experimentsDir, 'examples', 'quick.yaml'));
+    expect(abl.diagnostics).toEqual([]);
+    expect(yaml.diagnostics).toEqual([]);
+    expect(abl.runs.map((r) => r.name)).toEqual(['quick_abl']);
+    expect(yaml.runs.map((r) => r.name)).toEqual(['quick_yaml']);
+    expect(yaml.runs[0]!.specHash).toBe(abl.runs[0]!.specHash);
+  });
+
+  // The paper's tables, counted from its layout: each printed row has 22 cells (4 classes
+  // + mean, per modality, for Dice and ASD, + 2 overall means) less the cells it prints as
+  // "-" (the ASD half, 11 cells, of the other methods' rows).
+  it.each([
+    ['table1', 7, 7 * 22 - 2 * 11, 5],
+    ['table2', 6, 6 * 22 - 11, 5 * 5],
+    ['table4', 6, 6 * 22, 6],
+    ['table5', 8, 8 * 22, 8],
+    ['table6', 8, 8 * 22, 8 * 5],
+    ['table7', 4, 4 * 22, 4 * 5],
+  ] as const)('%s compiles with %i paper rows, %i paper cells and %i runs', (name, rows, cells, runs) => {
+    const result = compileFile(join(experimentsDir, 'paper', `${name}.abl`));
+    expect(result.diagnostics).toEqual([]);
+    const [table] = result.tables;
+    expect(table?.name).toBe(name);
+    expect(table!.paper).toHaveLength(rows);
+    expect(table!.paper.reduce((n, row) => n + row.cells.length + row.overall.length, 0)).toBe(cells);
+    expect(new Set(table!.rows.flatMap((r) => r.runs)).size).toBe(runs);
   });
 });
