@@ -5,9 +5,8 @@
  * for batch 1 without transposes, and a scalar blocked loop for everything else. So:
  * - rank-2 products (batch 1) never pass transposeA/B: transposes are explicit
  *   `tf.transpose` calls (the built-in gradient's transposeA/B is ~10× slower);
- * - batched products (attention, batch > 1) always take the scalar loop; it reads both
- *   operands contiguously only in the `X @ Yᵀ` form (transposeB, no transposeA), so every
- *   batched product, forward and backward, is written in that form.
+ * - batched products (attention, batch > 1) would take the scalar loop; on wasm they are
+ *   computed as a depthwise convolution instead (see `batchedProduct`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { OpShapeError, shapeText } from './op-shape-error.ts';
@@ -32,21 +31,35 @@ const plainMatmul = tf.customGrad((a: tf.Tensor | Save, b: tf.Tensor | Save, sav
   };
 }) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
-// [B, M, K] @ [B, N, K]ᵀ → [B, M, N], every product in the contiguous transposeB form
-const batchedMatmulNT = tf.customGrad((x: tf.Tensor | Save, y: tf.Tensor | Save, save: tf.Tensor | Save) => {
-  const [tx, ty] = [x as tf.Tensor3D, y as tf.Tensor3D];
-  (save as Save)([tx, ty]);
+/**
+ * `[G, M, K] @ [G, K, N] → [G, M, N]` with the current backend's fastest kernel. On wasm,
+ * BatchMatMul with G > 1 is a scalar loop; a depthwise convolution computes the same sums
+ * on XNNPACK (~2.5× faster on attention shapes): image `x[m, k, 0, g] = a[g, m, k]`,
+ * filter `f[k, 0, g, n] = b[g, k, n]`, a K×1 'valid' window, channel multiplier N.
+ */
+function batchedProduct(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
+  if (tf.getBackend() !== 'wasm') return tf.matMul(a, b);
+  const [G, M, K] = a.shape;
+  const N = b.shape[2];
+  const x = tf.reshape(tf.transpose(a, [1, 2, 0]), [M, K, 1, G]); // [M, K, 1, G]
+  const f = tf.reshape(tf.transpose(b, [1, 0, 2]), [K, 1, G, N]); // [K, 1, G, N]
+  const y = tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid'); // [M, 1, 1, G*N]
+  return tf.transpose(tf.reshape(y, [M, G, N]), [1, 0, 2]); // [G, M, N]
+}
+
+// [G, M, K] @ [G, K, N] → [G, M, N]
+const batchedMatmul = tf.customGrad((a: tf.Tensor | Save, b: tf.Tensor | Save, save: tf.Tensor | Save) => {
+  const [ta, tb] = [a as tf.Tensor3D, b as tf.Tensor3D];
+  (save as Save)([ta, tb]);
   return {
-    value: tf.matMul(tx, ty, false, true),
+    value: batchedProduct(ta, tb),
     gradFunc: (dc: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sx, sy] = saved as [tf.Tensor3D, tf.Tensor3D];
-      const dct = swapLast(dc); // [B, N, M]
-      const dx = tf.matMul(dc, swapLast(sy), false, true); // dC @ Y: [B, M, N] @ [B, K, N]ᵀ
-      const dy = tf.matMul(dct, swapLast(sx), false, true); // dCᵀ @ X: [B, N, M] @ [B, K, M]ᵀ
-      return [dx, dy];
+      const [sa, sb] = saved as [tf.Tensor3D, tf.Tensor3D];
+      const dct = dc as tf.Tensor3D;
+      return [batchedProduct(dct, swapLast(sb) as tf.Tensor3D), batchedProduct(swapLast(sa) as tf.Tensor3D, dct)];
     },
   };
-}) as (x: tf.Tensor3D, y: tf.Tensor3D) => tf.Tensor3D;
+}) as (a: tf.Tensor3D, b: tf.Tensor3D) => tf.Tensor3D;
 
 // [N, Cin] @ [Cin, Cout] + [Cout]
 const affine = tf.customGrad((x: tf.Tensor | Save, w: tf.Tensor | Save, b: tf.Tensor | Save, save: tf.Tensor | Save) => {
@@ -101,11 +114,11 @@ export function matmul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transpose
       );
     }
     const batch = lead.reduce((p, d) => p * d, 1);
-    const x3 = tf.reshape(opA, [batch, M, K]); // [batch, M, K]
+    const a3 = tf.reshape(opA, [batch, M, K]) as tf.Tensor3D; // [batch, M, K]
     const b3 = tf.reshape(b, [batch, ...b.shape.slice(-2)]);
-    const y3 = transposeB ? b3 : swapLast(b3); // [batch, N, K]
-    if (batch === 1) return tf.reshape(plainMatmul(tf.reshape(x3, [M, K]), tf.transpose(tf.reshape(y3, [N, K]))), [...lead, M, N]);
-    return tf.reshape(batchedMatmulNT(x3 as tf.Tensor3D, y3 as tf.Tensor3D), [...lead, M, N]); // [..., M, N]
+    const opB = (transposeB ? swapLast(b3) : b3) as tf.Tensor3D; // [batch, K, N]
+    if (batch === 1) return tf.reshape(plainMatmul(tf.reshape(a3, [M, K]), tf.reshape(opB, [K, N])), [...lead, M, N]);
+    return tf.reshape(batchedMatmul(a3, opB), [...lead, M, N]); // [..., M, N]
   });
 }
 
