@@ -19,7 +19,7 @@ import { datasetFields, experimentFields, figureFields, tableFields } from './ch
 import type { TableRowSource } from './check/tables.ts';
 import { decodeFields, suggest, type DecodeContext, type Settings } from './check/types.ts';
 import { blockFromObject, lookup, type ConfigBlock } from './config-tree.ts';
-import { DiagnosticBag, hasErrors, sortDiagnostics, type Diagnostic, type Location } from './diagnostics.ts';
+import { DiagnosticBag, sortDiagnostics, type Diagnostic, type Location } from './diagnostics.ts';
 import { buildDatasetIr, buildRunIr, finishRunIr } from './emit-ir.ts';
 import { buildFigureIr, buildTableIr } from './emit-table.ts';
 import { applyOverrides, expandRepeat, expandSweep, experimentRun, type ConcreteRun } from './expand-sweeps.ts';
