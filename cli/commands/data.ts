@@ -1,12 +1,14 @@
 /**
  * `ablate data …`: dataset tools. `ablate data phantom` writes a phantom CT/MRI dataset
  * (NIfTI images + labels + manifest.json) that any experiment can then load as a NIfTI
- * dataset, or that a user can open in a viewer.
+ * dataset, or that a user can open in a viewer. `ablate data check` reads every case of a
+ * NIfTI folder pair and lists every problem at once.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
 import { generatePhantom, type PhantomSpec } from '../../runtime/data/phantom/generate.ts';
 import type { PhantomAnatomy } from '../../runtime/data/phantom/anatomy.ts';
+import { checkModality } from '../../runtime/data/check-dataset.ts';
 
 const DEFAULTS: Record<PhantomAnatomy, { classes: string[]; spacing: [number, number, number] }> = {
   cardiac: { classes: ['LVM', 'LAC', 'LVC', 'AA'], spacing: [1.25, 1.25, 3] },
@@ -90,5 +92,42 @@ export function registerDataCommand(program: Command): void {
         const seconds = ((performance.now() - start) / 1000).toFixed(1);
         process.stdout.write(`wrote ${anatomy} phantom (${counts} cases, ${spec.size.join('×')} voxels, classes ${classes.map((c, i) => `${i + 1}=${c}`).join(' ')}) to ${out} in ${seconds} s\n`);
       }
+    });
+
+  data
+    .command('check')
+    .description('read every case of a NIfTI images/labels folder pair and report all problems (exit 1 if any)')
+    .requiredOption('--images <dir>', 'images folder')
+    .option('--labels <dir>', 'labels folder (default: the images folder; labels then need a _label/_seg/… suffix)')
+    .requiredOption('--values <list>', 'stored label value of each class in order, e.g. 205,420,500,820', (t: string) => list(t).map((v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('--values must be positive integers');
+      return n;
+    }))
+    .option('--classes <list>', 'class names (for messages)', list)
+    .option('--background <list>', 'extra stored values that mean background, e.g. 550,600,850', (t: string) => list(t).map(Number))
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { images: string; labels?: string; values: number[]; classes?: string[]; background?: number[]; json?: boolean }) => {
+      const source = {
+        modality: 'data',
+        imagesDir: resolve(opts.images),
+        labelsDir: resolve(opts.labels ?? opts.images),
+        classes: opts.classes ?? opts.values.map((v) => `label_${v}`),
+        labelValues: opts.values,
+        spacing: null,
+      };
+      const report = await checkModality(source, { backgroundValues: opts.background });
+      if (opts.json) {
+        const errors = report.errors.map((e) => ({ code: e.code, subject: 'subject' in e ? e.subject : e.file, message: e.message }));
+        process.stdout.write(`${JSON.stringify({ cases: report.cases, errors }, null, 2)}\n`);
+      } else {
+        for (const c of report.cases) {
+          const voxels = c.classVoxels.slice(1).map((n, i) => `${source.classes[i]}=${n}`).join(' ');
+          process.stdout.write(`ok   ${c.id}  ${c.dims.join('×')} @ ${c.spacing.map((s) => +s.toFixed(3)).join('×')} mm  ${voxels}\n`);
+        }
+        for (const e of report.errors) process.stdout.write(`FAIL ${e.message}\n`);
+        process.stdout.write(`${report.cases.length} case(s) readable, ${report.errors.length} problem(s)\n`);
+      }
+      if (report.errors.length) process.exitCode = 1;
     });
 }
