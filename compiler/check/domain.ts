@@ -85,17 +85,16 @@ export function checkBackboneMatchesData({ ir, report }: RunContext): void {
   }
 }
 
-/** `heads`, `decoder_depths` and per-stage windows have one entry per encoder stage (`depths`). */
+/** `heads` and per-stage windows have one entry per encoder stage (`depths`); `decoder_depths` one per stage, or one per stage but the bottleneck. */
 export function checkStageListsMatch({ ir, report }: RunContext): void {
   const b = ir.model.backbone;
   const stages = b.depths.length;
-  const lists: [string, number][] = [
-    ['heads', b.heads.length],
-    ['decoder_depths', b.decoderDepths.length],
-  ];
+  const lists: [string, number][] = [['heads', b.heads.length]];
   if (b.kind === 'nnformer') lists.push(['window', b.window.length]);
+  // The decoder has one stage per encoder stage but the bottleneck; a value for the bottleneck (as in the paper's Table 3) is accepted and unused.
+  if (b.decoderDepths.length !== stages && b.decoderDepths.length !== stages - 1) lists.push(['decoder_depths', b.decoderDepths.length]);
   for (const [name, length] of lists) {
-    if (length !== stages) report({ code: 'E064', depths: stages, other: name, length }, `model.backbone.${name === 'decoder_depths' ? 'decoderDepths' : name}`);
+    if (name === 'decoder_depths' || length !== stages) report({ code: 'E064', depths: stages, other: name, length }, `model.backbone.${name === 'decoder_depths' ? 'decoderDepths' : name}`);
   }
 }
 

@@ -33,6 +33,14 @@ describe('window divides the token grid', () => {
   });
 });
 
+describe('stage lists', () => {
+  it('decoder_depths has one value per stage, or one per stage but the bottleneck', () => {
+    expect(codes(BASE.replace('heads: [1, 2, 4, 8]', 'decoder_depths: [2, 2, 2, 2], heads: [1, 2, 4, 8]'))).toEqual([]);
+    expect(codes(BASE.replace('heads: [1, 2, 4, 8]', 'decoder_depths: [2, 2, 2], heads: [1, 2, 4, 8]'))).toEqual([]);
+    expect(codes(BASE.replace('heads: [1, 2, 4, 8]', 'decoder_depths: [2, 2], heads: [1, 2, 4, 8]'))).toEqual(['E064']);
+  });
+});
+
 describe('EAM placement and heads', () => {
   it('a 3-stage backbone has 2 decoder scales; widths 2C then C', () => {
     const three = BASE.replace('heads: [1, 2, 4, 8], window: 4 }', 'depths: [2, 2, 2], heads: [1, 2, 4], window: 4 }');
