@@ -121,7 +121,7 @@ export interface IssueData {
   E067: { path?: undefined };
   E068: { modality: string; sample: number; cases: number };
   E069: { slices: number; dims: number };
-  E070: { crop: number[]; patch: number[] };
+  E070: { crop: number[]; patch: number[]; stages: number; multiple: number[] };
   E071: { figure: string; axis: string; sweep: string; known: string[] };
   E072: { path?: undefined };
   E080: { irPath: string; problem: string };

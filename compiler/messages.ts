@@ -209,8 +209,8 @@ export function renderIssue(issue: Issue): RenderedIssue {
       };
     case 'E070':
       return {
-        message: `patch ${issue.patch.join(' x ')} does not divide the crop ${issue.crop.join(' x ')}`,
-        hint: 'make every crop side a multiple of the patch size',
+        message: `crop ${issue.crop.join(' x ')} is not a multiple of patch × 2^${issue.stages - 1} = ${issue.multiple.join(' x ')}`,
+        hint: `${issue.stages} stages halve the patch grid ${issue.stages - 1} times; use a crop whose sides are multiples of ${issue.multiple.join(' x ')}`,
       };
     case 'E071':
       return {

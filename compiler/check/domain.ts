@@ -111,12 +111,13 @@ export function checkHeadsDivideDim({ ir, report }: RunContext): void {
   });
 }
 
-/** The patch size divides the crop, so the token grid of stage 1 is whole. */
+/** The crop is a multiple of patch · 2^(S−1), so the token grid stays whole through the S − 1 patch mergings. */
 export function checkPatchDividesCrop({ ir, report }: RunContext): void {
   const { crop } = ir.data;
-  const { patch } = ir.model.backbone;
+  const { patch, depths } = ir.model.backbone;
   if (crop.length !== patch.length) return; // checkBackboneMatchesData reports it
-  if (crop.some((c, d) => c % patch[d]! !== 0)) report({ code: 'E070', crop, patch }, 'data.crop');
+  const multiple = patch.map((p) => p * 2 ** (depths.length - 1));
+  if (crop.some((c, d) => c % multiple[d]! !== 0)) report({ code: 'E070', crop, patch, stages: depths.length, multiple }, 'data.crop');
 }
 
 /**
@@ -127,14 +128,14 @@ export function checkPatchDividesCrop({ ir, report }: RunContext): void {
 export function checkWindowDividesResolution({ ir, report }: RunContext): void {
   const { crop } = ir.data;
   const b = ir.model.backbone;
-  if (crop.length !== b.patch.length || crop.some((c, d) => c % b.patch[d]! !== 0)) return;
+  if (crop.length !== b.patch.length || crop.some((c, d) => c % (b.patch[d]! * 2 ** (b.depths.length - 1)) !== 0)) return; // checkPatchDividesCrop reports it
   const windows: number[][] = b.kind === 'swin_unet' ? b.depths.map(() => b.window) : b.window;
   for (let i = 0; i < b.depths.length; i++) {
     const grid = crop.map((c, d) => c / b.patch[d]! / 2 ** i);
     const window = windows[i] ?? windows[windows.length - 1]!;
     const fits = grid.every((g, d) => {
       const w = window[d]!;
-      return Number.isInteger(g) && g >= 1 && (w >= g ? true : g % w === 0);
+      return w >= g || g % w === 0;
     });
     if (!fits) {
       report({ code: 'E056', stage: i + 1, grid: grid.map((g) => +g.toFixed(3)), window }, b.kind === 'nnformer' && b.window.length > 1 ? `model.backbone.window.${i}` : 'model.backbone.window');

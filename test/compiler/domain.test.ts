@@ -17,8 +17,9 @@ describe('window divides the token grid', () => {
     // window 6: 32 % 6 ≠ 0 at stage 1.
     expect(codes(BASE.replace('window: 4 }', 'window: 6 }'))).toEqual(['E056']);
   });
-  it('a grid that stops being whole fails (crop 36, patch 2: 18, 9, 4.5)', () => {
-    expect(codes(BASE.replace('crop: 64 x 64', 'crop: 36 x 36').replace('window: 4 }', 'window: 9 }'))).toEqual(['E056']);
+  it('a grid that stops being whole fails as a crop that is not a multiple of patch × 2^(S-1) (crop 36, patch 2: 18, 9, 4.5)', () => {
+    expect(codes(BASE.replace('crop: 64 x 64', 'crop: 36 x 36').replace('window: 4 }', 'window: 9 }'))).toEqual(['E070']);
+    expect(codes(BASE.replace('crop: 64 x 64', 'crop: 48 x 48').replace('window: 4 }', 'window: 3 }'))).toEqual([]);
   });
   it('nnFormer takes one window per stage', () => {
     const threeD = BASE.replace('crop: 64 x 64', 'crop: 64 x 64 x 16').replace(

@@ -53,7 +53,7 @@ const messages: Record<string, string> = {
   E067: "the auxiliary loss supervises the EAMs' semantic-aware maps, but the model has no EAM",
   E068: 'cannot sample 12 mri case(s): the dataset has 10',
   E069: 'slices must be odd (a centre slice with neighbours), found 2',
-  E070: 'patch 2 x 2 does not divide the crop 63 x 64',
+  E070: 'crop 63 x 64 is not a multiple of patch × 2^3 = 16 x 16',
   E071: 'figure `f` plots `loss.icr.weight`, which is not an axis of sweep `s`',
   E072: 'EAMs query the feature maps with the class embeddings Q (eq. 1), but `model.class_embedding` is off',
   E090: 'cannot read override `loss.icr.tau`',
