@@ -330,7 +330,8 @@ class Compilation {
         modalities,
         classes,
         mean: (columns.mean as boolean | undefined) ?? true,
-        tolerance: (settings.tolerance as Record<string, number> | undefined) ?? {},
+        // A metric without a tolerance is never judged: absent, not null, in the IR.
+        tolerance: Object.fromEntries(Object.entries((settings.tolerance as Record<string, number | null> | undefined) ?? {}).filter((e): e is [string, number] => e[1] !== null)),
         paper: paperBlock,
       },
       runs,

@@ -208,7 +208,15 @@ export const tableFields: Fields = {
       mean: { type: 'bool', default: true },
     },
   },
-  tolerance: { type: 'block', fields: {}, each: { type: 'number', min: 0 } },
+  tolerance: {
+    type: 'block',
+    doc: 'pass band |measured − paper| per metric, in its unit (Dice %, ASD/HD95 mm)',
+    fields: {
+      dice: { type: 'number', min: 0, default: null },
+      asd: { type: 'number', min: 0, default: null },
+      hd95: { type: 'number', min: 0, default: null },
+    },
+  },
   // Read by walkPaper (check/tables.ts), which knows its nesting row → modality → metric → class.
   paper: { type: 'external', default: null, doc: 'row → modality | overall → metric → class | mean → value' },
 };

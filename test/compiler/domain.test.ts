@@ -79,3 +79,13 @@ describe('consistency and joint training', () => {
     expect(codes(noEam.replace('loss { aux: 0.4, mcr: 0.1, icr: 0.1 { tau: 4 } }', 'loss { aux: 0, mcr: 0, icr: 0 }'))).toEqual([]);
   });
 });
+
+describe('tables', () => {
+  it('tolerance names known metrics only', () => {
+    const table = (tolerance: string) => `${BASE}table t { rows { "Ours": base }, tolerance { ${tolerance} } }\n`;
+    expect(codes(table('dice: 2.0, asd: 0.5'))).toEqual([]);
+    expect(codes(table('dcie: 2.0'))).toEqual(['E030']);
+    const { result } = compileMarked({ 'main.abl': DATASET + table('asd: 0.5') });
+    expect(result.tables[0]!.tolerance).toEqual({ asd: 0.5 });
+  });
+});
