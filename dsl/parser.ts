@@ -16,6 +16,7 @@ import {
   type IToken,
   type DSLMethodOpts,
   type OrMethodOpts,
+  tokenMatcher,
   type TokenType,
 } from 'chevrotain';
 import {
@@ -152,6 +153,18 @@ export class AblParser extends CstParser {
       errorMessageProvider,
     });
     this.performSelfAnalysis();
+  }
+
+  /**
+   * Single-token repair: when the unexpected token is a word or literal and the token after
+   * it is the expected one, it is a stray (`experiment a extends b c {`), and deleting it
+   * (tried next) repairs better than inserting the expected token before it. Brackets and
+   * punctuation are kept (`extends { a: 1 }` lacks a name; the `{` is not a stray).
+   */
+  protected override canTokenTypeBeInsertedInRecovery(tokenType: TokenType): boolean {
+    const unexpected = this.LA(1);
+    const isWordOrLiteral = tokenMatcher(unexpected, Word) || tokenMatcher(unexpected, StringToken) || tokenMatcher(unexpected, NumberToken);
+    return !(isWordOrLiteral && tokenMatcher(this.LA(2), tokenType));
   }
 
   // ─── file and declarations ────────────────────────────────────────────────

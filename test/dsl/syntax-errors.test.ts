@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from '../../dsl/parse.ts';
 import { syntaxCodes, type SyntaxDiagnostic } from '../../dsl/syntax-error.ts';
+import { stripSpans } from './ast-builders.ts';
 
 /** `code line:col-line:col message` with 1-based positions, as a user reads them. */
 function brief(d: SyntaxDiagnostic): string {
@@ -46,6 +47,18 @@ describe('syntax errors: every error of a file in one pass', () => {
     expect(ast.decls.map((d) => d.name.name)).toEqual(['cardiac', 'other', 'last']);
     // `model { joint: v3 }` survives between the broken entries.
     expect(ast.decls[0]!.body.entries.map((e) => e.path[0]!.name)).toContain('model');
+  });
+
+  it('reports a stray word once (deleted, not patched around)', () => {
+    const { ast, diagnostics } = parse('experiment a extends b c {\n  d: 1\n}\ntable t "x" "y" {}', 'bad.abl');
+    expect(diagnostics.map(brief)).toEqual([
+      "E002 1:24-1:25 expected '{' after 'b' but found 'c'",
+      `E002 4:13-4:16 expected '{' after "x" but found "y"`,
+    ]);
+    expect(stripSpans(ast.decls.map((d) => [d.name.name, d.body.entries.length]))).toEqual([
+      ['a', 1],
+      ['t', 0],
+    ]);
   });
 
   it('reports a missing closing brace at the end of the file', () => {
