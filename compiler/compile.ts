@@ -311,6 +311,8 @@ class Compilation {
       knownRunNames,
       modalities,
       classes,
+      runModalities: [...new Set(rowRuns.flat().flatMap((r) => drafts.get(r.name)?.data.modalities ?? []))],
+      columnModalities: ((columns.modalities as string[] | undefined) ?? []).map((name, i) => ({ name, at: locateIn(locations, `columns.modalities.${i}`, decl) })),
       paper: paperBlock,
       report: (issue, at) => this.bag.report(issue, at),
     });

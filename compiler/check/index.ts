@@ -29,7 +29,7 @@ import {
   type DatasetContext,
   type RunContext,
 } from './domain.ts';
-import { checkFigureAxis, checkPaperNamesKnown, checkTableRowsKnown, type FigureContext, type TableContext } from './tables.ts';
+import { checkFigureAxis, checkPaperNamesKnown, checkTableColumnsKnown, checkTableRowsKnown, type FigureContext, type TableContext } from './tables.ts';
 
 export interface CheckTable {
   Run: ((ctx: RunContext) => void)[];
@@ -61,7 +61,7 @@ export const checks: CheckTable = {
     checkTauPositive,
     checkWeightsNonNegative,
   ],
-  Table: [checkTableRowsKnown, checkPaperNamesKnown],
+  Table: [checkTableRowsKnown, checkTableColumnsKnown, checkPaperNamesKnown],
   Figure: [checkFigureAxis],
 };
 

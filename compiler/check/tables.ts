@@ -29,6 +29,10 @@ export interface TableContext {
   knownRunNames: string[];
   modalities: string[];
   classes: string[];
+  /** The modalities the rows' runs train (empty when no row names a run). */
+  runModalities: string[];
+  /** `columns.modalities` as written, with where each item is. */
+  columnModalities: { name: string; at: Location }[];
   paper: ConfigBlock | null;
   report(issue: Issue, at: Location): void;
 }
@@ -117,6 +121,14 @@ export function walkPaper(paper: ConfigBlock, visit: PaperVisitor): void {
 export function checkTableRowsKnown({ name, rows, isKnownRun, knownRunNames, report }: TableContext): void {
   for (const row of rows) {
     if (!isKnownRun(row.ref)) report({ code: 'E065', name: row.ref, table: name, suggestion: suggest(row.ref, knownRunNames) }, row.refAt);
+  }
+}
+
+/** The table's columns name modalities its runs train. */
+export function checkTableColumnsKnown({ runModalities, columnModalities, report }: TableContext): void {
+  if (runModalities.length === 0) return;
+  for (const { name, at } of columnModalities) {
+    if (!runModalities.includes(name)) report({ code: 'E066', what: 'modality', name, known: runModalities, suggestion: suggest(name, runModalities) }, at);
   }
 }
 

@@ -88,4 +88,10 @@ describe('tables', () => {
     const { result } = compileMarked({ 'main.abl': DATASET + table('asd: 0.5') });
     expect(result.tables[0]!.tolerance).toEqual({ asd: 0.5 });
   });
+
+  it('columns name modalities the rows train', () => {
+    const table = (modalities: string) => `${BASE}table t { rows { "Ours": base }, columns { modalities: [${modalities}] } }\n`;
+    expect(codes(table('ct, mri'))).toEqual([]);
+    expect(codes(table('ct, mr'))).toEqual(['E066']);
+  });
 });
