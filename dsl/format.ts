@@ -135,17 +135,26 @@ class Formatter {
     out.push(...rendered);
   }
 
-  private hasCommentWithin(node: Node): boolean {
-    const { start, end } = node.span;
+  /** Whether a comment starts in `[from, to)`. */
+  private hasCommentBetween(from: number, to: number): boolean {
     const starts = this.commentStarts;
     let lo = 0;
     let hi = starts.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (starts[mid]! < start.offset) lo = mid + 1;
+      if (starts[mid]! < from) lo = mid + 1;
       else hi = mid;
     }
-    return lo < starts.length && starts[lo]! < end.offset;
+    return lo < starts.length && starts[lo]! < to;
+  }
+
+  /**
+   * Whether comments will be written inside the brackets of a block or list. (A comment in
+   * an object's head, `at decoder[1] /* c *\/ {`, is written above the entry instead.)
+   */
+  private hasCommentInside(node: ObjectExpr | ListExpr): boolean {
+    const from = node.kind === 'Object' ? this.comments.openBrace(node) : node.span.start.offset;
+    return this.hasCommentBetween(from, node.span.end.offset);
   }
 
   // ─── declarations ─────────────────────────────────────────────────────────
@@ -179,7 +188,7 @@ class Formatter {
   private canInlineBlock(obj: ObjectExpr): boolean {
     return (
       obj.entries.length <= MAX_INLINE_ENTRIES &&
-      !this.hasCommentWithin(obj) &&
+      !this.hasCommentInside(obj) &&
       obj.entries.every((entry) => !containsObject(entry.value))
     );
   }
@@ -218,7 +227,7 @@ class Formatter {
     const placed = this.comments.containers.get(list);
     const open = placed?.open ?? [];
     const dangling = placed?.dangling ?? [];
-    if (!this.hasCommentWithin(list) && list.items.every((item) => this.inlineableItem(item))) {
+    if (!this.hasCommentInside(list) && list.items.every((item) => this.inlineableItem(item))) {
       const inline = formatExpr(list);
       if (column + inline.length <= MAX_WIDTH) return [inline];
     }

@@ -6,6 +6,7 @@ import type { Expr, SourceFile } from '../../dsl/ast.ts';
 import { format, formatText, MAX_WIDTH } from '../../dsl/format.ts';
 import { formatExpr } from '../../dsl/format-expr.ts';
 import { parse, parseExpression } from '../../dsl/parse.ts';
+import { ablLexer } from '../../dsl/tokens.ts';
 import { stripSpans } from './ast-builders.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -328,6 +329,40 @@ describe('format: round trip', () => {
     };
     walk(join(root, 'experiments'));
     for (const file of files) expectRoundTrip(readFileSync(file, 'utf8'), file);
+  });
+
+  it('holds with comments injected at random token boundaries', () => {
+    const base = `import "../datasets.abl"
+experiment a extends b {
+  data mmwhs { crop: 256 x 256, spacing: 1.5 x 1.5 x 8 mm, intensity { clip_top: 2%, normalize: zscore } }
+  model.eam at decoder[1..3] { heads: 8 }
+  loss { seg: 0.4 * ce + 0.6 * dice, aux: 0.4 * (ce + dice), icr: 0.1 { tau: 4 } }
+  train { optimizer: sgd { lr: 1e-4 }, schedule: poly(0.9), l: [1, 2, [3, 4]] }
+}
+sweep zip v from a { loss.icr.tau in 1..8, model.joint in [v1, v2] }
+table t "T" { paper { "Ours" { dice { LVM: 90.9 ± 1.5, AA: 1 ± 2 } } } }
+`;
+    const tokens = ablLexer.tokenize(base).tokens;
+    const comments = ['// line\n', '/* block */ ', '\n\n// after a blank line\n', '/* two\n   lines */'];
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    let checked = 0;
+    for (let k = 0; k < 150; k++) {
+      let text = base;
+      const picks = [rand(tokens.length), rand(tokens.length), rand(tokens.length)].sort((a, b) => b - a);
+      for (const p of picks) {
+        const at = rand(2) ? tokens[p]!.startOffset : tokens[p]!.endOffset! + 1;
+        text = text.slice(0, at) + comments[rand(comments.length)]! + text.slice(at);
+      }
+      // A line comment glued before a token on the same line can comment it out: skip those.
+      if (parse(text, 'fuzz.abl').diagnostics.length > 0) continue;
+      expectRoundTrip(text, `fuzz #${k}`);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(50);
   });
 
   it('keeps the tree of random expressions (parentheses exactly where needed)', () => {
