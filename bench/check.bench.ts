@@ -72,15 +72,22 @@ const dir = mkdtempSync(join(tmpdir(), 'ablate-bench-check-'));
 try {
   generate(dir);
   const times: number[] = [];
+  const cpu: number[] = [];
   let diagnostics = -1;
   for (let r = 0; r < REPEATS; r++) {
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     const result = checkFiles([dir]);
+    const used = process.cpuUsage(cpuStart);
+    cpu.push((used.user + used.system) / 1000);
     times.push(performance.now() - start);
     diagnostics = result.diagnostics.length;
   }
   const ms = median(times);
-  console.log(`checkFiles over ${FILES} generated files: median ${ms.toFixed(0)} ms (${((FILES / ms) * 1000).toFixed(0)} files/s; runs ${times.map((t) => t.toFixed(0)).join(', ')} ms; ${diagnostics} diagnostics)`);
+  console.log(
+    `checkFiles over ${FILES} generated files: median ${ms.toFixed(0)} ms wall, ${median(cpu).toFixed(0)} ms CPU ` +
+      `(${((FILES / ms) * 1000).toFixed(0)} files/s wall, ${((FILES / median(cpu)) * 1000).toFixed(0)} files/s CPU; runs ${times.map((t) => t.toFixed(0)).join(', ')} ms; ${diagnostics} diagnostics)`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -104,5 +111,6 @@ for (let r = 0; r < REPEATS; r++) {
   checkFiles([join(root, 'experiments')]);
   inProcess.push(performance.now() - start);
 }
+console.log(`load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores (wall times grow with it)`);
 console.log(`ablate check experiments/ (subprocess): median wall ${checkWall.toFixed(0)} ms; of which start-up (ablate --help) ${startup.toFixed(0)} ms`);
 console.log(`checkFiles(experiments/) in-process: median ${median(inProcess).toFixed(0)} ms`);
