@@ -144,7 +144,7 @@ export async function executeRuns(runs: readonly RunIR[], ctx: RunContext): Prom
         await parent.logText(resultsToJson(pooled), 'results.json');
         const { overall } = aggregateResults(results, pooled.modalities, pooled.classes, pooled.metrics);
         const final: Record<string, number> = {};
-        for (const [metric, v] of Object.entries(overall)) if (Number.isFinite(v)) final[`test/overall/${metric}`] = v;
+        for (const [metric, v] of Object.entries(overall)) if (Number.isFinite(v)) final[`test.${metric}.overall`] = v;
         parent.logMetrics(final, 0);
       }
       await parent.finish();

@@ -23,11 +23,12 @@ import { lineChartSvg } from '../reports/plots/line-chart.ts';
 import { overlayPng } from '../reports/plots/overlay.ts';
 import { aggregateResults, resultsFromJson, resultsToJson, type CaseResult, type RunResults } from '../reports/run-results.ts';
 import { runFilter } from '../tracking/run-search.ts';
+import { trainLossKey, valDiceKey } from '../tracking/metric-keys.ts';
 import { RunLogger } from '../tracking/run-logger.ts';
 import type { Run, Tracker } from '../tracking/tracker.ts';
 import { trainLoop, TrainingInterrupted, type Batches } from '../train/train-loop.ts';
 import { meanDice, predictCase, scoreCase, type CasePrediction } from './evaluate.ts';
-import { prepareData, type RunData } from './prepare-data.ts';
+import { prepareData, type PreparedData as RunData } from '../data/prepare-data.ts';
 import type { ProgressSink } from './progress-sink.ts';
 import { runSpecHash, TAGS } from './run-identity.ts';
 
@@ -78,7 +79,8 @@ export async function readRunResults(tracker: Tracker, runId: string): Promise<R
 
 export async function executeRun(ir: RunIR, ctx: RunContext): Promise<RunOutcome> {
   const note = (line: string) => ctx.progress.note(line);
-  const data = await prepareData(ir, { cwd: ctx.cwd, cacheRoot: ctx.cacheRoot, onNote: (l) => note(`${ir.name}: ${l}`) });
+  const data = await prepareData(ir.dataset, ir.data, { cwd: ctx.cwd, cacheRoot: ctx.cacheRoot });
+  if (data.preprocessed > 0) note(`${ir.name}: preprocessed ${data.preprocessed} case(s); ${data.cached} from the cache`);
   const specHash = runSpecHash(ir.specHash, data.splitHash);
   const experiment = await ctx.tracker.getOrCreateExperiment(ctx.experimentName);
   const existing = await findExisting(ctx.tracker, experiment.experimentId, specHash);
@@ -149,7 +151,7 @@ async function startRun(ir: RunIR, ctx: RunContext, specHash: string, data: RunD
 async function logInputs(ir: RunIR, ctx: RunContext, logger: RunLogger, data: RunData, workDir: string): Promise<void> {
   await logger.logParamsFrom(ir);
   await logger.logText(`${JSON.stringify(ir, null, 2)}\n`, 'run-ir.json');
-  await logger.logText(`${JSON.stringify(data.manifest, null, 2)}\n`, 'split.json');
+  await logger.logText(`${JSON.stringify(data.split, null, 2)}\n`, 'split.json');
   if (ctx.source) await logger.logText(ctx.source.text, `source/${path.basename(ctx.source.file)}`);
   void workDir;
 }
@@ -211,9 +213,10 @@ async function train(
         started = true;
       }
       history.steps.push({ step: r.step, terms: r.terms });
-      const metrics: Record<string, number> = { lr: r.lr };
-      for (const [k, v] of Object.entries(r.terms)) metrics[`train/${k}`] = v;
-      if (r.gradNorm !== null) metrics['train/grad_norm'] = r.gradNorm;
+      const metrics: Record<string, number> = { 'train.lr': r.lr };
+      // `seg/ct` → train.loss.seg.ct, `mcr` → train.loss.mcr (runtime/tracking/metric-keys.ts).
+      for (const [k, v] of Object.entries(r.terms)) metrics[trainLossKey(...(k.split('/') as [string, string?]))] = v;
+      if (r.gradNorm !== null) metrics['train.grad_norm'] = r.gradNorm;
       logger.logMetrics(metrics, r.step);
       ctx.progress.step({ step: r.step, epoch: r.epoch, epochs, endOfEpoch: r.stepInEpoch === stepsPerEpoch - 1, loss: r.loss, terms: r.terms });
     },
@@ -224,9 +227,9 @@ async function train(
         const values: Record<string, number> = {};
         for (const m of ir.data.modalities) {
           const val = data.modalities[m]!.val;
-          if (val.length > 0) values[`val/${m}/dice`] = await meanDice(inference, ir, m, val);
+          if (val.length > 0) values[valDiceKey(m)] = await meanDice(inference, ir, m, val);
         }
-        logger.logMetrics({ ...values, epoch }, epoch * stepsPerEpoch);
+        logger.logMetrics({ ...values, 'train.epoch': epoch }, epoch * stepsPerEpoch);
         const shown = Object.entries(values).map(([k, v]) => `${k} ${(100 * v).toFixed(1)}%`).join(', ');
         if (shown) ctx.progress.note(`${ir.name}: epoch ${epoch}/${epochs}: ${shown}`);
       } finally {
@@ -275,13 +278,13 @@ async function evaluate(
   for (const [m, byMetric] of Object.entries(grid)) {
     for (const [metric, byClass] of Object.entries(byMetric)) {
       for (const [cls, stat] of Object.entries(byClass)) {
-        // `…/dice/LVM` and `…/dice_std/LVM`: a metric key cannot also be a folder in the FileStore.
-        if (Number.isFinite(stat.mean)) final[`test/${m}/${metric}/${cls}`] = stat.mean;
-        if (stat.std !== null && Number.isFinite(stat.std)) final[`test/${m}/${metric}_std/${cls}`] = stat.std;
+        // test.dice.ct.LVM (mean over test volumes; `mean` = over classes) and test.dice_std.ct.LVM.
+        if (Number.isFinite(stat.mean)) final[`test.${metric}.${m}.${cls}`] = stat.mean;
+        if (stat.std !== null && Number.isFinite(stat.std)) final[`test.${metric}_std.${m}.${cls}`] = stat.std;
       }
     }
   }
-  for (const [metric, v] of Object.entries(overall)) if (Number.isFinite(v)) final[`test/overall/${metric}`] = v;
+  for (const [metric, v] of Object.entries(overall)) if (Number.isFinite(v)) final[`test.${metric}.overall`] = v;
   logger.logMetrics(final, history.totalSteps);
 
   // Plots: the training curve per loss term, and a Fig. 4-style overlay per modality.

@@ -93,6 +93,6 @@ describe('training loop', () => {
     const model = toyModel('nan', Number.NaN);
     await expect(
       trainLoop({ train, specHash: hash, model, batchesFor, stepsPerEpoch: 4, locate: () => 'exp.abl:9:5' }),
-    ).rejects.toThrow("loss term 'total' became NaN at step 0 (configured at exp.abl:9:5)");
+    ).rejects.toThrow("loss term 'seg/ct' became NaN at step 0 (configured at exp.abl:9:5)");
   });
 });
