@@ -89,7 +89,7 @@ export function renderIssue(issue: Issue): RenderedIssue {
     case 'E033':
       return { message: `${quote(issue.path)} must be ${bound(issue)}, found ${issue.value}`, hint: `use a value ${bound(issue)}` };
     case 'E034':
-      return { message: `missing required key ${quote(issue.key)} in ${quote(issue.path)}`, hint: `add \`${issue.key}: …\`` };
+      return { message: `missing required key ${quote(issue.key)}${issue.path ? ` in ${quote(issue.path)}` : ''}`, hint: `add \`${issue.key}: …\`` };
     case 'E035':
       return {
         message: `${quote(issue.path)} cannot be ${quote(issue.value)}`,

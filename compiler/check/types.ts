@@ -103,7 +103,7 @@ export function decodeFields(fields: Fields, block: ConfigBlock, path: string[],
       const decoded = decodeValue(schema, { kind: 'block', fields: new Map(), key: block.key, span: block.span }, [...path, name], ctx);
       if (decoded !== undefined) out[name] = decoded;
     } else if (schema.default === undefined) {
-      ctx.bag.report({ code: 'E034', path: dotted(path) || 'the declaration', key: name }, blockLocation(block));
+      ctx.bag.report({ code: 'E034', path: dotted(path), key: name }, blockLocation(block));
     } else {
       const value = defaultValue(schema.default);
       if (value !== undefined) out[name] = value;
