@@ -114,22 +114,11 @@ export class CstToAst extends BaseVisitor {
     this.validateVisitor();
   }
 
-  /** Converts one parsed file (or several CST fragments after top-level recovery). */
-  convertFile(
-    fragments: CstNode[],
-    spans: SpanMap,
-    diagnostics: SyntaxDiagnostic[],
-  ): { imports: ImportDecl[]; decls: Decl[] } {
+  /** Converts a parsed file. */
+  convertFile(cst: CstNode, spans: SpanMap, diagnostics: SyntaxDiagnostic[]): { imports: ImportDecl[]; decls: Decl[] } {
     this.spans = spans;
     this.diagnostics = diagnostics;
-    const imports: ImportDecl[] = [];
-    const decls: Decl[] = [];
-    for (const fragment of fragments) {
-      const result = this.file(fragment.children as FileCstChildren);
-      imports.push(...result.imports);
-      decls.push(...result.decls);
-    }
-    return { imports, decls };
+    return this.file(cst.children as FileCstChildren);
   }
 
   /** Converts a standalone value (`parseExpression`). */

@@ -2,25 +2,13 @@
  * The `.abl` front end's entry points: text → AST plus every lexing and syntax error of the
  * text, in one pass. Nothing here throws on user mistakes.
  */
-import { EOF, type CstNode, type ILexingError, type IRecognitionException, type IToken } from 'chevrotain';
+import { EOF, type ILexingError, type IRecognitionException, type IToken } from 'chevrotain';
 import type { Comment, Expr, SourceFile } from './ast.ts';
 import { cstToAst } from './cst-to-ast.ts';
 import { ablParser, describeToken, HINT_SEPARATOR } from './parser.ts';
 import { FILE_ORIGIN, SpanMap, type Origin } from './span.ts';
 import { AblSyntaxError, syntaxDiagnostic, type SyntaxDiagnostic } from './syntax-error.ts';
-import {
-  ablLexer,
-  BlockComment,
-  Dataset,
-  Experiment,
-  Figure,
-  HashComment,
-  Import,
-  Repeat,
-  Sweep,
-  Table,
-  UnterminatedBlockComment,
-} from './tokens.ts';
+import { ablLexer, BlockComment, HashComment, UnterminatedBlockComment } from './tokens.ts';
 
 export interface ParseResult {
   ast: SourceFile;
@@ -33,8 +21,6 @@ export interface ExpressionResult {
   expr?: Expr;
   diagnostics: SyntaxDiagnostic[];
 }
-
-const declarationKeywords = new Set([Import, Dataset, Experiment, Sweep, Repeat, Table, Figure]);
 
 function lexingDiagnostics(errors: ILexingError[], text: string, spans: SpanMap): SyntaxDiagnostic[] {
   return errors.map((error) => {
@@ -70,22 +56,6 @@ function recognitionDiagnostic(error: IRecognitionException, spans: SpanMap, tex
 }
 
 /**
- * Where to resume after tokens that cannot start a declaration: the next declaration
- * keyword at the start of a line outside any braces, or the end.
- */
-function resumeIndex(tokens: IToken[], from: number): number {
-  let depth = 0;
-  for (let i = from + 1; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    const image = t.image;
-    if (image === '{') depth++;
-    else if (image === '}') depth = Math.max(0, depth - 1);
-    else if (depth === 0 && declarationKeywords.has(t.tokenType) && t.startColumn === 1) return i;
-  }
-  return tokens.length;
-}
-
-/**
  * Runs the CST → AST step. After recovery the CST can miss children the grammar calls
  * mandatory; the visitor checks for that, and should it still fail on such a tree, the
  * errors already reported explain the file and `fallback` stands in for the tree. On a
@@ -118,31 +88,13 @@ export function parse(text: string, file: string): ParseResult {
   const diagnostics = lexingDiagnostics(lexed.errors, text, spans);
   const comments = commentNodes(lexed.groups.comments ?? [], spans, diagnostics);
 
-  // Parse; when tokens remain that cannot start a declaration, report them once and resume
-  // at the next declaration, so that later declarations are still checked.
-  const fragments: CstNode[] = [];
-  let tokens = lexed.tokens;
-  for (;;) {
-    ablParser.input = tokens;
-    const cst = ablParser.file();
-    fragments.push(cst);
-    const errors = ablParser.errors;
-    let stuckAt = -1;
-    for (const error of errors) {
-      if (error.name === 'NotAllInputParsedException') {
-        stuckAt = tokens.indexOf(error.token);
-        diagnostics.push(recognitionDiagnostic(error, spans, text));
-      } else {
-        diagnostics.push(recognitionDiagnostic(error, spans, text));
-      }
-    }
-    if (stuckAt < 0) break;
-    const next = resumeIndex(tokens, stuckAt);
-    if (next >= tokens.length) break;
-    tokens = tokens.slice(next);
-  }
+  // Recovery (single-token repair, re-sync in repetitions, skipping stray tokens between
+  // declarations) lets one pass report every error.
+  ablParser.input = lexed.tokens;
+  const cst = ablParser.file();
+  for (const error of ablParser.errors) diagnostics.push(recognitionDiagnostic(error, spans, text));
 
-  const { imports, decls } = convertRecovered(() => cstToAst.convertFile(fragments, spans, diagnostics), diagnostics, {
+  const { imports, decls } = convertRecovered(() => cstToAst.convertFile(cst, spans, diagnostics), diagnostics, {
     imports: [],
     decls: [],
   });

@@ -445,6 +445,3 @@ export class AblParser extends CstParser {
 
 /** The one parser instance (Chevrotain parsers are reused: setting `input` resets them). */
 export const ablParser = new AblParser();
-
-/** Names of rules that may be invoked as an entry point. */
-export type StartRule = 'file' | 'value';

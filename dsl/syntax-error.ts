@@ -28,6 +28,7 @@ export interface SyntaxDiagnostic {
   hint?: string;
 }
 
+/** Builds a front-end diagnostic; `name` follows from `code`. */
 export function syntaxDiagnostic(code: SyntaxCode, message: string, span: Span, hint?: string): SyntaxDiagnostic {
   return { severity: 'error', code, name: syntaxCodes[code], message, span, ...(hint ? { hint } : {}) };
 }
