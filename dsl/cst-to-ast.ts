@@ -351,6 +351,7 @@ export class CstToAst extends BaseVisitor {
     }
     const operators = ctx.operators ?? [];
     if (operands.length === 0 || operators.length !== operands.length - 1) return undefined;
+    if (operators.length === 0) return operands[0]!.expr;
     let next = 0;
     const climb = (minPrecedence: number): Operand => {
       let left = operands[next]!;
@@ -370,8 +371,6 @@ export class CstToAst extends BaseVisitor {
       }
       return left;
     };
-    const first = operands[0]!;
-    if (operators.length === 0) return first.expr;
     return climb(0).expr;
   }
 
