@@ -239,7 +239,7 @@ class Compilation {
     }
     const decl = entry.decl;
     const bag = new DiagnosticBag();
-    const ctx: DecodeContext = { bag, locations: new Map() };
+    const ctx: DecodeContext = { bag, locations: new Map(), rootAt: { node: decl.name } };
     const settings = decodeFields(datasetFields, blockFromObject(decl.body, bag), [], ctx);
     let result: DatasetResult | null = null;
     if (!bag.hasErrors) {
@@ -256,7 +256,7 @@ class Compilation {
   /** Type-checks a run, builds its IR draft and runs the domain rules on it. */
   private checkRun(run: ConcreteRun): { ir: RunIR; map: IrSourceMap } | undefined {
     const bag = new DiagnosticBag();
-    const ctx: DecodeContext = { bag, locations: new Map() };
+    const ctx: DecodeContext = { bag, locations: new Map(), rootAt: { node: run.at } };
     const settings = decodeFields(experimentFields, run.config, [], ctx);
     this.bag.add(...bag.items);
     const datasetName = (settings.data as Settings | undefined)?.dataset as string | undefined;
@@ -274,7 +274,7 @@ class Compilation {
     const bag = new DiagnosticBag();
     const block = blockFromObject(decl.body, bag);
     const locations = new Map<string, Location>();
-    const settings = decodeFields(tableFields, block, [], { bag, locations });
+    const settings = decodeFields(tableFields, block, [], { bag, locations, rootAt: { node: decl.name } });
     this.bag.add(...bag.items);
     return { settings, block, locations };
   }
@@ -358,7 +358,7 @@ class Compilation {
   private checkFigure(decl: FigureDecl) {
     const bag = new DiagnosticBag();
     const locations = new Map<string, Location>();
-    const settings = decodeFields(figureFields, blockFromObject(decl.body, bag), [], { bag, locations });
+    const settings = decodeFields(figureFields, blockFromObject(decl.body, bag), [], { bag, locations, rootAt: { node: decl.name } });
     this.bag.add(...bag.items);
     const sweepName = settings.sweep as string;
     const sweepDecl = this.figureSweep(decl);

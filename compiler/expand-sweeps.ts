@@ -167,7 +167,7 @@ export function expandRepeat(decl: RepeatDecl, program: Program, resolver: Exten
   const base = baseRun(program, resolver, decl.from, bag, 'from');
   const body = blockFromObject(decl.body, bag);
   const repeatLocations = new Map<string, Location>();
-  const settings: Settings = decodeFields(repeatFields, body, [], { bag, locations: repeatLocations });
+  const settings: Settings = decodeFields(repeatFields, body, [], { bag, locations: repeatLocations, rootAt: { node: decl.name } });
   const locations = new Map<string, Location>();
   for (const [path, location] of repeatLocations) {
     if (path === 'sample' || path.startsWith('sample.')) locations.set(`data.sample.cases${path.slice('sample'.length)}`, location);

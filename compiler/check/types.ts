@@ -19,6 +19,8 @@ export interface DecodeContext {
   bag: DiagnosticBag;
   /** Dotted path (as written, `model.backbone.heads.1`) → where its value is. */
   locations: Map<string, Location>;
+  /** Where the declaration is (its name): issues about its top level point there rather than at its whole body. */
+  rootAt?: Location;
 }
 
 /** A close known name for "did you mean", or undefined when nothing is close. */
@@ -75,13 +77,20 @@ function blockLocation(block: ConfigBlock): Location {
   return block.key ? { node: block.key } : { node: { span: block.span } };
 }
 
+/** True when a block schema has a key that must be written (so an absent block is reported once, as itself). */
+function requiresKeys(schema: FieldSchema): boolean {
+  if (schema.type !== 'block') return false;
+  return Object.values(schema.fields).some((f) => (f.type === 'block' && f.default !== null ? requiresKeys(f) : f.default === undefined));
+}
+
 /**
  * Decodes the fields of `block` against `fields`; keys outside `fields` go through
  * `each` when given (maps keyed by user names) and are E030 otherwise.
  */
 export function decodeFields(fields: Fields, block: ConfigBlock, path: string[], ctx: DecodeContext, each?: FieldSchema): Settings {
   const out: Settings = {};
-  ctx.locations.set(dotted(path), blockLocation(block));
+  const here = path.length === 0 && ctx.rootAt ? ctx.rootAt : blockLocation(block);
+  ctx.locations.set(dotted(path), here);
   const known = Object.keys(fields);
   for (const [name, value] of block.fields) {
     const schema = fields[name] ?? each;
@@ -98,12 +107,14 @@ export function decodeFields(fields: Fields, block: ConfigBlock, path: string[],
   }
   for (const [name, schema] of Object.entries(fields)) {
     if (block.fields.has(name)) continue;
-    if (schema.type === 'block' && schema.default !== null) {
-      // An absent block is an empty one: its defaults apply and its required keys are reported.
+    if (schema.type === 'block' && schema.default !== null && requiresKeys(schema)) {
+      ctx.bag.report({ code: 'E034', path: dotted(path), key: name }, here);
+    } else if (schema.type === 'block' && schema.default !== null) {
+      // An absent block without required keys is an empty one: its defaults apply.
       const decoded = decodeValue(schema, { kind: 'block', fields: new Map(), key: block.key, span: block.span }, [...path, name], ctx);
       if (decoded !== undefined) out[name] = decoded;
     } else if (schema.default === undefined) {
-      ctx.bag.report({ code: 'E034', path: dotted(path), key: name }, blockLocation(block));
+      ctx.bag.report({ code: 'E034', path: dotted(path), key: name }, here);
     } else {
       const value = defaultValue(schema.default);
       if (value !== undefined) out[name] = value;
