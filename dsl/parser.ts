@@ -5,8 +5,9 @@
  * error of a file. Build the CST types with `scripts/gen-cst-dts.ts` after editing a rule.
  *
  * Expression precedence, loosest first: `±` (a reported mean ± std), `..` (range),
- * `+ -`, `* /`, unary `-`, then primaries (the first four are applied in `cst-to-ast.ts`) (numbers with units or dims, strings, names with
- * calls or indexing, lists, parentheses).
+ * `+ -`, `* /`, unary `-`, then primaries (numbers with units or dims, strings, names with
+ * calls or indexing, lists, parentheses). The parser reads binary operators as a flat
+ * chain; `cst-to-ast.ts` applies the first four levels.
  */
 import {
   CstParser,
@@ -34,7 +35,6 @@ import {
   Identifier,
   Import,
   In,
-  Keyword,
   LBracket,
   LCurly,
   LParen,
@@ -83,8 +83,7 @@ export function describeToken(token: IToken | undefined): string {
 
 function describePrevious(previous: IToken | undefined, ruleName: string): string {
   if (!previous || previous.tokenType === EOF || Number.isNaN(previous.startOffset)) return '';
-  const isKeyToken =
-    previous.tokenType === Identifier || previous.tokenType === StringLiteral || previous.tokenType.CATEGORIES?.includes(Keyword);
+  const isKeyToken = tokenMatcher(previous, Word) || tokenMatcher(previous, StringToken);
   if ((ruleName === 'entry' || ruleName === 'keyPath') && isKeyToken) return ` after key ${describeToken(previous)}`;
   return ` after ${describeToken(previous)}`;
 }
