@@ -9,7 +9,7 @@
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import type { DatasetDecl, Decl, FigureDecl, TableDecl } from '../dsl/ast.ts';
+import type { DatasetDecl, Decl, FigureDecl, Span, TableDecl } from '../dsl/ast.ts';
 import type { FigureIR } from '../schemas/figure-ir.schema.ts';
 import type { DatasetIR, RunIR } from '../schemas/run-ir.schema.ts';
 import type { TableIR } from '../schemas/table-ir.schema.ts';
@@ -19,7 +19,7 @@ import { datasetFields, experimentFields, figureFields, tableFields } from './ch
 import type { TableRowSource } from './check/tables.ts';
 import { decodeFields, suggest, type DecodeContext, type Settings } from './check/types.ts';
 import { blockFromObject, lookup, type ConfigBlock } from './config-tree.ts';
-import { DiagnosticBag, sortDiagnostics, type Diagnostic, type Location } from './diagnostics.ts';
+import { DiagnosticBag, sortDiagnostics, spanOf, type Diagnostic, type Location } from './diagnostics.ts';
 import { buildDatasetIr, buildRunIr, finishRunIr } from './emit-ir.ts';
 import { buildFigureIr, buildTableIr } from './emit-table.ts';
 import { applyOverrides, expandRepeat, expandSweep, experimentRun, type ConcreteRun } from './expand-sweeps.ts';
@@ -51,6 +51,13 @@ export interface CompileResult {
   phase: Phase | 0;
   /** Text of every file a diagnostic may point into (including `<command line>`), for rendering. */
   sources: Map<string, string>;
+  /**
+   * Where in the sources a value of a run's IR was set: `locate('cardiac_ours', 'model.eam.heads')`.
+   * IR paths may be camelCase or as written (`model.backbone.decoder_depths`); a value that
+   * came from a default points at the nearest enclosing thing written. Lets run-time
+   * errors (graph building, NaN losses) point at the DSL line that configured them.
+   */
+  locate(run: string, irPath: string): Span | undefined;
 }
 
 /** Parsed sources by display path; undefined marks a file that could not be read. */
@@ -105,8 +112,22 @@ class Compilation {
     readonly cwd: string,
   ) {}
 
+  private readonly sourceMaps = new Map<string, IrSourceMap>();
+
   result(phase: Phase | 0, runs: RunIR[] = [], tables: TableIR[] = [], figures: FigureIR[] = []): CompileResult {
-    return { runs, tables, figures, diagnostics: dedupe(this.bag.items), phase, sources: this.sources };
+    const maps = this.sourceMaps;
+    return {
+      runs,
+      tables,
+      figures,
+      diagnostics: dedupe(this.bag.items),
+      phase,
+      sources: this.sources,
+      locate: (run, irPath) => {
+        const map = maps.get(run);
+        return map ? spanOf(map.locate(irPath)) : undefined;
+      },
+    };
   }
 
   run(): CompileResult {
@@ -158,6 +179,7 @@ class Compilation {
     for (const draft of drafts) {
       if (!draft) continue;
       const ir = finishRunIr(draft.ir);
+      this.sourceMaps.set(ir.name, draft.map);
       this.bag.add(...validateRunIr(ir, (path) => draft.map.locate(path)));
       finished.set(ir.name, ir);
     }

@@ -177,3 +177,20 @@ describe('schema violations map back to the source (E080)', () => {
     ]);
   });
 });
+
+describe('locate: IR path → source span (for run-time errors)', () => {
+  it('points at the value that set an IR path, through renames and inheritance', () => {
+    const { result, dir } = compileMarked({ 'main.abl': `${DATASET}${BASE}experiment child extends base {\n  model.eam.heads: 4\n}\n` });
+    const at = (run: string, path: string) => {
+      const span = result.locate(run, path)!;
+      return `${span.file.slice(dir.length + 1)}:${span.start.line + 1}:${span.start.column + 1}`;
+    };
+    const text = result.sources.get(`${dir}/main.abl`)!.split('\n');
+    const lineOf = (needle: string) => text.findIndex((l) => l.includes(needle)) + 1;
+    expect(at('child', 'model.eam.heads')).toBe(`main.abl:${lineOf('model.eam.heads: 4')}:20`);
+    expect(at('base', 'model.eam.heads')).toBe(`main.abl:${lineOf('{ heads: 2 }')}:${text[lineOf('{ heads: 2 }') - 1]!.indexOf('2 }') + 1}`);
+    expect(at('child', 'model.backbone.decoderDepths')).toBe(at('child', 'model.backbone.decoder_depths'));
+    expect(at('child', 'data.dims')).toBe(`main.abl:${lineOf('backbone swin_unet')}:${text[lineOf('backbone swin_unet') - 1]!.indexOf('swin_unet') + 1}`);
+    expect(result.locate('nope', 'data.crop')).toBeUndefined();
+  });
+});
