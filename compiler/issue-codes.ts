@@ -93,7 +93,8 @@ export interface IssueData {
   E030: { key: string; path: string; suggestion?: string; known: string[] };
   E031: { path: string; expected: string; found: string };
   E032: { path: string; value: number };
-  E033: { path: string; value: number; min?: number; max?: number; exclusiveMin?: boolean; exclusiveMax?: boolean };
+  /** `unit: '%'` when the bounds and value are percentages (a fraction key). */
+  E033: { path: string; value: number; min?: number; max?: number; exclusiveMin?: boolean; exclusiveMax?: boolean; unit?: '%' };
   E034: { path: string; key: string };
   E035: { path: string; value: string; allowed: string[]; suggestion?: string };
   E036: { path: string };

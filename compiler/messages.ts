@@ -17,8 +17,9 @@ const pct = (fraction: number) => `${+(fraction * 100).toFixed(6)}%`;
 
 function bound(issue: Extract<Issue, { code: 'E033' }>): string {
   const parts: string[] = [];
-  if (issue.min !== undefined) parts.push(`${issue.exclusiveMin ? '>' : '≥'} ${issue.min}`);
-  if (issue.max !== undefined) parts.push(`${issue.exclusiveMax ? '<' : '≤'} ${issue.max}`);
+  const u = issue.unit ?? '';
+  if (issue.min !== undefined) parts.push(`${issue.exclusiveMin ? '>' : '≥'} ${issue.min}${u}`);
+  if (issue.max !== undefined) parts.push(`${issue.exclusiveMax ? '<' : '≤'} ${issue.max}${u}`);
   return parts.join(' and ');
 }
 
@@ -87,7 +88,7 @@ export function renderIssue(issue: Issue): RenderedIssue {
     case 'E032':
       return { message: `${quote(issue.path)} must be a whole number, found ${issue.value}`, hint: 'counts and sizes are integers' };
     case 'E033':
-      return { message: `${quote(issue.path)} must be ${bound(issue)}, found ${issue.value}`, hint: `use a value ${bound(issue)}` };
+      return { message: `${quote(issue.path)} must be ${bound(issue)}, found ${issue.value}${issue.unit ?? ''}`, hint: `use a value ${bound(issue)}` };
     case 'E034':
       return { message: `missing required key ${quote(issue.key)}${issue.path ? ` in ${quote(issue.path)}` : ''}`, hint: `add \`${issue.key}: …\`` };
     case 'E035':

@@ -288,7 +288,9 @@ function decodeLeaf(schema: FieldSchema, expr: Expr, path: string, ctx: DecodeCo
       const value = checkFraction(number, path, { node: expr }, ctx.bag);
       if (value === undefined) return undefined;
       if (schema.max !== undefined && !inRange(value, { max: schema.max, exclusiveMax: schema.exclusiveMax })) {
-        ctx.bag.report({ code: 'E033', path, value, max: schema.max, exclusiveMax: schema.exclusiveMax }, { node: expr });
+        // Worded in percent, as fractions are usually written.
+        const pct = (f: number) => +(f * 100).toFixed(6);
+        ctx.bag.report({ code: 'E033', path, value: pct(value), max: pct(schema.max), exclusiveMax: schema.exclusiveMax, unit: '%' }, { node: expr });
         return undefined;
       }
       return value;

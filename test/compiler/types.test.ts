@@ -36,6 +36,11 @@ describe('values', () => {
     expect(ir.data.spacing).toEqual([1.5, 1.5, 8]);
   });
 
+  it('a fraction out of its range is worded in percent', () => {
+    const d = run(BASE.replace('crop: 64 x 64', 'crop: 64 x 64\n    intensity { clip_top: 0.6 }')).result.diagnostics[0]!;
+    expect([d.code, d.message, d.hint]).toEqual(['E033', '`data.intensity.clip_top` must be ≤ 50%, found 60%', 'use a value ≤ 50%']);
+  });
+
   it('no suggestion when nothing is close', () => {
     const d = run(BASE.replace('epochs: 2,', 'epochs: 2, zzzzzz: 1,')).result.diagnostics[0]!;
     expect(d.code).toBe('E030');
