@@ -335,6 +335,20 @@ describe('parse: spans', () => {
   });
 });
 
+describe('parse: spans with other line endings', () => {
+  it('counts CRLF and lone CR as one line break each', () => {
+    for (const eol of ['\r\n', '\r']) {
+      const text = `experiment a {${eol}  b: 1${eol}${eol}  c: "x"${eol}}`;
+      const [b, c] = ok(text).decls[0]!.body.entries;
+      expect([b!.span.start, b!.span.end], JSON.stringify(eol)).toEqual([
+        { line: 1, column: 2, offset: 16 + eol.length },
+        { line: 1, column: 6, offset: 20 + eol.length },
+      ]);
+      expect(c!.value.span.start, JSON.stringify(eol)).toEqual({ line: 3, column: 5, offset: 25 + 3 * eol.length });
+    }
+  });
+});
+
 describe('parseOrThrow', () => {
   it('returns the tree of a valid file and throws a typed error listing the first problem otherwise', () => {
     expect(parseOrThrow('experiment a {}', 'a.abl').decls).toHaveLength(1);
