@@ -11,6 +11,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { BACKEND_PREFERENCE, type BackendName } from './backend-name.ts';
 import { BackendUnavailableError, GradientsMissingError } from './backend-error.ts';
 import { wasmBinaryDir } from './wasm-paths.ts';
+import { installZeroCopyIdentity } from './wasm-identity-kernel.ts';
 
 /** What `initBackend` started. `note` is one line for logs and MLflow tags. */
 export interface BackendInfo {
@@ -76,7 +77,9 @@ async function tryStart(name: BackendName): Promise<string | undefined> {
           setWasmPaths(dir);
           wasmPathsSet = true;
         }
-        return (await tf.setBackend('wasm')) ? undefined : 'the wasm module failed to instantiate';
+        if (!(await tf.setBackend('wasm'))) return 'the wasm module failed to instantiate';
+        installZeroCopyIdentity();
+        return undefined;
       }
       case 'cpu': {
         if (!(await tf.setBackend('cpu'))) return "setBackend('cpu') failed";

@@ -60,6 +60,29 @@ describe('initBackend', () => {
   });
 });
 
+describe('zero-copy Identity on wasm', () => {
+  it('clones share the buffer by reference count and outlive the original', async () => {
+    await initBackend('wasm');
+    const x = tf.tensor1d([1, 2, 3]);
+    const before = tf.memory().numDataBuffers;
+    const y = tf.clone(x);
+    expect(tf.memory().numDataBuffers).toBe(before); // no second buffer
+    expect((tf.backend() as unknown as { refCount(id: unknown): number }).refCount(x.dataId)).toBe(2);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
+    y.dispose();
+    expect(tf.memory().numDataBuffers).toBe(before - 1);
+  });
+
+  it('keeps string tensors working', async () => {
+    await initBackend('wasm');
+    const s = tf.tensor1d(['a', 'bc'], 'string');
+    const t = tf.clone(s);
+    expect(t.dataSync()).toEqual(['a', 'bc']);
+    tf.dispose([s, t]);
+  });
+});
+
 describe('wasm binaries', () => {
   it('are found in node_modules as a plain directory path', () => {
     const dir = wasmBinaryDir();

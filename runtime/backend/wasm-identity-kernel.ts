@@ -1,0 +1,35 @@
+/**
+ * A zero-copy Identity kernel for the wasm backend.
+ *
+ * While recording gradients, tfjs clones every tensor a kernel saves for its backward
+ * pass (`Engine.saveTensorsForBackwardMode` → `clone` → Identity). The cpu backend's
+ * Identity shares the buffer; wasm's copies it, ~80 full copies per Swin block step.
+ * Tensors are immutable, and the wasm backend already shares buffers by reference count
+ * for Reshape, so Identity does the same here. Strings keep the original kernel.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+interface RefCountingBackend {
+  incRef(dataId: tf.DataId): void;
+}
+
+let installed = false;
+
+/** Replace wasm's Identity with a reference-counted alias. Idempotent. */
+export function installZeroCopyIdentity(): void {
+  if (installed) return;
+  const original = tf.getKernel('Identity', 'wasm');
+  if (original === undefined) return;
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const x = args.inputs['x'] as tf.TensorInfo;
+      if (x.dtype === 'string') return original.kernelFunc(args);
+      (args.backend as unknown as RefCountingBackend).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+  });
+  installed = true;
+}
