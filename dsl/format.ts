@@ -52,9 +52,15 @@ function headAllowsNoColon(head: Expr | undefined): boolean {
   return head.kind === 'Number' && head.unit === undefined;
 }
 
+/** A comment's lines without trailing whitespace; lines after the first are kept as written. */
 function commentLines(comment: Comment, indent: string): string[] {
-  const [first, ...rest] = comment.text.split(/\r?\n|\r/);
+  const [first, ...rest] = comment.text.split(/\r?\n|\r/).map((line) => line.trimEnd());
   return [indent + first, ...rest];
+}
+
+/** Comments written after code on the same line. */
+function inlineComments(comments: Comment[]): string {
+  return comments.map((c) => commentLines(c, '').join('\n')).join(' ');
 }
 
 class Formatter {
@@ -131,7 +137,7 @@ class Formatter {
     rendered[0] = indent + rendered[0];
     rendered[rendered.length - 1] += suffix;
     const trailing = attached?.trailing ?? [];
-    if (trailing.length > 0) rendered[rendered.length - 1] += TRAILING + trailing.map((c) => c.text).join(' ');
+    if (trailing.length > 0) rendered[rendered.length - 1] += TRAILING + inlineComments(trailing);
     out.push(...rendered);
   }
 
@@ -207,7 +213,7 @@ class Formatter {
       if (column + inline.length <= MAX_WIDTH) return [prefix + inline];
     }
     const inner = indent + INDENT;
-    const lines: string[] = [`${prefix}{${open.length > 0 ? TRAILING + open.map((c) => c.text).join(' ') : ''}`];
+    const lines: string[] = [`${prefix}{${open.length > 0 ? TRAILING + inlineComments(open) : ''}`];
     obj.entries.forEach((entry, i) => {
       this.emitItem(lines, entry, inner, this.renderEntry(entry, inner), 'asSource', i > 0 || open.length > 0);
     });
@@ -232,7 +238,7 @@ class Formatter {
       if (column + inline.length <= MAX_WIDTH) return [inline];
     }
     const inner = indent + INDENT;
-    const lines: string[] = [`[${open.length > 0 ? TRAILING + open.map((c) => c.text).join(' ') : ''}`];
+    const lines: string[] = [`[${open.length > 0 ? TRAILING + inlineComments(open) : ''}`];
     list.items.forEach((item, i) => {
       this.emitItem(lines, item, inner, this.renderValue(item, inner, inner.length), 'asSource', i > 0 || open.length > 0, ',');
     });
