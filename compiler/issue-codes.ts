@@ -36,6 +36,8 @@ export const issueCodes = {
   E035: 'unknown-value',
   E036: 'duplicate-key',
   E037: 'wrong-length',
+  E038: 'empty-list',
+  E039: 'duplicate-item',
   // units
   E040: 'unit-not-allowed',
   E041: 'missing-unit',
@@ -99,6 +101,8 @@ export interface IssueData {
   E035: { path: string; value: string; allowed: string[]; suggestion?: string };
   E036: { path: string };
   E037: { path: string; expected: number[]; found: number };
+  E038: { path: string };
+  E039: { path: string; item: string };
   E040: { path: string; unit: string; expected: string };
   E041: { path: string; unit: string };
   E042: { path: string; value: number };

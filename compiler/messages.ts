@@ -103,6 +103,10 @@ export function renderIssue(issue: Issue): RenderedIssue {
         message: `${quote(issue.path)} needs ${issue.expected.join(' or ')} values, found ${issue.found}`,
         hint: `write ${issue.expected.map((n) => Array.from({ length: n }, () => 'n').join(' x ')).join(' or ')}`,
       };
+    case 'E038':
+      return { message: `${quote(issue.path)} is an empty list`, hint: 'give at least one item' };
+    case 'E039':
+      return { message: `${quote(issue.path)} lists ${quote(issue.item)} more than once`, hint: 'remove the repeated item' };
     case 'E040':
       return { message: `${quote(issue.path)} does not take the unit ${quote(issue.unit)}`, hint: `write ${issue.expected}` };
     case 'E041':

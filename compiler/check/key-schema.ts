@@ -14,6 +14,12 @@ interface Base {
   default?: Default;
 }
 
+/** Lists are non-empty unless `empty` says otherwise; `unique` forbids repeated items. */
+interface ListRules {
+  empty?: boolean;
+  unique?: boolean;
+}
+
 export type FieldSchema =
   | (Base & { type: 'int'; min?: number })
   | (Base & { type: 'number'; min?: number; exclusiveMin?: boolean; max?: number; exclusiveMax?: boolean })
@@ -22,10 +28,10 @@ export type FieldSchema =
   | (Base & { type: 'string' })
   | (Base & { type: 'enum'; values: readonly string[] })
   | (Base & { type: 'name' })
-  | (Base & { type: 'names' })
-  | (Base & { type: 'enumList'; values: readonly string[] })
-  | (Base & { type: 'ints'; min?: number; length?: number })
-  | (Base & { type: 'numbers'; length?: number })
+  | (Base & { type: 'names' } & ListRules)
+  | (Base & { type: 'enumList'; values: readonly string[] } & ListRules)
+  | (Base & { type: 'ints'; min?: number; length?: number } & ListRules)
+  | (Base & { type: 'numbers'; length?: number; min?: number; max?: number; exclusiveMax?: boolean } & ListRules)
   /** `256 x 256`; with `scalar`, a single integer is broadcast (`patch: 4`). */
   | (Base & { type: 'dims'; ranks: readonly number[]; unit?: 'mm'; scalar?: boolean; integer?: boolean })
   /** One window `4 x 4 x 2`, or one per stage `[4 x 4 x 2, 4 x 4 x 1]`. */
@@ -79,7 +85,7 @@ export const experimentFields: Fields = {
     head: 'dataset',
     doc: 'the dataset and how it is cut, split and normalised',
     fields: {
-      modalities: { type: 'names', default: 'derived', doc: "modalities trained jointly, in the paper's order M1, M2 (default: all of the dataset's)" },
+      modalities: { type: 'names', unique: true, default: 'derived', doc: "modalities trained jointly, in the paper's order M1, M2 (default: all of the dataset's)" },
       slices: { type: 'int', min: 1, default: 'derived', doc: '2D: consecutive slices as channels (3); 3D: 1' },
       crop: { type: 'dims', ranks: [2, 3], integer: true, doc: '2D in-plane crop or 3D patch, in voxels' },
       spacing: { type: 'dims', ranks: [3], unit: 'mm', default: null, doc: 'resampling target' },
@@ -139,7 +145,7 @@ export const experimentFields: Fields = {
           },
           adamw: {
             lr: { type: 'number', min: 0, exclusiveMin: true },
-            betas: { type: 'numbers', length: 2, default: [0.9, 0.999] },
+            betas: { type: 'numbers', length: 2, min: 0, max: 1, exclusiveMax: true, default: [0.9, 0.999] },
             eps: { type: 'number', min: 0, exclusiveMin: true, default: 1e-8 },
             weight_decay: { type: 'number', min: 0, default: 0.01 },
           },
@@ -155,8 +161,8 @@ export const experimentFields: Fields = {
   eval: {
     type: 'block',
     fields: {
-      metrics: { type: 'enumList', values: ['dice', 'asd', 'hd95'], default: ['dice', 'asd'] },
-      overlap: { type: 'fraction', exclusiveMax: true, default: 0.5, doc: '3D sliding-window overlap' },
+      metrics: { type: 'enumList', values: ['dice', 'asd', 'hd95'], unique: true, default: ['dice', 'asd'] },
+      overlap: { type: 'fraction', max: 1, exclusiveMax: true, default: 0.5, doc: '3D sliding-window overlap' },
     },
   },
 };
@@ -174,7 +180,7 @@ export const datasetFields: Fields = {
       },
     },
   },
-  classes: { type: 'names', doc: 'foreground class names (background is label 0)' },
+  classes: { type: 'names', unique: true, doc: 'foreground class names (background is label 0)' },
   modalities: {
     type: 'block',
     fields: {},
@@ -203,8 +209,8 @@ export const tableFields: Fields = {
   columns: {
     type: 'block',
     fields: {
-      metrics: { type: 'enumList', values: ['dice', 'asd', 'hd95'], default: ['dice', 'asd'] },
-      modalities: { type: 'names', default: 'derived' },
+      metrics: { type: 'enumList', values: ['dice', 'asd', 'hd95'], unique: true, default: ['dice', 'asd'] },
+      modalities: { type: 'names', unique: true, default: 'derived' },
       mean: { type: 'bool', default: true },
     },
   },

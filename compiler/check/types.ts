@@ -319,6 +319,7 @@ function decodeLeaf(schema: FieldSchema, expr: Expr, path: string, ctx: DecodeCo
     case 'enumList': {
       const items = expr.kind === 'Ident' ? [expr] : listItems(expr);
       if (!items) return leafMismatch(expr, path, expectedOf(schema), ctx);
+      if (!checkListRules(items, schema, path, expr, ctx)) return undefined;
       const out: string[] = [];
       items.forEach((item, i) => {
         ctx.locations.set(`${path}.${i}`, { node: item });
@@ -335,6 +336,7 @@ function decodeLeaf(schema: FieldSchema, expr: Expr, path: string, ctx: DecodeCo
     case 'numbers': {
       const items = listItems(expr);
       if (!items) return leafMismatch(expr, path, expectedOf(schema), ctx);
+      if (!checkListRules(items, schema, path, expr, ctx)) return undefined;
       if (schema.length !== undefined && items.length !== schema.length) {
         ctx.bag.report({ code: 'E037', path, expected: [schema.length], found: items.length }, { node: expr });
         return undefined;
@@ -347,7 +349,12 @@ function decodeLeaf(schema: FieldSchema, expr: Expr, path: string, ctx: DecodeCo
             ? readInt(item, path, ctx, schema.min)
             : (() => {
                 const n = numberOf(item);
-                return n ? checkUnitless(n, path, { node: item }, ctx.bag) : leafMismatch(item, path, 'a number', ctx);
+                const value = n ? checkUnitless(n, path, { node: item }, ctx.bag) : leafMismatch(item, path, 'a number', ctx);
+                if (value !== undefined && !inRange(value, schema)) {
+                  ctx.bag.report({ code: 'E033', path, value, min: schema.min, max: schema.max, exclusiveMax: schema.exclusiveMax }, { node: item });
+                  return undefined;
+                }
+                return value;
               })();
         if (value !== undefined) out.push(value);
       });
@@ -416,6 +423,26 @@ function decodeLeaf(schema: FieldSchema, expr: Expr, path: string, ctx: DecodeCo
     default:
       return leafMismatch(expr, path, expectedOf(schema), ctx);
   }
+}
+
+/** Non-empty unless allowed; no repeated item when `unique` (compared as written). */
+function checkListRules(items: Expr[], rules: { empty?: boolean; unique?: boolean }, path: string, list: Expr, ctx: DecodeContext): boolean {
+  if (items.length === 0 && !rules.empty) {
+    ctx.bag.report({ code: 'E038', path }, { node: list });
+    return false;
+  }
+  if (rules.unique) {
+    const seen = new Set<string>();
+    for (const item of items) {
+      const key = item.kind === 'Ident' ? item.name : item.kind === 'Number' ? String(item.value) : describe(item);
+      if (seen.has(key)) {
+        ctx.bag.report({ code: 'E039', path, item: key }, { node: item });
+        return false;
+      }
+      seen.add(key);
+    }
+  }
+  return true;
 }
 
 /** `256 x 256`, `1.5 x 1.5 x 8 mm`, or (with `scalar`) `4` → `[4, 4]`. */

@@ -50,6 +50,8 @@ export const issueCases: IssueCase[] = [
   { code: 'E035', title: 'unknown enum value with a suggestion', files: main(base('joint: v3', 'joint: «v4')) },
   { code: 'E036', title: 'key set twice in one block', files: main(base('joint: v3', 'joint: v3\n    «joint: v2')) },
   { code: 'E037', title: 'wrong number of values', files: main(base('crop: 64 x 64', 'crop: «64 x 64 x 8 x 2')) },
+  { code: 'E038', title: 'empty list', files: main(base('modalities: [ct, mri]', 'modalities: «[]')) },
+  { code: 'E039', title: 'repeated item', files: main(base('modalities: [ct, mri]', 'modalities: [ct, «ct]')) },
   { code: 'E040', title: 'unit where none belongs', files: main(base('epochs: 2,', 'epochs: «2%,')) },
   { code: 'E041', title: 'spacing without mm', files: main(base('crop: 64 x 64', 'crop: 64 x 64\n    spacing: «1 x 1 x 2')) },
   { code: 'E042', title: 'fraction above 1 without %', files: main(base('train: 60%', 'train: «60')) },
