@@ -104,7 +104,7 @@ export function renderIssue(issue: Issue): RenderedIssue {
         hint: `write ${issue.expected.map((n) => Array.from({ length: n }, () => 'n').join(' x ')).join(' or ')}`,
       };
     case 'E038':
-      return { message: `${quote(issue.path)} is an empty list`, hint: 'give at least one item' };
+      return { message: `${quote(issue.path)} is empty`, hint: 'give at least one item' };
     case 'E039':
       return { message: `${quote(issue.path)} lists ${quote(issue.item)} more than once`, hint: 'remove the repeated item' };
     case 'E040':

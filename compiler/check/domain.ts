@@ -240,6 +240,11 @@ export function checkLabelValuesMatchClasses({ dataset, report }: DatasetContext
   }
 }
 
+/** A dataset has at least one modality. */
+export function checkDatasetHasModalities({ dataset, report }: DatasetContext): void {
+  if (Object.keys(dataset.modalities).length === 0) report({ code: 'E038', path: 'modalities' }, 'modalities');
+}
+
 /** A phantom is generated, so it must say how many cases each modality has. */
 export function checkPhantomCasesStated({ dataset, report }: DatasetContext): void {
   if (dataset.source.kind !== 'phantom') return;

@@ -9,6 +9,7 @@ import {
   checkBackboneMatchesData,
   checkConsistencyNeedsEam,
   checkConsistencyNeedsTwoModalities,
+  checkDatasetHasModalities,
   checkEamHeadsDivideDim,
   checkEamNeedsClassEmbedding,
   checkEamStagesExist,
@@ -39,7 +40,7 @@ export interface CheckTable {
 }
 
 export const checks: CheckTable = {
-  Dataset: [checkLabelValuesMatchClasses, checkPhantomCasesStated],
+  Dataset: [checkDatasetHasModalities, checkLabelValuesMatchClasses, checkPhantomCasesStated],
   Run: [
     checkSplitSumsToOne,
     checkModalitiesExist,

@@ -95,3 +95,11 @@ describe('tables', () => {
     expect(codes(table('ct, mr'))).toEqual(['E066']);
   });
 });
+
+describe('datasets', () => {
+  it('a dataset has at least one modality', () => {
+    const empty = `dataset d { source: phantom { anatomy: cardiac, size: 8 x 8 x 8 }, classes: [A], modalities { } }\n`;
+    const { result } = compileMarked({ 'main.abl': empty });
+    expect(result.diagnostics.map((d) => [d.code, d.message])).toEqual([['E038', '`modalities` is empty']]);
+  });
+});

@@ -30,7 +30,7 @@ const messages: Record<string, string> = {
   E035: '`model.joint` cannot be `v4`',
   E036: '`model.joint` is set twice in the same block',
   E037: '`data.crop` needs 2 or 3 values, found 4',
-  E038: '`data.modalities` is an empty list',
+  E038: '`data.modalities` is empty',
   E039: '`data.modalities` lists `ct` more than once',
   E040: '`train.epochs` does not take the unit `%`',
   E041: '`data.spacing` needs the unit `mm`',
