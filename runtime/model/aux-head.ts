@@ -11,7 +11,7 @@ export class AuxHead {
   readonly conv: LinearLayer;
 
   constructor(store: ParameterStore, prefix: string, readonly classes: number, readonly heads: number, numClasses: number) {
-    this.conv = new LinearLayer(store, `${prefix}/conv`, classes * heads, numClasses);
+    this.conv = new LinearLayer(store, `${prefix}/conv`, classes * heads, numClasses, true, 'conv');
   }
 
   /**

@@ -28,6 +28,11 @@ export interface BuildModelOptions {
   /** Run IR `loss`; needed by `computeLosses` only. */
   loss?: LossIR;
   /**
+   * Prefix of the tfjs variable names (`v.name`, what checkpoints key on); default '' so
+   * `v.name` is the parameter name. Two models alive at once need different prefixes.
+   */
+  variableNamespace?: string;
+  /**
    * Build only the inference graph's parameters (no EAM, auxiliary head, class embedding
    * unless V3 keeps its query). Used to load a saved inference model.
    */
@@ -68,7 +73,7 @@ export class SegmentationModel {
     readonly options: BuildModelOptions,
   ) {
     if (options.modalities.length === 0) throw new ModelConfigError('no modalities given', 'pass data.modalities from the Run IR');
-    this.store = new ParameterStore(options.seed);
+    this.store = new ParameterStore(options.seed, options.variableNamespace ?? '');
     try {
       this.modules = buildJoint(this.store, ir, { modalities: options.modalities, crop: options.crop, inference: options.inferenceOnly ?? false });
     } catch (e) {

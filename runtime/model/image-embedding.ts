@@ -12,8 +12,8 @@ export class ImageEmbedding {
   readonly conv2: LinearLayer;
 
   constructor(store: ParameterStore, prefix: string, readonly channels: number) {
-    this.conv1 = new LinearLayer(store, `${prefix}/conv1`, channels, channels);
-    this.conv2 = new LinearLayer(store, `${prefix}/conv2`, channels, channels);
+    this.conv1 = new LinearLayer(store, `${prefix}/conv1`, channels, channels, true, 'conv');
+    this.conv2 = new LinearLayer(store, `${prefix}/conv2`, channels, channels, true, 'conv');
   }
 
   /** `[B*D, H, W, Cin]` → `[B*D, H, W, Cin]`. */

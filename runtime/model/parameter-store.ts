@@ -15,7 +15,16 @@ export const INIT_STD = 0.02;
 export class ParameterStore {
   readonly variables = new Map<string, tf.Variable>();
 
-  constructor(readonly seed: number) {}
+  /**
+   * @param seed initialisation seed
+   * @param namespace prepended to every tfjs variable name (`v.name`), which tfjs requires
+   *   to be unique among live variables: two models alive at once need different
+   *   namespaces (or dispose the first). Default '' (tfjs names = parameter names).
+   */
+  constructor(
+    readonly seed: number,
+    readonly namespace = '',
+  ) {}
 
   /** Truncated normal (±2σ) of standard deviation `std`. */
   normal(name: string, shape: number[], std = INIT_STD): tf.Variable {
@@ -31,6 +40,15 @@ export class ParameterStore {
       if (Math.abs(z1) <= 2) values[i++] = z1 * std;
       if (i < n && Math.abs(z2) <= 2) values[i++] = z2 * std;
     }
+    return this.add(name, tf.tensor(values, shape, 'float32'));
+  }
+
+  /** Uniform on [−bound, bound] (PyTorch's default initialisation of convolutions). */
+  uniform(name: string, shape: number[], bound: number): tf.Variable {
+    const rng = mulberry32(fnv1a(`${this.seed}:${name}`));
+    const n = shape.reduce((p, d) => p * d, 1);
+    const values = new Float32Array(n);
+    for (let i = 0; i < n; i++) values[i] = (2 * rng() - 1) * bound;
     return this.add(name, tf.tensor(values, shape, 'float32'));
   }
 
@@ -71,9 +89,17 @@ export class ParameterStore {
       init.dispose();
       throw new ModelConfigError(`parameter '${name}' created twice`, 'two modules share a prefix; give each its own');
     }
-    // The variable name is unique per store, not global: tfjs rejects duplicate names
-    // across models, so the store keeps names itself and lets tfjs number the variables.
-    const v = tf.variable(init, true);
+    // tfjs variable names are what checkpoints key on: stable across runs of the same IR.
+    let v: tf.Variable;
+    try {
+      v = tf.variable(init, true, `${this.namespace}${name}`);
+    } catch (e) {
+      init.dispose();
+      throw new ModelConfigError(
+        `tfjs variable '${this.namespace}${name}' already exists (${(e as Error).message})`,
+        'dispose the previous model first, or build this one with its own variableNamespace',
+      );
+    }
     init.dispose();
     this.variables.set(name, v);
     return v;

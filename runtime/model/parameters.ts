@@ -113,11 +113,13 @@ const FROZEN_SCALE = /^([^/]+)\/modulation\/(.+)\/(phi1|phi2)$/;
 
 /**
  * Rebuild the inference graph from `dir` and load its weights.
+ * @param variableNamespace prefix of the tfjs variable names (default `inference/`, so a
+ *   loaded model can live beside the training model it came from)
  * @throws WeightsFileError when a parameter is missing, extra, or of another shape
  */
-export async function loadInferenceModel(dir: string, seed = 0): Promise<InferenceModel> {
+export async function loadInferenceModel(dir: string, variableNamespace = 'inference/'): Promise<InferenceModel> {
   const { meta, tensors } = await loadWeights(dir);
-  const model = buildModel(meta.ir, { crop: meta.crop, modalities: meta.modalities, seed, inferenceOnly: true });
+  const model = buildModel(meta.ir, { crop: meta.crop, modalities: meta.modalities, seed: 0, inferenceOnly: true, variableNamespace });
   const file = join(dir, 'model.json');
   try {
     for (const [name, v] of model.namedVariables) {

@@ -14,7 +14,7 @@ export class PatchEmbedding {
   readonly norm: LayerNormLayer;
 
   constructor(store: ParameterStore, prefix: string, readonly inChannels: number, readonly dim: number, readonly patch: Extent3) {
-    this.proj = new LinearLayer(store, `${prefix}/proj`, patch.d * patch.h * patch.w * inChannels, dim);
+    this.proj = new LinearLayer(store, `${prefix}/proj`, patch.d * patch.h * patch.w * inChannels, dim, true, 'conv');
     this.norm = new LayerNormLayer(store, `${prefix}/norm`, dim);
   }
 

@@ -89,7 +89,7 @@ export class SwinUnetDecoder implements Decoder {
     this.expands = dims.slice(1, -1).map((d, i) => new PatchExpanding(store, `${prefix}/stage${i + 1}/expand`, d, X2, d / 2));
     this.norm = new LayerNormLayer(store, `${prefix}/norm`, dims[0]!);
     this.finalExpand = new PatchExpanding(store, `${prefix}/final_expand`, dims[0]!, g.patch, dims[0]!);
-    this.head = new LinearLayer(store, `${prefix}/head`, dims[0]!, g.numClasses, false);
+    this.head = new LinearLayer(store, `${prefix}/head`, dims[0]!, g.numClasses, false, 'conv');
   }
 
   get blocks(): SwinBlock[] {

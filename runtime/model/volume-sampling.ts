@@ -17,7 +17,7 @@ export class StridedConvDown {
 
   constructor(store: ParameterStore, prefix: string, readonly dim: number, readonly factor: Extent3) {
     this.norm = new LayerNormLayer(store, `${prefix}/norm`, dim);
-    this.conv = new LinearLayer(store, `${prefix}/conv`, factor.d * factor.h * factor.w * dim, 2 * dim);
+    this.conv = new LinearLayer(store, `${prefix}/conv`, factor.d * factor.h * factor.w * dim, 2 * dim, true, 'conv');
   }
 
   /** `[B*D, H, W, d]` on `grid` → `[B*D/fd, H/fh, W/fw, 2d]`. */
@@ -37,7 +37,7 @@ export class TransposedConvUp {
   readonly bias: tf.Variable;
 
   constructor(store: ParameterStore, prefix: string, readonly cin: number, readonly cout: number, readonly factor: Extent3) {
-    this.conv = new LinearLayer(store, `${prefix}/conv`, cin, factor.d * factor.h * factor.w * cout, false);
+    this.conv = new LinearLayer(store, `${prefix}/conv`, cin, factor.d * factor.h * factor.w * cout, false, 'conv');
     this.bias = store.zeros(`${prefix}/bias`, [cout]);
   }
 

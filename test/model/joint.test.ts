@@ -15,7 +15,7 @@ const loss: LossIR = { seg: { ce: 0.5, dice: 0.5 }, aux: { weight: 0.4, ce: 1, d
 
 function tinyModel(joint: ModelIR['joint']): SegmentationModel {
   const ir: ModelIR = { backbone: BACKBONE_VARIANTS.swin_unet_tiny!, joint, inChannels: 3, numClasses: 3, eam: { stages: [1], heads: 2 }, classEmbedding: true, keepQueryAtInference: false };
-  return buildModel(ir, { crop: [8, 8], modalities: ['ct', 'mri'], seed: 5, loss });
+  return buildModel(ir, { crop: [8, 8], modalities: ['ct', 'mri'], seed: 5, loss, variableNamespace: `${joint}/` });
 }
 
 const batch = (seed: number) => ({
@@ -118,5 +118,8 @@ describe('parameter sharing per joint variant', () => {
     expect(() => buildModel({ ...ir, joint: 'v2' }, { crop: [8, 8], modalities: ['shared'], seed: 1 })).toThrow(/may not be called 'shared'/);
     const m = models[0]!;
     expect(() => m.forward(tf.zeros([1, 8, 8, 3]) as tf.Tensor4D, 'pet')).toThrow(/unknown modality 'pet'/);
+    // tfjs variable names are the parameter names (checkpoints key on them): a second live model needs its own namespace
+    expect(() => tinyModel(m.ir.joint)).toThrow(/tfjs variable 'separate\/ct\/class_embedding\/Q' already exists.*variableNamespace/);
+    expect(m.namedVariables.get('ct/embedding/conv1/w')!.name).toBe('separate/ct/embedding/conv1/w');
   });
 });

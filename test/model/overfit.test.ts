@@ -42,7 +42,7 @@ it('tiny V3 + CR: the eq. (12) total falls by ≥ 90% on one batch per modality 
   for (let step = 0; step < 150; step++) {
     const loss = tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => model.computeLosses(batches, step).total, model.trainableVariables);
-      optimizer.applyGradients(grads);
+      optimizer.applyGradients(grads as Parameters<typeof optimizer.applyGradients>[0]);
       return value.dataSync()[0]!;
     });
     losses.push(loss);

@@ -78,7 +78,7 @@ describe('shifted-window mask', () => {
   });
 });
 
-function blockValueAndGrads(cfg: SwinBlockConfig, xShape: number[]): { y: Float32Array; grads: Float32Array[] } {
+function blockValueAndGrads(cfg: SwinBlockConfig, xShape: [number, number, number, number]): { y: Float32Array; grads: Float32Array[] } {
   const store = new ParameterStore(21);
   const block = new SwinBlock(store, 'ct/encoder/stage0/block1', cfg);
   try {
@@ -111,7 +111,7 @@ function relErr(a: Float32Array, b: Float32Array): number {
 }
 
 describe('Swin block on wasm', () => {
-  const cases: [string, SwinBlockConfig, number[]][] = [
+  const cases: [string, SwinBlockConfig, [number, number, number, number]][] = [
     ['2D shifted', { dim: 8, heads: 2, grid: { D: 1, H: 8, W: 8 }, window: { d: 1, h: 4, w: 4 }, shifted: true, mlpRatio: 2, qkvBias: true, dropPath: 0 }, [2, 8, 8, 8]],
     ['3D shifted', { dim: 8, heads: 2, grid: { D: 4, H: 4, W: 4 }, window: { d: 2, h: 2, w: 2 }, shifted: true, mlpRatio: 2, qkvBias: true, dropPath: 0 }, [2 * 4, 4, 4, 8]],
   ];
