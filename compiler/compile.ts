@@ -105,14 +105,14 @@ class Compilation {
   resolver!: ExtendsResolver;
   private readonly expansions = new Map<string, ConcreteRun[]>();
   private readonly datasets = new Map<string, DatasetResult | null>();
+  /** Run name → IR source map, for `CompileResult.locate`. */
+  private readonly sourceMaps = new Map<string, IrSourceMap>();
 
   constructor(
     readonly entry: string,
     readonly options: CompileOptions,
     readonly cwd: string,
   ) {}
-
-  private readonly sourceMaps = new Map<string, IrSourceMap>();
 
   result(phase: Phase | 0, runs: RunIR[] = [], tables: TableIR[] = [], figures: FigureIR[] = []): CompileResult {
     const maps = this.sourceMaps;
