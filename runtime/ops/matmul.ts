@@ -18,6 +18,15 @@ function swapLast(x: tf.Tensor): tf.Tensor {
   return x.rank === 2 ? tf.transpose(x) : tf.transpose(x, [0, 2, 1]);
 }
 
+/**
+ * `aᵀ @ b` for `a [N, P]`, `b [N, Q]` → `[P, Q]` (weight gradients). XNNPACK repacks its
+ * second operand on every call, so the narrower operand goes second:
+ * `(bᵀ @ a)ᵀ` when Q > P (1.7× faster for [6272,96]ᵀ·[6272,384]).
+ */
+function transposeTimes(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return b.shape[1] > a.shape[1] ? (tf.transpose(tf.matMul(tf.transpose(b), a)) as tf.Tensor2D) : tf.matMul(tf.transpose(a), b);
+}
+
 // [M, K] @ [K, N], XNNPACK on wasm
 const plainMatmul = tf.customGrad((a: tf.Tensor | Save, b: tf.Tensor | Save, save: tf.Tensor | Save) => {
   const [ta, tb] = [a as tf.Tensor, b as tf.Tensor];
@@ -25,8 +34,8 @@ const plainMatmul = tf.customGrad((a: tf.Tensor | Save, b: tf.Tensor | Save, sav
   return {
     value: tf.matMul(ta, tb),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sa, sb] = saved as [tf.Tensor, tf.Tensor];
-      return [tf.matMul(dy, swapLast(sb)), tf.matMul(swapLast(sa), dy)];
+      const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
+      return [tf.matMul(dy, tf.transpose(sb)), transposeTimes(sa, dy as tf.Tensor2D)];
     },
   };
 }) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
@@ -69,7 +78,7 @@ const affine = tf.customGrad((x: tf.Tensor | Save, w: tf.Tensor | Save, b: tf.Te
     value: tf.add(tf.matMul(tx, tw), tb),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy, tf.transpose(sw)), tf.matMul(tf.transpose(sx), dy), tf.sum(dy, 0)];
+      return [tf.matMul(dy, tf.transpose(sw)), transposeTimes(sx, dy as tf.Tensor2D), tf.sum(dy, 0)];
     },
   };
 }) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
