@@ -418,6 +418,16 @@ export class CstToAst extends BaseVisitor {
       items.push(item);
     }
     if (items.length === 0) return undefined;
+    const unknownUnit = ctx.unknownUnit?.[0];
+    if (isReal(unknownUnit)) {
+      const last = ctx.items[ctx.items.length - 1]!;
+      this.error(
+        'E003',
+        `unknown unit '${unknownUnit.image}' after '${last.image}'`,
+        this.tokenSpan(unknownUnit),
+        /^x\d/.test(unknownUnit.image) ? 'dimensions are written 256 x 256 or 256x256' : "the units are '%' (2%) and 'mm' (8 mm)",
+      );
+    }
     const unitToken = ctx.unit?.[0];
     const unit = isReal(unitToken) ? (unitToken.image as Unit) : undefined;
     const last = items[items.length - 1]!;

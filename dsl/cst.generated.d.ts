@@ -212,6 +212,7 @@ export type NumericCstChildren = {
   items: (IToken)[];
   X?: IToken[];
   unit?: IToken[];
+  unknownUnit?: IToken[];
 };
 
 export interface ReferenceCstNode extends CstNode {

@@ -127,6 +127,7 @@ export const errorMessageProvider: IParserErrorMessageProvider = {
 };
 
 const isNumberToken = (t: TokenType) => t === NumberLiteral || t === MalformedNumber;
+const isSeparator = (t: TokenType) => t === Comma || t === RCurly || t === RBracket || t === RParen;
 
 /**
  * Note on style: the alternatives of each `OR` are built once and cached on the instance
@@ -143,6 +144,7 @@ export class AblParser extends CstParser {
   private suffixAlts?: IOrAlt<void>[];
   private dimsRepetition?: DSLMethodOpts<void>;
   private unitOption?: DSLMethodOpts<void>;
+  private strayUnitOption?: DSLMethodOpts<void>;
 
   constructor() {
     super(allTokens, {
@@ -383,6 +385,19 @@ export class AblParser extends CstParser {
           return this.LA(1).tokenType !== Mm || (next !== Colon && next !== Dot && next !== In && next !== At);
         },
         DEF: () => this.CONSUME(UnitToken, { LABEL: 'unit' }),
+      }),
+    );
+    // `8 cm`: a name right after the number that ends its line (or is followed by a separator)
+    // cannot start an entry; read it as a unit so that it is reported as one (E003).
+    this.OPTION2(
+      (this.strayUnitOption ??= {
+        GATE: () => {
+          const word = this.LA(1);
+          if (word.tokenType !== Identifier || word.startLine !== this.LA(0).endLine) return false;
+          const next = this.LA(2);
+          return next.tokenType === EOF || isSeparator(next.tokenType) || next.startLine! > word.endLine!;
+        },
+        DEF: () => this.CONSUME(Identifier, { LABEL: 'unknownUnit' }),
       }),
     );
   });

@@ -119,6 +119,23 @@ describe('number errors (E003)', () => {
   });
 });
 
+describe('unknown units written apart from the number (E003)', () => {
+  it('reports the unit, not a broken entry after it', () => {
+    const { ast, diagnostics } = parse('experiment a {\n  crop: 8 cm\n  slices: 3\n  size: [8 cm, 256 x256]\n}', 'bad.abl');
+    expect(diagnostics.map(brief)).toEqual([
+      "E003 2:11-2:13 unknown unit 'cm' after '8'",
+      "E003 4:12-4:14 unknown unit 'cm' after '8'",
+      "E003 4:20-4:24 unknown unit 'x256' after '256'",
+    ]);
+    expect(diagnostics[2]!.hint).toBe('dimensions are written 256 x 256 or 256x256');
+    expect(ast.decls[0]!.body.entries.map((e) => e.path[0]!.name)).toEqual(['crop', 'slices', 'size']);
+  });
+
+  it('leaves a name on the next line, or one followed by a colon, to the next entry', () => {
+    expect(errors('experiment a {\n  crop: 8\n  cm { b: 1 }\n  d: 8 e: 2\n}')).toEqual([]);
+  });
+});
+
 describe('syntax codes', () => {
   it('have stable kebab-case names', () => {
     expect(syntaxCodes).toEqual({ E001: 'lexical-error', E002: 'syntax-error', E003: 'malformed-number' });
