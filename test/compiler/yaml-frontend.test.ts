@@ -107,6 +107,13 @@ tables:
     ]);
   });
 
+  it('JSON documents are read by the same front end, with locations', () => {
+    const json = JSON.stringify({ import: 'datasets.abl', experiments: { j: { extends: null, data: { dataset: 'phantom', crop: '64 x 64', split: { train: '60%', val: '20%', test: '20%' } }, model: { backbone: { kind: 'swin_unet', patch: 2, embed: 16, heads: [1, 2, 4, 8], window: 4 }, joint: 'v2' }, train: { epochs: 0, batch: 2, optimizer: { kind: 'adamw', lr: 0.001 } } } } }, null, 2);
+    const { result, dir } = compileMarked({ 'main.json': json, 'datasets.abl': DATASET }, { entry: 'main.json' });
+    const line = json.split('\n').findIndex((l) => l.includes('"epochs"')) + 1;
+    expect(result.diagnostics.map((d) => [d.code, where(d, dir)])).toEqual([['E033', `main.json:${line}:19`]]);
+  });
+
   it('YAML syntax and structure errors are E002 with a location', () => {
     const { diagnostics } = parseYamlDocument('experiments:\n  y: [1, 2\n', 'bad.yaml');
     expect(diagnostics.length).toBeGreaterThan(0);
