@@ -123,3 +123,33 @@ describe('-e NAME', () => {
     expect(result.runs.map((r) => r.name)).toEqual(['other']);
   });
 });
+
+describe('tables and figures over sweeps', () => {
+  it('a table row may name a sweep point as sweep[value]; a figure plots every point', () => {
+    const { result } = compile(`sweep tau from base { loss.icr.tau in 1..3 }
+table t { rows { "τ = 2": tau[2], "Base": base } }
+figure f "τ" { sweep: tau, x: loss.icr.tau, y: dice.mean }
+`);
+    expect(result.diagnostics).toEqual([]);
+    const hash = new Map(result.runs.map((r) => [r.name, r.specHash]));
+    expect(result.tables[0]!.rows.map((r) => [r.label, r.kind, r.runs])).toEqual([
+      ['τ = 2', 'sweep-point', ['tau[loss.icr.tau=2]']],
+      ['Base', 'experiment', ['base']],
+    ]);
+    expect(result.figures[0]).toEqual({
+      irVersion: 1,
+      name: 'f',
+      title: 'τ',
+      file: 'main.abl',
+      sweep: 'tau',
+      x: 'loss.icr.tau',
+      y: 'dice.mean',
+      points: [1, 2, 3].map((x) => ({ run: `tau[loss.icr.tau=${x}]`, x, specHash: hash.get(`tau[loss.icr.tau=${x}]`) })),
+    });
+  });
+
+  it('a sweep point that does not exist is an unknown run', () => {
+    const { result } = compile(`sweep tau from base { loss.icr.tau in 1..3 }\ntable t { rows { "τ = 9": tau[9] } }\n`);
+    expect(result.diagnostics.map((d) => [d.code, d.message])).toEqual([['E065', 'table `t` names unknown run `tau[9]`']]);
+  });
+});
