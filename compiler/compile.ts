@@ -10,6 +10,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import type { DatasetDecl, Decl, FigureDecl, Span, TableDecl } from '../dsl/ast.ts';
+import { SpanMap } from '../dsl/span.ts';
 import type { FigureIR } from '../schemas/figure-ir.schema.ts';
 import type { DatasetIR, RunIR } from '../schemas/run-ir.schema.ts';
 import type { TableIR } from '../schemas/table-ir.schema.ts';
@@ -195,10 +196,14 @@ class Compilation {
     if (this.options.only !== undefined) {
       const found = this.program.decls.get(this.options.only);
       if (!found) {
+        // `-e NAME` joins the pseudo-file of the command line, after the overrides.
+        const before = this.sources.get(COMMAND_LINE);
+        const text = `${before ? `${before} ` : ''}-e ${this.options.only}`;
+        this.sources.set(COMMAND_LINE, text);
         const names = [...this.program.decls.keys()];
         this.bag.report(
           { code: 'E017', name: this.options.only, expected: 'declaration', suggestion: suggest(this.options.only, names) },
-          { node: { span: { file: COMMAND_LINE, start: { offset: 0, line: 0, column: 0 }, end: { offset: 0, line: 0, column: 0 } } } },
+          new SpanMap(text, COMMAND_LINE).span(text.length - this.options.only.length, text.length),
         );
         return undefined;
       }

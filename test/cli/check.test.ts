@@ -90,6 +90,17 @@ describe('ablate compile', () => {
   });
 });
 
+describe('ablate compile -e', () => {
+  it('an unknown declaration is reported against the command line, with a suggestion', async () => {
+    const dir = writeFiles({ 'main.abl': DATASET + BASE });
+    const out = await runAblate(['compile', join(dir, 'main.abl'), '-s', 'train.epochs=3', '-e', 'bsae']);
+    expect(out.exitCode).toBe(1);
+    expect(out.stderr).toBe(
+      ['<command line>:1:22: error[E017]: unknown declaration `bsae`', '  |', '1 | -s train.epochs=3 -e bsae', '  |                      ^~~~', '  = hint: did you mean `base`?', ''].join('\n'),
+    );
+  });
+});
+
 describe('ablate fmt', () => {
   it('--check lists unformatted files and exits 1; without it, rewrites them', async () => {
     const dir = writeFiles({ 'messy.abl': 'experiment   e {train{epochs:2}}\n', 'tidy.abl': '' });
