@@ -1,0 +1,190 @@
+/**
+ * One training step (forward + backward + update, one batch per modality, through
+ * `trainLoop`) on the wasm backend, against a PyTorch twin of the same network and
+ * objective (`bench/torch/train_step.py`) run in the same command:
+ * (a) `experiments/quickstart.abl` as written (64², embed 16, batch 4 per modality);
+ * (b) the paper's 2D config: `experiments/paper/table1.abl`, row "Ours (w/ CR)"
+ *     (`cardiac_ours`: Swin-Unet patch 4, embed 96, depths [2,2,2,2], heads [3,6,12,24],
+ *     Joint V3, EAMs at decoder[1..3], L_aux + L_mcr + L_icr), at Swin-Unet's 224² with
+ *     window 7, batch 1 per modality, the cardiac dataset's 5 classes.
+ * Prints the median of the timed steps after the warm-up steps, both parameter counts
+ * (they must agree), the ratio tfjs/PyTorch and the machine load before and after.
+ *
+ * Run: `node --import tsx bench/train-step.bench.ts [--only quickstart|paper] [--steps N]
+ * [--warmup N] [--no-torch]`. PyTorch is looked for in `$ABLATE_TORCH_PYTHON`, `python3`,
+ * `/usr/bin/python3` (Debian's `python3-torch`); without it only the tfjs side runs.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { compileFile } from '../compiler/compile.ts';
+import { initBackend } from '../runtime/backend/select-backend.ts';
+import { buildModel } from '../runtime/model/build-model.ts';
+import { trainLoop, type Batches } from '../runtime/train/train-loop.ts';
+import type { RunIR } from '../schemas/run-ir.schema.ts';
+
+interface BenchConfig {
+  name: string;
+  run: RunIR;
+  /** Batch per modality. */
+  batch: number;
+}
+
+interface SideResult {
+  params: number;
+  medianMs: number;
+  stepsMs: number[];
+}
+
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const only = flag('--only');
+const steps = Number(flag('--steps') ?? 5);
+const warmup = Number(flag('--warmup') ?? 2);
+const withTorch = !args.includes('--no-torch');
+const torchThreads = 2;
+const root = path.join(import.meta.dirname, '..');
+
+function median(v: readonly number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function load(): string {
+  return os.loadavg().map((l) => l.toFixed(2)).join(' ');
+}
+
+function compileRun(file: string, experiment: string, overrides: string[]): RunIR {
+  const r = compileFile(path.join(root, file), { overrides, cwd: root });
+  const errors = r.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0) throw new Error(`${file}: ${errors.map((d) => d.message).join('; ')}`);
+  const run = r.runs.find((x) => x.experiment === experiment);
+  if (!run) throw new Error(`${file}: no run of experiment ${experiment} (have ${r.runs.map((x) => x.experiment).join(', ')})`);
+  return run;
+}
+
+function configs(): BenchConfig[] {
+  const out: BenchConfig[] = [];
+  if (!only || only === 'quickstart') {
+    const run = compileRun('experiments/quickstart.abl', 'quickstart', []);
+    out.push({ name: 'quickstart (64², embed 16, V3 + EAM + CR)', run, batch: run.train.batch });
+  }
+  if (!only || only === 'paper') {
+    const run = compileRun('experiments/paper/table1.abl', 'cardiac_ours', ['data.crop=224 x 224', 'model.backbone.window=7']);
+    out.push({ name: 'paper 2D (224², Swin-Unet embed 96, V3 + EAM + CR)', run, batch: 1 });
+  }
+  return out;
+}
+
+/** Fixed random batches, fresh tensors per call (the loop disposes what it is given). */
+function batchMaker(run: RunIR, batch: number): () => Batches {
+  const [W, H] = run.data.crop as [number, number];
+  const cin = run.model.inChannels;
+  const K = run.model.numClasses;
+  const data = run.data.modalities.map((_, i) => {
+    const x = tf.randomNormal([batch, H, W, cin], 0, 1, 'float32', 11 + i);
+    const y = tf.randomUniformInt([batch, H, W], 0, K, 23 + i);
+    const values = { x: x.dataSync().slice(), y: y.dataSync().slice() };
+    tf.dispose([x, y]);
+    return values;
+  });
+  return () =>
+    Object.fromEntries(
+      run.data.modalities.map((m, i) => [m, { x: tf.tensor4d(data[i]!.x, [batch, H, W, cin]), y: tf.tensor3d(data[i]!.y, [batch, H, W], 'int32') }]),
+    );
+}
+
+async function timeTfjs(cfg: BenchConfig): Promise<SideResult> {
+  const { run } = cfg;
+  const model = buildModel(run.model, { crop: run.data.crop, modalities: run.data.modalities, seed: run.train.seed, loss: run.loss });
+  const params = model.parameterCount();
+  const makeBatches = batchMaker(run, cfg.batch);
+  const seconds: number[] = [];
+  try {
+    await trainLoop({
+      train: { ...run.train, epochs: 1, stepsPerEpoch: warmup + steps, clipGradNorm: run.train.clipGradNorm },
+      specHash: 'bench',
+      model,
+      batchesFor: () => makeBatches(),
+      stepsPerEpoch: warmup + steps,
+      onStep: (r) => {
+        seconds.push(r.seconds);
+      },
+    });
+  } finally {
+    model.dispose();
+  }
+  const timed = seconds.slice(warmup).map((s) => s * 1000);
+  return { params, medianMs: median(timed), stepsMs: timed };
+}
+
+function findTorchPython(): string | undefined {
+  const candidates = [process.env.ABLATE_TORCH_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => !!c);
+  for (const c of candidates) {
+    const r = spawnSync(c, ['-c', 'import torch'], { stdio: 'ignore' });
+    if (r.status === 0) return c;
+  }
+  return undefined;
+}
+
+function timeTorch(python: string, cfg: BenchConfig): SideResult & { note: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ablate-bench-'));
+  try {
+    const file = path.join(dir, 'config.json');
+    const { run } = cfg;
+    writeFileSync(
+      file,
+      JSON.stringify({ model: run.model, loss: run.loss, optimizer: run.train.optimizer, crop: run.data.crop, modalities: run.data.modalities, batch: cfg.batch, warmup, steps, threads: torchThreads, seed: 0 }),
+    );
+    const r = spawnSync(python, [path.join(import.meta.dirname, 'torch', 'train_step.py'), '--config', file], {
+      encoding: 'utf8',
+      // PASSIVE: OpenMP threads sleep instead of spinning at barriers; on a machine whose
+      // cores are busy, spinning made 2-thread steps up to 40× slower (see README.md).
+      env: { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE', ABLATE_BENCH_THREADS: String(torchThreads) },
+      maxBuffer: 1 << 24,
+    });
+    if (r.status !== 0) throw new Error(`PyTorch twin failed (${r.status ?? r.signal}): ${r.stderr.slice(-800)}`);
+    const last = r.stdout.trim().split('\n').pop()!;
+    const res = JSON.parse(last) as SideResult & { torch: string; threads: number; blas: string };
+    return { ...res, note: `torch ${res.torch}, ${res.threads} threads, BLAS ${res.blas.split(', ').pop()}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const info = await initBackend('wasm');
+console.log(`tfjs ${tf.version_core}, backend ${info.note}`);
+const python = withTorch ? findTorchPython() : undefined;
+if (withTorch && !python) console.log('PyTorch not found (set ABLATE_TORCH_PYTHON): tfjs side only');
+console.log(`${steps} timed steps after ${warmup} warm-up steps; medians in ms`);
+
+for (const cfg of configs()) {
+  console.log(`\n### ${cfg.name}, batch ${cfg.batch} per modality × ${cfg.run.data.modalities.length} modalities`);
+  console.log(`load before: ${load()}`);
+  let ours: SideResult | undefined;
+  try {
+    ours = await timeTfjs(cfg);
+    console.log(`tfjs-wasm   ${ours.medianMs.toFixed(0).padStart(7)} ms  (steps ${ours.stepsMs.map((t) => t.toFixed(0)).join(', ')}; ${ours.params.toLocaleString('en')} params)`);
+  } catch (e) {
+    console.log(`tfjs-wasm   failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 200)}`);
+  }
+  if (python) {
+    try {
+      const t = timeTorch(python, cfg);
+      console.log(`pytorch     ${t.medianMs.toFixed(0).padStart(7)} ms  (steps ${t.stepsMs.map((x) => x.toFixed(0)).join(', ')}; ${t.params.toLocaleString('en')} params; ${t.note})`);
+      if (ours) {
+        if (ours.params !== t.params) console.log(`WARNING: parameter counts differ (${ours.params} vs ${t.params}): the twin is not the same network`);
+        console.log(`ratio tfjs/pytorch: ${(ours.medianMs / t.medianMs).toFixed(2)}×`);
+      }
+    } catch (e) {
+      console.log(`pytorch     failed: ${(e instanceof Error ? e.message : String(e)).slice(0, 400)}`);
+    }
+  }
+  console.log(`load after: ${load()}`);
+}
