@@ -16,11 +16,13 @@ const geluErf = tf.customGrad((x: tf.Tensor | Save, save: tf.Tensor | Save) => {
   (save as Save)([tx, cdf]);
   return {
     value: tf.mul(tx, cdf),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sx, scdf] = saved as [tf.Tensor, tf.Tensor];
-      const pdf = tf.mul(INV_SQRT_2PI, tf.exp(tf.mul(-0.5, tf.square(sx)))); // φ(x)
-      return tf.mul(dy, tf.add(scdf, tf.mul(sx, pdf)));
-    },
+    // tidy: intermediates of a custom gradient live until the backward pass ends otherwise
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+      tf.tidy(() => {
+        const [sx, scdf] = saved as [tf.Tensor, tf.Tensor];
+        const pdf = tf.mul(INV_SQRT_2PI, tf.exp(tf.mul(-0.5, tf.square(sx)))); // φ(x)
+        return tf.mul(dy, tf.add(scdf, tf.mul(sx, pdf)));
+      }),
   };
 }) as (x: tf.Tensor) => tf.Tensor;
 

@@ -22,17 +22,20 @@ function makeLayerNorm(eps: number) {
     (save as Save)([xhat, rstd, tg]);
     return {
       value: tf.add(tf.mul(xhat, tg), tb),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sxhat, srstd, sg] = saved as [tf.Tensor, tf.Tensor, tf.Tensor1D];
-        const g = tf.mul(dy, sg); // [..., C]
-        const meanG = tf.mean(g, -1, true); // [..., 1]
-        const meanGx = tf.mean(tf.mul(g, sxhat), -1, true); // [..., 1]
-        const dx = tf.mul(srstd, tf.sub(tf.sub(g, meanG), tf.mul(sxhat, meanGx))); // [..., C]
-        const dy2 = tf.reshape(dy, [-1, C]); // [N, C]
-        const dgamma = tf.sum(tf.mul(dy2, tf.reshape(sxhat, [-1, C])), 0); // [C]
-        const dbeta = tf.sum(dy2, 0); // [C]
-        return [dx, dgamma, dbeta];
-      },
+      // tidy: the tape frees nothing until the whole backward pass ends, so a custom
+      // gradient's intermediates would otherwise stay alive (wasm's heap is capped at 4 GiB)
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [sxhat, srstd, sg] = saved as [tf.Tensor, tf.Tensor, tf.Tensor1D];
+          const g = tf.mul(dy, sg); // [..., C]
+          const meanG = tf.mean(g, -1, true); // [..., 1]
+          const meanGx = tf.mean(tf.mul(g, sxhat), -1, true); // [..., 1]
+          const dx = tf.mul(srstd, tf.sub(tf.sub(g, meanG), tf.mul(sxhat, meanGx))); // [..., C]
+          const dy2 = tf.reshape(dy, [-1, C]); // [N, C]
+          const dgamma = tf.sum(tf.mul(dy2, tf.reshape(sxhat, [-1, C])), 0); // [C]
+          const dbeta = tf.sum(dy2, 0); // [C]
+          return [dx, dgamma, dbeta];
+        }),
     };
   }) as (x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor;
 }
