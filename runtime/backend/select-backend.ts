@@ -12,6 +12,7 @@ import { BACKEND_PREFERENCE, type BackendName } from './backend-name.ts';
 import { BackendUnavailableError, GradientsMissingError } from './backend-error.ts';
 import { wasmBinaryDir } from './wasm-paths.ts';
 import { installZeroCopyIdentity } from './wasm-identity-kernel.ts';
+import { installFastSlice } from './wasm-slice-kernel.ts';
 
 /** What `initBackend` started. `note` is one line for logs and MLflow tags. */
 export interface BackendInfo {
@@ -79,6 +80,7 @@ async function tryStart(name: BackendName): Promise<string | undefined> {
         }
         if (!(await tf.setBackend('wasm'))) return 'the wasm module failed to instantiate';
         installZeroCopyIdentity();
+        installFastSlice();
         return undefined;
       }
       case 'cpu': {
