@@ -66,6 +66,7 @@ export const issueCodes = {
   E070: 'patch-divides-crop',
   E071: 'figure-axis-unknown',
   E072: 'eam-needs-class-embedding',
+  E073: 'split-leaves-no-training',
   // emitted IR
   E080: 'ir-schema',
   // command line
@@ -129,6 +130,7 @@ export interface IssueData {
   E070: { crop: number[]; patch: number[]; stages: number; multiple: number[] };
   E071: { figure: string; axis: string; sweep: string; known: string[] };
   E072: { path?: undefined };
+  E073: { modality: string; cases: number; train: number };
   E080: { irPath: string; problem: string };
   E090: { argument: string };
 }

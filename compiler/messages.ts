@@ -227,6 +227,11 @@ export function renderIssue(issue: Issue): RenderedIssue {
         message: 'EAMs query the feature maps with the class embeddings Q (eq. 1), but `model.class_embedding` is off',
         hint: 'remove `model.class_embedding: false`, or remove `model.eam`',
       };
+    case 'E073':
+      return {
+        message: `${issue.cases} ${issue.modality} case(s) leave ${issue.train} for training once val and test take at least one case each`,
+        hint: 'add cases, or set val (or test) to 0%',
+      };
     case 'E080':
       return {
         message: `internal: the emitted Run IR violates its schema at ${issue.irPath}: ${issue.problem}`,

@@ -49,15 +49,35 @@ function caseCount(ir: RunIR, modality: string): number | undefined {
 }
 
 /**
- * Few-shot counts fit in the training part: `annotated { mri: N }` needs N ≤ ⌊cases · train⌋
- * (the runtime's splitter rounds the training part down). Checked only when the case count is known.
+ * Training cases a split leaves of n cases. Mirrors runtime/data/split.ts (`splitCounts`):
+ * test and val each take max(1, round(n · f)) cases when their fraction is > 0, train the
+ * rest (test/compiler/domain.test.ts keeps the two in step).
+ */
+export function trainCaseCount(n: number, split: { val: number; test: number }): number {
+  const part = (f: number) => (f > 0 ? Math.max(1, Math.round(n * f + EPS)) : 0);
+  return n - part(split.test) - part(split.val);
+}
+
+/** Every modality whose case count is known keeps at least one training case after val and test are cut. */
+export function checkSplitLeavesTraining({ ir, report }: RunContext): void {
+  for (const modality of ir.data.modalities) {
+    const cases = caseCount(ir, modality);
+    if (cases === undefined) continue;
+    const train = trainCaseCount(cases, ir.data.split);
+    if (train < 1) report({ code: 'E073', modality, cases, train }, 'data.split');
+  }
+}
+
+/**
+ * Few-shot counts fit in the training part: `annotated { mri: N }` needs N ≤ the training
+ * cases of the split. Checked only when the case count is known (phantoms).
  */
 export function checkFewShotFeasible({ ir, report }: RunContext): void {
   for (const [modality, annotated] of Object.entries(ir.data.split.annotated)) {
     const cases = caseCount(ir, modality);
     if (cases === undefined) continue;
-    const trainCases = Math.floor(cases * ir.data.split.train + EPS);
-    if (annotated > trainCases) report({ code: 'E051', modality, annotated, trainCases, cases }, `data.split.annotated.${modality}`);
+    const trainCases = trainCaseCount(cases, ir.data.split);
+    if (trainCases >= 1 && annotated > trainCases) report({ code: 'E051', modality, annotated, trainCases, cases }, `data.split.annotated.${modality}`);
   }
 }
 

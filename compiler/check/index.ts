@@ -21,6 +21,7 @@ import {
   checkPhantomCasesStated,
   checkSampleFeasible,
   checkSlicesOdd,
+  checkSplitLeavesTraining,
   checkSplitSumsToOne,
   checkStageListsMatch,
   checkTauPositive,
@@ -44,6 +45,7 @@ export const checks: CheckTable = {
   Run: [
     checkSplitSumsToOne,
     checkModalitiesExist,
+    checkSplitLeavesTraining,
     checkFewShotFeasible,
     checkSampleFeasible,
     checkSlicesOdd,

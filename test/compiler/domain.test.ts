@@ -4,6 +4,8 @@
  * worked out by hand from the rule (grid = crop / patch / 2^(i-1), EAM width = C·2^(S-1-λ)).
  */
 import { describe, expect, it } from 'vitest';
+import { trainCaseCount } from '../../compiler/check/domain.ts';
+import { splitCounts } from '../../runtime/data/split.ts';
 import { BASE, compileMarked, DATASET } from './fixtures.ts';
 
 const codes = (text: string) => compileMarked({ 'main.abl': DATASET + text }).result.diagnostics.map((d) => d.code);
@@ -57,7 +59,22 @@ describe('split and few-shot', () => {
   it('70% + 10% + 20% sums to 100% despite float rounding', () => {
     expect(codes(BASE.replace('train: 60%, val: 20%, test: 20%', 'train: 70%, val: 10%, test: 20%'))).toEqual([]);
   });
-  it('annotated cases up to ⌊cases · train⌋ are feasible (10 cases, 60%: 6)', () => {
+  it('counts training cases exactly as the runtime splitter does', () => {
+    for (let n = 2; n <= 40; n++) {
+      for (const [val, test] of [[0.1, 0.2], [0.2, 0.2], [0.25, 0.25], [0, 0.2], [0.15, 0.15], [0.05, 0.05]] as const) {
+        const runtime = (() => {
+          try {
+            return splitCounts(n, { train: 1 - val - test, val, test }).train;
+          } catch {
+            return 0; // the runtime refuses a split without training cases
+          }
+        })();
+        expect(Math.max(trainCaseCount(n, { val, test }), 0), `n=${n} val=${val} test=${test}`).toBe(runtime);
+      }
+    }
+  });
+
+  it('annotated cases up to the training cases are feasible (10 cases, 20%/20%: 6)', () => {
     expect(codes(BASE.replace('test: 20% }', 'test: 20%, annotated { mri: 6 } }'))).toEqual([]);
     expect(codes(BASE.replace('test: 20% }', 'test: 20%, annotated { mri: 7 } }'))).toEqual(['E051']);
   });

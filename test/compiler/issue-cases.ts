@@ -90,5 +90,6 @@ export const issueCases: IssueCase[] = [
   { code: 'E070', title: 'patch does not divide the crop', files: main(base('crop: 64 x 64', 'crop: «63 x 64')) },
   { code: 'E071', title: 'figure axis is not a sweep axis', files: main(`${DATASET}${BASE}sweep s from base { loss.icr.tau in 1..2 }\nfigure f { sweep: s, x: «loss.icr.weight }\n`) },
   { code: 'E072', title: 'EAMs without class embeddings', files: main(base('joint: v3', 'joint: v2\n    class_embedding: «false')) },
+  { code: 'E073', title: 'split leaves no training case', files: main(DATASET.replace('mri { cases: 10 }', 'mri { cases: 2 }') + BASE.replace('split { train', '«split { train')) },
   { code: 'E090', title: 'malformed -s override', files: main(DATASET + BASE), options: { overrides: ['loss.icr.tau'] } },
 ];

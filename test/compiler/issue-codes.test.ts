@@ -58,6 +58,7 @@ const messages: Record<string, string> = {
   E070: 'crop 63 x 64 is not a multiple of patch × 2^3 = 16 x 16',
   E071: 'figure `f` plots `loss.icr.weight`, which is not an axis of sweep `s`',
   E072: 'EAMs query the feature maps with the class embeddings Q (eq. 1), but `model.class_embedding` is off',
+  E073: '2 mri case(s) leave 0 for training once val and test take at least one case each',
   E090: 'cannot read override `loss.icr.tau`',
 };
 
