@@ -35,7 +35,8 @@ const plainMatmul = tf.customGrad((a: tf.Tensor | Save, b: tf.Tensor | Save, sav
     value: tf.matMul(ta, tb),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy, tf.transpose(sb)), transposeTimes(sa, dy as tf.Tensor2D)];
+      // tidy: the tape keeps a custom gradient's intermediates until the backward pass ends
+      return tf.tidy(() => [tf.matMul(dy, tf.transpose(sb)), transposeTimes(sa, dy as tf.Tensor2D)]);
     },
   };
 }) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
@@ -65,7 +66,7 @@ const batchedMatmul = tf.customGrad((a: tf.Tensor | Save, b: tf.Tensor | Save, s
     gradFunc: (dc: tf.Tensor, saved: tf.Tensor[]) => {
       const [sa, sb] = saved as [tf.Tensor3D, tf.Tensor3D];
       const dct = dc as tf.Tensor3D;
-      return [batchedProduct(dct, swapLast(sb) as tf.Tensor3D), batchedProduct(swapLast(sa) as tf.Tensor3D, dct)];
+      return tf.tidy(() => [batchedProduct(dct, swapLast(sb) as tf.Tensor3D), batchedProduct(swapLast(sa) as tf.Tensor3D, dct)]);
     },
   };
 }) as (a: tf.Tensor3D, b: tf.Tensor3D) => tf.Tensor3D;
@@ -78,7 +79,7 @@ const affine = tf.customGrad((x: tf.Tensor | Save, w: tf.Tensor | Save, b: tf.Te
     value: tf.add(tf.matMul(tx, tw), tb),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy, tf.transpose(sw)), transposeTimes(sx, dy as tf.Tensor2D), tf.sum(dy, 0)];
+      return tf.tidy(() => [tf.matMul(dy, tf.transpose(sw)), transposeTimes(sx, dy as tf.Tensor2D), tf.sum(dy, 0)]);
     },
   };
 }) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
