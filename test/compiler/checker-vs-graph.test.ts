@@ -43,4 +43,29 @@ describe('checker vs graph builder', () => {
     expect(accepted).toBeGreaterThan(20);
     expect(rejected).toBeGreaterThan(20);
   });
+
+  it('the same for nnFormer (3D, one window or one per stage)', () => {
+    let accepted = 0;
+    let rejected = 0;
+    for (const crop of ['32 x 32 x 16', '64 x 64 x 8', '48 x 48 x 16'])
+      for (const patch of ['4 x 4 x 2', '2 x 2 x 1'])
+        for (const window of ['2 x 2 x 2', '4 x 4 x 2', '3 x 3 x 1', '[4 x 4 x 2, 4 x 4 x 2, 2 x 2 x 1, 1 x 1 x 1]'])
+          for (const eamHeads of [2, 5]) {
+            const text = DATASET + BASE.replace('crop: 64 x 64', `crop: ${crop}`).replace(
+              'backbone swin_unet { patch: 2, embed: 16, heads: [1, 2, 4, 8], window: 4 }',
+              `backbone nnformer { patch: ${patch}, embed: 16, heads: [1, 2, 4, 8], window: ${window} }`,
+            ).replace('{ heads: 2 }', `{ heads: ${eamHeads} }`);
+            const { result } = compileMarked({ 'main.abl': text });
+            const label = `crop ${crop} patch ${patch} window ${window} eam heads ${eamHeads}: ${result.diagnostics.map((d) => d.code).join(',')}`;
+            if (result.runs[0]) {
+              accepted++;
+              expect(() => graphOfRun(result.runs[0]!), label).not.toThrow();
+            } else {
+              rejected++;
+              expect(result.diagnostics.length, label).toBeGreaterThan(0);
+            }
+          }
+    expect(accepted).toBeGreaterThan(5);
+    expect(rejected).toBeGreaterThan(5);
+  });
 });
