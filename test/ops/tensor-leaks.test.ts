@@ -23,6 +23,10 @@ describe('no tensor leaks', () => {
         tf.tidy(() => {
           const grads = tf.grads((xx: tf.Tensor, c: tf.Tensor, c3: tf.Tensor, ct: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor, tt: tf.Tensor) => {
             let y: tf.Tensor = ops.conv2d(xx as tf.Tensor4D, c as tf.Tensor4D, bb as tf.Tensor1D); // [2, 4, 4, 6]
+            y = ops.conv3d(y as tf.Tensor4D, 2, c3, bb as tf.Tensor1D); // stride 1: [2, 4, 4, 6]
+            const up = tf.mul(tf.ones([2, 2, 2, 6, 48]), 0.01); // [kd, kh, kw, Cout, Cin]
+            y = ops.convTranspose3d(ops.spaceToDepth3d(y as tf.Tensor4D, 2, 2, 2, 2), up); // [1, 2, 2, 48] → [2, 4, 4, 6]
+            y = ops.resizeBilinear(y as tf.Tensor4D, [4, 4]); // [2, 4, 4, 6]
             y = ops.conv3d(y as tf.Tensor4D, 2, c3, bb as tf.Tensor1D, { strides: [1, 2, 2] }); // [2, 2, 2, 6]
             y = ops.convTranspose2d(y as tf.Tensor4D, ct as tf.Tensor4D); // [2, 4, 4, 6]
             y = ops.gelu(ops.layerNorm(ops.roll(y, 1, 1), gg as tf.Tensor1D, bb as tf.Tensor1D));
