@@ -191,6 +191,8 @@ describe('locate: IR path → source span (for run-time errors)', () => {
     expect(at('base', 'model.eam.heads')).toBe(`main.abl:${lineOf('{ heads: 2 }')}:${text[lineOf('{ heads: 2 }') - 1]!.indexOf('2 }') + 1}`);
     expect(at('child', 'model.backbone.decoderDepths')).toBe(at('child', 'model.backbone.decoder_depths'));
     expect(at('child', 'data.dims')).toBe(`main.abl:${lineOf('backbone swin_unet')}:${text[lineOf('backbone swin_unet') - 1]!.indexOf('swin_unet') + 1}`);
+    expect(at('child', 'model.numClasses')).toBe(`main.abl:${lineOf('classes: [')}:${text[lineOf('classes: [') - 1]!.indexOf('[') + 1}`);
+    expect(at('child', 'dataset.modalities.ct.cases')).toBe(`main.abl:${lineOf('ct { cases')}:${text[lineOf('ct { cases') - 1]!.indexOf('10') + 1}`);
     expect(result.locate('nope', 'data.crop')).toBeUndefined();
   });
 });
