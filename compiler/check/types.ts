@@ -6,7 +6,7 @@
  * came from (dotted path → location) so later checks and the IR source map can point at it.
  */
 import { closest, distance } from 'fastest-levenshtein';
-import type { Expr, Key, Span } from '../../dsl/ast.ts';
+import type { Expr } from '../../dsl/ast.ts';
 import type { ConfigBlock, ConfigValue } from '../config-tree.ts';
 import type { DiagnosticBag, Location } from '../diagnostics.ts';
 import type { Default, FieldSchema, Fields } from './key-schema.ts';
@@ -529,4 +529,3 @@ export function locate(locations: Map<string, Location>, path: string, fallback:
   }
 }
 
-export type { Key, Span };
