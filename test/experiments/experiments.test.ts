@@ -226,3 +226,43 @@ describe('experiments/ compiles', () => {
     expect(new Set(table!.rows.flatMap((r) => r.runs)).size).toBe(runs);
   });
 });
+
+// ─── datasets ───────────────────────────────────────────────────────────────
+
+/** Class → stored label value per modality of a dataset declaration, read from the AST. */
+function labelCoding(file: SourceFile, dataset: string): Record<string, Record<string, number>> {
+  const decl = file.decls.find((d) => d.kind === 'Dataset' && d.name.name === dataset);
+  if (!decl) throw new Error(`no dataset ${dataset}`);
+  const entry = (entries: ObjectExpr['entries'], key: string) => entries.find((e) => e.path.map((k) => k.name).join('.') === key);
+  const classesExpr = entry(decl.body.entries, 'classes')?.value;
+  if (classesExpr?.kind !== 'List') throw new Error('classes is not a list');
+  const classes = classesExpr.items.map((i) => (i.kind === 'Ident' ? i.name : '?'));
+  const out: Record<string, Record<string, number>> = {};
+  for (const m of entriesOf(entry(decl.body.entries, 'modalities')!.value)) {
+    const values = entry(entriesOf(m.value), 'label_values')?.value;
+    if (values?.kind !== 'List') throw new Error('label_values is not a list');
+    out[m.path[0]!.name] = Object.fromEntries(classes.map((c, i) => [c, (values.items[i] as { value: number }).value]));
+  }
+  return out;
+}
+
+describe('datasets.abl label codings', () => {
+  const datasets = parsed.get(join('experiments', 'datasets.abl'))!;
+  // The datasets' own published codings (MM-WHS 2017, BTCV 13-organ labels, CHAOS MR PNG intensities).
+  const mmwhs = { LVM: 205, LAC: 420, LVC: 500, AA: 820 };
+  const btcv = { Liver: 6, Spleen: 1, RKdy: 2, LKdy: 3 };
+  const chaos = { Liver: 63, Spleen: 252, RKdy: 126, LKdy: 189 };
+
+  it('maps each class to its dataset label value', () => {
+    expect(labelCoding(datasets, 'mmwhs')).toEqual({ ct: mmwhs, mri: mmwhs });
+    expect(labelCoding(datasets, 'btcv')).toEqual({ ct: btcv });
+    expect(labelCoding(datasets, 'chaos_t2spir')).toEqual({ mri: chaos });
+    expect(labelCoding(datasets, 'abdominal')).toEqual({ ct: btcv, mri: chaos });
+  });
+
+  it("orders each task's classes as the paper's tables print their columns", () => {
+    const classesOf = (name: string) => compileFile(join(experimentsDir, 'paper', `${name}.abl`)).tables[0]?.columns.classes;
+    for (const t of ['table1', 'table4', 'table5']) expect(classesOf(t), t).toEqual(['LVM', 'LAC', 'LVC', 'AA']);
+    for (const t of ['table2', 'table6', 'table7']) expect(classesOf(t), t).toEqual(['Liver', 'Spleen', 'RKdy', 'LKdy']);
+  });
+});
