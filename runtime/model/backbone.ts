@@ -42,10 +42,10 @@ export function backboneGeometry(backbone: BackboneIR, inChannels: number, numCl
   const patch = extentFromXyz(backbone.patch);
   const factor: Extent3 = backbone.dims === 3 ? { d: 2, h: 2, w: 2 } : { d: 1, h: 2, w: 2 };
   if (backbone.heads.length !== K) {
-    throw new ModelConfigError(`backbone has ${K} stages (depths) but ${backbone.heads.length} heads`, 'give one heads entry per stage');
+    throw new ModelConfigError(`backbone has ${K} stages (depths) but ${backbone.heads.length} heads`, 'give one heads entry per stage', 'model.backbone.heads');
   }
   if (backbone.decoderDepths.length !== K && backbone.decoderDepths.length !== K - 1) {
-    throw new ModelConfigError(`backbone has ${K} stages but ${backbone.decoderDepths.length} decoder depths`, `give ${K} decoder depths (the last, the bottleneck's, is not used) or ${K - 1}`);
+    throw new ModelConfigError(`backbone has ${K} stages but ${backbone.decoderDepths.length} decoder depths`, `give ${K} decoder depths (the last, the bottleneck's, is not used) or ${K - 1}`, 'model.backbone.decoderDepths');
   }
   const windows: Extent3[] =
     backbone.kind === 'swin_unet'
@@ -58,6 +58,7 @@ export function backboneGeometry(backbone: BackboneIR, inChannels: number, numCl
       throw new ModelConfigError(
         `input ${gridText(input)} does not divide into patches ${patch.d}×${patch.h}×${patch.w} and ${K - 1} halvings (stage ${k} would be ${gridText(g)})`,
         'choose a crop that is a multiple of patch × 2^(stages-1) on every axis',
+        'data.crop',
       );
     }
     grids.push(g);

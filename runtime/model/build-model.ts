@@ -72,7 +72,7 @@ export class SegmentationModel {
     readonly ir: ModelIR,
     readonly options: BuildModelOptions,
   ) {
-    if (options.modalities.length === 0) throw new ModelConfigError('no modalities given', 'pass data.modalities from the Run IR');
+    if (options.modalities.length === 0) throw new ModelConfigError('no modalities given', 'pass data.modalities from the Run IR', 'data.modalities');
     this.store = new ParameterStore(options.seed, options.variableNamespace ?? '');
     try {
       this.modules = buildJoint(this.store, ir, { modalities: options.modalities, crop: options.crop, inference: options.inferenceOnly ?? false });
@@ -124,7 +124,7 @@ export class SegmentationModel {
     const aux: tf.Tensor4D[] = [];
     const E: tf.Tensor3D[] = [];
     if (training && path.eams.length > 0) {
-      if (!Q) throw new ModelConfigError('EAMs need class embeddings', 'turn class_embedding on');
+      if (!Q) throw new ModelConfigError('EAMs need class embeddings', 'turn class_embedding on', 'model.classEmbedding');
       let query: tf.Tensor = Q;
       const g = this.modules.geometry;
       for (const s of path.eams) {

@@ -63,7 +63,7 @@ export class ExternalAttentionModule {
   constructor(store: ParameterStore, prefix: string, readonly cfg: EamConfig) {
     const { dim, heads, classes } = cfg;
     if (dim % heads !== 0) {
-      throw new ModelConfigError(`${prefix}: ${heads} EAM heads do not divide the width ${dim}`, 'choose eam heads that divide the channel width at every EAM stage');
+      throw new ModelConfigError(`${prefix}: ${heads} EAM heads do not divide the width ${dim}`, 'choose eam heads that divide the channel width at every EAM stage', 'model.eam.heads');
     }
     this.headDim = dim / heads;
     this.inputReduction = cfg.queryDim !== dim ? new LinearLayer(store, `${prefix}/input_reduction`, cfg.queryDim, dim) : undefined;

@@ -73,10 +73,10 @@ export function buildJoint(store: ParameterStore, model: ModelIR, opts: JointBui
   const g = backboneGeometry(backbone, model.inChannels, model.numClasses, opts.crop);
   const K = g.stages;
   if (opts.modalities.includes(SHARED_OWNER)) {
-    throw new ModelConfigError(`a modality may not be called '${SHARED_OWNER}'`, 'rename the modality in the dataset');
+    throw new ModelConfigError(`a modality may not be called '${SHARED_OWNER}'`, 'rename the modality in the dataset', 'data.modalities');
   }
   if (variant.channelModulation && !model.classEmbedding) {
-    throw new ModelConfigError('joint v3 needs class embeddings (eq. 13 computes Ω from Q)', 'turn class_embedding on or use joint v2');
+    throw new ModelConfigError('joint v3 needs class embeddings (eq. 13 computes Ω from Q)', 'turn class_embedding on or use joint v2', 'model.joint');
   }
   const makeEncoder = (owner: string): Encoder =>
     backbone.kind === 'swin_unet' ? new SwinUnetEncoder(store, `${owner}/encoder`, backbone, g) : new NnFormerEncoder(store, `${owner}/encoder`, backbone, g);
@@ -92,7 +92,7 @@ export function buildJoint(store: ParameterStore, model: ModelIR, opts: JointBui
   const scales = [...(model.eam?.stages ?? [])].sort((a, b) => a - b);
   for (const s of scales) {
     if (s < 1 || s > K - 1) {
-      throw new ModelConfigError(`EAM at decoder scale ${s}, but the backbone's decoder has scales 1..${K - 1}`, `use eam at decoder[1..${K - 1}]`);
+      throw new ModelConfigError(`EAM at decoder scale ${s}, but the backbone's decoder has scales 1..${K - 1}`, `use eam at decoder[1..${K - 1}]`, 'model.eam.stages');
     }
   }
 

@@ -74,6 +74,7 @@ export class SwinBlock {
       throw new ModelConfigError(
         `${prefix}: window ${w.d === 1 ? '' : `${w.d}×`}${w.h}×${w.w} does not divide the token grid ${gridText(grid)}`,
         'choose a window that divides the token grid at every stage (crop / patch / 2^stage)',
+        'model.backbone.window',
       );
     }
     this.norm1 = new LayerNormLayer(store, `${prefix}/norm1`, dim);

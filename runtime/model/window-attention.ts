@@ -39,7 +39,7 @@ export class WindowAttention {
   constructor(store: ParameterStore, prefix: string, readonly cfg: WindowAttentionConfig) {
     const { dim, heads, window: w } = cfg;
     if (dim % heads !== 0) {
-      throw new ModelConfigError(`${prefix}: ${heads} heads do not divide the width ${dim}`, 'choose heads that divide the channel width of the stage');
+      throw new ModelConfigError(`${prefix}: ${heads} heads do not divide the width ${dim}`, 'choose heads that divide the channel width of the stage', 'model.backbone.heads');
     }
     this.headDim = dim / heads;
     this.tokens = w.d * w.h * w.w;

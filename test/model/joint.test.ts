@@ -123,3 +123,23 @@ describe('parameter sharing per joint variant', () => {
     expect(m.namedVariables.get('ct/embedding/conv1/w')!.name).toBe('separate/ct/embedding/conv1/w');
   });
 });
+
+describe('configuration errors name the Run IR path', () => {
+  it('window, heads and EAM scale', () => {
+    const base: ModelIR = { backbone: BACKBONE_VARIANTS.swin_unet_tiny!, joint: 'v2', inChannels: 3, numClasses: 3, eam: null, classEmbedding: true, keepQueryAtInference: false };
+    const err = (ir: ModelIR, crop: number[]) => {
+      try {
+        buildModel(ir, { crop, modalities: ['ct'], seed: 1, variableNamespace: 'err/' }).dispose();
+      } catch (e) {
+        return e as ModelConfigError;
+      }
+      throw new Error('expected a ModelConfigError');
+    };
+    const w = err({ ...base, backbone: { ...(base.backbone as Extract<ModelIR['backbone'], { kind: 'swin_unet' }>), window: [5, 5] } }, [24, 24]);
+    expect(w.irPath).toBe('model.backbone.window');
+    expect(w.message).toMatch(/window 5×5 does not divide the token grid 12×12/);
+    expect(err({ ...base, backbone: { ...(base.backbone as Extract<ModelIR['backbone'], { kind: 'swin_unet' }>), heads: [3, 2] } }, [8, 8]).irPath).toBe('model.backbone.heads');
+    expect(err({ ...base, eam: { stages: [2], heads: 2 } }, [8, 8]).irPath).toBe('model.eam.stages');
+    expect(err(base, [10, 10]).irPath).toBe('data.crop');
+  });
+});
