@@ -3,11 +3,12 @@
  * a source marks where the expected diagnostic starts; `compileMarked` strips it and
  * returns its 1-based line:column, computed from the text alone.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { compileFile, type CompileOptions, type CompileResult } from '../../compiler/compile.ts';
 import type { Diagnostic } from '../../compiler/diagnostics.ts';
+import { afterAll } from 'vitest';
 
 export const MARK = '«';
 
@@ -36,9 +37,16 @@ export const BASE = `experiment base {
 }
 `;
 
-/** Writes `files` (path → text) into a fresh temporary folder; returns the folder. */
+const created: string[] = [];
+// Registered in the importing test file: its temporary folders go when it ends.
+afterAll(() => {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Writes `files` (path → text) into a fresh temporary folder (removed after the test file); returns the folder. */
 export function writeFiles(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'ablate-test-'));
+  created.push(dir);
   for (const [path, text] of Object.entries(files)) {
     const full = join(dir, path);
     mkdirSync(dirname(full), { recursive: true });
