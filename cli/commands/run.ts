@@ -28,6 +28,10 @@ import { describeError } from '../describe-error.ts';
 
 export interface RunCliOptions {
   experiment?: string;
+  /** Only these concrete runs (by Run IR name); used by `reproduce --jobs`. */
+  run?: string[];
+  /** Nest the runs under this MLflow run (used by `reproduce --jobs`). */
+  parentRunId?: string;
   set: string[];
   backend?: string;
   force: boolean;
@@ -127,13 +131,12 @@ export async function executeRuns(runs: readonly RunIR[], ctx: RunContext): Prom
     const hash = groupHash(group.name, members.map((m) => m.specHash));
     const experiment = await ctx.tracker.getOrCreateExperiment(ctx.experimentName);
     const [existing] = await ctx.tracker.searchRuns({ experimentIds: [experiment.experimentId], filter: runFilter({ tags: { [TAGS.groupHash]: hash } }) });
+    const tags = { [TAGS.group]: group.name, [TAGS.groupKind]: group.kind, [TAGS.groupHash]: hash, [TAGS.source]: members[0]!.origin.file };
     const parent = existing
       ? await RunLogger.resume(ctx.tracker, existing.info.runId)
-      : await RunLogger.start(ctx.tracker, {
-          experimentName: ctx.experimentName,
-          runName: group.name,
-          tags: { [TAGS.group]: group.name, [TAGS.groupKind]: group.kind, [TAGS.groupHash]: hash, [TAGS.source]: members[0]!.origin.file },
-        });
+      : ctx.parent
+        ? await ctx.parent.startChild({ runName: group.name, tags })
+        : await RunLogger.start(ctx.tracker, { experimentName: ctx.experimentName, runName: group.name, tags });
     const children: RunOutcome[] = [];
     try {
       for (const ir of members) children.push(await executeRun(ir, { ...ctx, parent }));
@@ -164,9 +167,12 @@ export function registerRunCommand(program: Command): void {
       .command('run')
       .description('compile, train, evaluate and log the runs of an experiment file to MLflow')
       .argument('<file>', 'experiment file (.abl, .yaml)')
-      .option('-e, --experiment <name>', 'only this declaration (experiment, sweep or repeat)'),
+      .option('-e, --experiment <name>', 'only this declaration (experiment, sweep or repeat)')
+      .addOption(new Option('--run <name...>', 'only these concrete runs (by name)').hideHelp())
+      .addOption(new Option('--parent-run-id <id>', 'nest the runs under this MLflow run').hideHelp()),
   ).action(async (file: string, options: RunCliOptions) => {
-    const result = compileFile(file, { overrides: options.set, ...(options.experiment ? { only: options.experiment } : {}) });
+    const compiled = compileFile(file, { overrides: options.set, ...(options.experiment ? { only: options.experiment } : {}) });
+    const result = options.run ? { ...compiled, runs: compiled.runs.filter((r) => options.run!.includes(r.name)) } : compiled;
     if (hasErrors(result.diagnostics)) {
       process.stderr.write(renderDiagnostics(result.diagnostics, 'text', result.sources));
       process.exitCode = 1;
@@ -182,6 +188,7 @@ export function registerRunCommand(program: Command): void {
     try {
       const { ctx, tracker } = await createRunContext(file, options, interrupt.signal);
       try {
+        if (options.parentRunId) ctx.parent = await RunLogger.attach(tracker, options.parentRunId);
         const outcomes = await executeRuns(result.runs, ctx);
         for (const o of outcomes) {
           process.stdout.write(`\n${renderRunSummary(`${o.name} — ${o.status} (MLflow run ${o.runId})`, o.results)}`);

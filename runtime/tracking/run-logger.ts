@@ -66,6 +66,12 @@ export class RunLogger {
     return new RunLogger(tracker, info, options);
   }
 
+  /** A logger on a run another process owns (e.g. a parent to nest children under); its status is left as it is. */
+  static async attach(tracker: Tracker, runId: string, options: { flushEvery?: number; now?: () => number } = {}): Promise<RunLogger> {
+    const { info } = await tracker.getRun(runId);
+    return new RunLogger(tracker, info, options);
+  }
+
   /** Continue an existing run (e.g. one KILLED by Ctrl-C): its status goes back to RUNNING. */
   static async resume(tracker: Tracker, runId: string, options: { flushEvery?: number; now?: () => number } = {}): Promise<RunLogger> {
     const info = await tracker.updateRun(runId, { status: 'RUNNING', endTime: null });
