@@ -98,6 +98,54 @@ function naiveSwinBlock(x: Vec[][], p: P, C: number, heads: number, ws: number, 
   );
 }
 
+/** One volume `[D][H][W][C]`, window `w = [wd, wh, ww]`, shift `sh = [sd, sh, sw]` (3D Swin / nnFormer). */
+function naiveSwinBlock3d(x: Vec[][][], p: P, C: number, heads: number, w: [number, number, number], sft: [number, number, number], hidden: number): Vec[][][] {
+  const [D, H, W] = [x.length, x[0]!.length, x[0]![0]!.length];
+  const [wd, wh, ww] = w;
+  const dh = C / heads;
+  const g = (n: string) => p[n] as number[];
+  const m = (n: string) => p[n] as number[][];
+  const xn = x.map((sl) => sl.map((row) => row.map((t) => layerNorm(t, g('norm1/gamma'), g('norm1/beta')))));
+  const at = (z: number, i: number, j: number) => xn[(z + sft[0]) % D]![(i + sft[1]) % H]![(j + sft[2]) % W]!;
+  const region = (q: number, n: number, win: number, s: number) => (s === 0 ? 0 : q < n - win ? 0 : q < n - s ? 1 : 2);
+  const out: Vec[][][] = x.map((sl) => sl.map((row) => row.map(() => new Array<number>(C).fill(0))));
+  for (let wz = 0; wz < D / wd; wz++) for (let wi = 0; wi < H / wh; wi++) for (let wj = 0; wj < W / ww; wj++) {
+    const pos: [number, number, number][] = [];
+    for (let c = 0; c < wd; c++) for (let a = 0; a < wh; a++) for (let b = 0; b < ww; b++) pos.push([wz * wd + c, wi * wh + a, wj * ww + b]);
+    const qkv = pos.map(([z, i, j]) => affine(at(z, i, j), m('attn/qkv/w'), g('attn/qkv/b'), 3 * C));
+    const merged = pos.map(() => new Array<number>(C).fill(0));
+    for (let n = 0; n < heads; n++) {
+      for (let t1 = 0; t1 < pos.length; t1++) {
+        const [z1, i1, j1] = pos[t1]!;
+        const logits = pos.map(([z2, i2, j2], t2) => {
+          let dot = 0;
+          for (let c = n * dh; c < (n + 1) * dh; c++) dot += qkv[t1]![c]! * qkv[t2]![C + c]!;
+          const idx = ((z1 - z2 + wd - 1) * (2 * wh - 1) + (i1 - i2 + wh - 1)) * (2 * ww - 1) + (j1 - j2 + ww - 1);
+          const differ = region(z1, D, wd, sft[0]) !== region(z2, D, wd, sft[0]) || region(i1, H, wh, sft[1]) !== region(i2, H, wh, sft[1]) || region(j1, W, ww, sft[2]) !== region(j2, W, ww, sft[2]);
+          return dot / Math.sqrt(dh) + m('attn/relative_position_bias_table')[idx]![n]! + (differ ? -100 : 0);
+        });
+        const mx = Math.max(...logits);
+        const e = logits.map((l) => Math.exp(l - mx));
+        const zsum = e.reduce((a, b) => a + b, 0);
+        for (let c = n * dh; c < (n + 1) * dh; c++) merged[t1]![c] = e.reduce((a, ev, t2) => a + (ev / zsum) * qkv[t2]![2 * C + c]!, 0);
+      }
+    }
+    pos.forEach(([z, i, j], t) => {
+      out[(z + sft[0]) % D]![(i + sft[1]) % H]![(j + sft[2]) % W] = affine(merged[t]!, m('attn/proj/w'), g('attn/proj/b'), C);
+    });
+  }
+  return x.map((sl, z) =>
+    sl.map((row, i) =>
+      row.map((t, j) => {
+        const x1 = t.map((v, c) => v + out[z]![i]![j]![c]!);
+        const hdn = affine(layerNorm(x1, g('norm2/gamma'), g('norm2/beta')), m('mlp/fc1/w'), g('mlp/fc1/b'), hidden).map((u) => 0.5 * u * (1 + erf(u / Math.SQRT2)));
+        const f = affine(hdn, m('mlp/fc2/w'), g('mlp/fc2/b'), C);
+        return x1.map((v, c) => v + f[c]!);
+      }),
+    ),
+  );
+}
+
 beforeAll(async () => {
   await initBackend('cpu');
 });
@@ -136,4 +184,34 @@ describe('SwinBlock against naive loops', () => {
       store.dispose();
     });
   }
+});
+
+describe('3D SwinBlock (volume windows) against naive loops', () => {
+  it('SW-MSA on 2 volumes of 4×4×6, window 2×2×2 → shift 1×1×1, rolled within each volume', () => {
+    const [B, D, H, W, C, heads, hidden] = [2, 4, 4, 6, 4, 2, 8];
+    const store = new ParameterStore(4);
+    const prefix = 'ct/encoder/stage0/block1';
+    const block = new SwinBlock(store, prefix, { dim: C, heads, grid: { D, H, W }, window: { d: 2, h: 2, w: 2 }, shifted: true, mlpRatio: 2, qkvBias: true, dropPath: 0 });
+    const params: P = {};
+    let seed = 70;
+    for (const [n, v] of store.variables) {
+      const values = seeded(v.size, seed++, n.endsWith('/w') ? 0.4 : 0.3).map((u) => (n.endsWith('/gamma') ? 1 + u : u));
+      v.assign(tf.tensor(values, v.shape));
+      params[n.slice(prefix.length + 1)] = v.arraySync() as number[] | number[][];
+    }
+    const xv = seeded(B * D * H * W * C, 12, 1);
+    const got = tf.tidy(() => block.apply(tf.tensor4d(xv, [B * D, H, W, C]), { dropPath: undefined, modulation: undefined }).dataSync());
+    const want: number[] = [];
+    for (let b = 0; b < B; b++) {
+      const x: Vec[][][] = Array.from({ length: D }, (_, z) =>
+        Array.from({ length: H }, (_, i) => Array.from({ length: W }, (_, j) => xv.slice((((b * D + z) * H + i) * W + j) * C, (((b * D + z) * H + i) * W + j + 1) * C))),
+      );
+      want.push(...naiveSwinBlock3d(x, params, C, heads, [2, 2, 2], [1, 1, 1], hidden).flat(3));
+    }
+    let err = 0;
+    want.forEach((v, k) => (err = Math.max(err, Math.abs(v - got[k]!) / Math.max(1, Math.abs(v)))));
+    expect(err).toBeLessThan(1e-5);
+    block.dispose();
+    store.dispose();
+  });
 });
