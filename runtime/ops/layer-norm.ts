@@ -3,6 +3,7 @@
  * composite of mean/sub/square/rsqrt differentiates into ~20 kernels; this one into ~10.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { columnSum } from './column-sum.ts';
 import { OpShapeError, shapeText } from './op-shape-error.ts';
 
 type Save = tf.GradSaveFunc;
@@ -31,9 +32,9 @@ function makeLayerNorm(eps: number) {
           const meanG = tf.mean(g, -1, true); // [..., 1]
           const meanGx = tf.mean(tf.mul(g, sxhat), -1, true); // [..., 1]
           const dx = tf.mul(srstd, tf.sub(tf.sub(g, meanG), tf.mul(sxhat, meanGx))); // [..., C]
-          const dy2 = tf.reshape(dy, [-1, C]); // [N, C]
-          const dgamma = tf.sum(tf.mul(dy2, tf.reshape(sxhat, [-1, C])), 0); // [C]
-          const dbeta = tf.sum(dy2, 0); // [C]
+          const dy2 = tf.reshape(dy, [-1, C]) as tf.Tensor2D; // [N, C]
+          const dgamma = columnSum(tf.mul(dy2, tf.reshape(sxhat, [-1, C])) as tf.Tensor2D); // [C]
+          const dbeta = columnSum(dy2); // [C]
           return [dx, dgamma, dbeta];
         }),
     };

@@ -9,6 +9,7 @@
  *   computed as a depthwise convolution instead (see `batchedProduct`).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { columnSum } from './column-sum.ts';
 import { OpShapeError, shapeText } from './op-shape-error.ts';
 
 type Save = tf.GradSaveFunc;
@@ -79,7 +80,7 @@ const affine = tf.customGrad((x: tf.Tensor | Save, w: tf.Tensor | Save, b: tf.Te
     value: tf.add(tf.matMul(tx, tw), tb),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return tf.tidy(() => [tf.matMul(dy, tf.transpose(sw)), transposeTimes(sx, dy as tf.Tensor2D), tf.sum(dy, 0)]);
+      return tf.tidy(() => [tf.matMul(dy, tf.transpose(sw)), transposeTimes(sx, dy as tf.Tensor2D), columnSum(dy as tf.Tensor2D)]);
     },
   };
 }) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
