@@ -5,7 +5,7 @@
  * declarations are dropped rather than filled with placeholders, because the parse has
  * already reported the error and no later phase runs on a file with syntax errors.
  */
-import type { CstNode, IToken } from 'chevrotain';
+import type { CstNode, IToken } from './chevrotain.ts';
 import type {
   Decl,
   DimsExpr,

@@ -2,7 +2,7 @@
  * The `.abl` front end's entry points: text → AST plus every lexing and syntax error of the
  * text, in one pass. Nothing here throws on user mistakes.
  */
-import { EOF, type ILexingError, type IRecognitionException, type IToken } from 'chevrotain';
+import { EOF, type ILexingError, type IRecognitionException, type IToken } from './chevrotain.ts';
 import type { Comment, Expr, SourceFile } from './ast.ts';
 import { cstToAst } from './cst-to-ast.ts';
 import { ablParser, describeToken, HINT_SEPARATOR } from './parser.ts';

@@ -19,7 +19,7 @@ import {
   type OrMethodOpts,
   tokenMatcher,
   type TokenType,
-} from 'chevrotain';
+} from './chevrotain.ts';
 import {
   allTokens,
   At,

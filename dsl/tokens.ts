@@ -9,7 +9,7 @@
  * parsing carries on as if the literal were well formed; likewise a single-quoted string
  * and a `#` comment, the two most likely habits from other languages.
  */
-import { createToken, Lexer, type CustomPatternMatcherFunc, type TokenType } from 'chevrotain';
+import { createToken, Lexer, type CustomPatternMatcherFunc, type TokenType } from './chevrotain.ts';
 
 // ─── categories (abstract: they match no text; the parser consumes them) ─────
 

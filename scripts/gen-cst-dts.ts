@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { generateCstDts } from 'chevrotain';
+import { generateCstDts } from '../dsl/chevrotain.ts';
 import { ablParser } from '../dsl/parser.ts';
 
 const target = fileURLToPath(new URL('../dsl/cst.generated.d.ts', import.meta.url));

@@ -6,28 +6,8 @@
  * Rows whose runs have not finished are shown as "not run"; `ablate reproduce` runs them.
  */
 import { Command, Option } from 'commander';
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { compileFile, type CompileResult } from '../../compiler/compile.ts';
-import { hasErrors } from '../../compiler/diagnostics.ts';
-import { figureSeries, findResults, tableReport } from '../../runtime/reports/collect-results.ts';
-import { lineChartSvg } from '../../runtime/reports/plots/line-chart.ts';
-import type { Report } from '../../runtime/reports/report-model.ts';
-import { renderCsv } from '../../runtime/reports/render-csv.ts';
-import { renderHtml } from '../../runtime/reports/render-html.ts';
-import { renderLatex } from '../../runtime/reports/render-latex.ts';
-import { renderMarkdown } from '../../runtime/reports/render-markdown.ts';
-import { createTracker, type Tracker } from '../../runtime/tracking/tracker.ts';
+import type { ReportFormat } from '../report-writer.ts';
 import { renderDiagnostics } from '../render-diagnostic.ts';
-
-export type ReportFormat = 'md' | 'csv' | 'latex' | 'html';
-
-const RENDER: Record<ReportFormat, { ext: string; render: (r: Report) => string }> = {
-  md: { ext: 'md', render: renderMarkdown },
-  csv: { ext: 'csv', render: renderCsv },
-  latex: { ext: 'tex', render: renderLatex },
-  html: { ext: 'html', render: renderHtml },
-};
 
 export interface ReportCliOptions {
   table?: string;
@@ -37,54 +17,6 @@ export interface ReportCliOptions {
   mlflowExperiment: string;
 }
 
-export interface WrittenReport {
-  name: string;
-  /** Files written, every format. */
-  files: string[];
-  /** The requested format's text (for stdout). */
-  text: string;
-  pendingRows: number;
-}
-
-/**
- * Renders every table and figure of a compiled file from the runs in `tracker`, writing all
- * formats to `outDir` (`<name>.md|csv|tex|html`, figures as `<name>.svg`).
- */
-export async function writeReports(result: CompileResult, tracker: Tracker, options: { experimentName: string; outDir: string; format: ReportFormat; only?: string }): Promise<WrittenReport[]> {
-  const tables = result.tables.filter((t) => !options.only || t.name === options.only);
-  const figures = result.figures.filter((f) => !options.only || f.name === options.only);
-  const hashes = [...tables.flatMap((t) => t.rows.flatMap((r) => r.specHashes)), ...figures.flatMap((f) => f.points.map((p) => p.specHash))];
-  const results = await findResults(tracker, options.experimentName, hashes);
-  await mkdir(options.outDir, { recursive: true });
-  const written: WrittenReport[] = [];
-  for (const table of tables) {
-    const report = tableReport(table, results);
-    const files: string[] = [];
-    for (const { ext, render } of Object.values(RENDER)) {
-      const file = path.join(options.outDir, `${table.name}.${ext}`);
-      await writeFile(file, render(report));
-      files.push(file);
-    }
-    written.push({ name: table.name, files, text: RENDER[options.format].render(report), pendingRows: report.rows.filter((r) => r.pending).length });
-  }
-  for (const figure of figures) {
-    const { series, missing } = figureSeries(figure, results);
-    const [metric] = figure.y.split('.');
-    const svg = lineChartSvg({
-      title: figure.title ?? figure.name,
-      xLabel: figure.x,
-      yLabel: `${figure.y}${metric === 'dice' ? ' (%)' : ' (mm)'}`,
-      series,
-      markers: true,
-    });
-    const file = path.join(options.outDir, `${figure.name}.svg`);
-    await writeFile(file, svg);
-    const text = `figure ${figure.name}: ${figure.points.length - missing.length} of ${figure.points.length} points measured → ${file}\n` +
-      (missing.length ? `  not run yet: ${missing.join(', ')}\n` : '');
-    written.push({ name: figure.name, files: [file], text, pendingRows: missing.length });
-  }
-  return written;
-}
 
 export function registerReportCommand(program: Command): void {
   program
@@ -97,6 +29,10 @@ export function registerReportCommand(program: Command): void {
     .option('--tracking-uri <uri>', 'MLflow store: a folder, file:… or http(s)://… (default: $MLFLOW_TRACKING_URI, else ./mlruns)')
     .option('--mlflow-experiment <name>', 'MLflow experiment holding the runs', 'ablate')
     .action(async (file: string, options: ReportCliOptions) => {
+      const { compileFile } = await import('../../compiler/compile.ts');
+      const { hasErrors } = await import('../../compiler/diagnostics.ts');
+      const { createTracker } = await import('../../runtime/tracking/tracker.ts');
+      const { writeReports } = await import('../report-writer.ts');
       const result = compileFile(file);
       if (hasErrors(result.diagnostics)) {
         process.stderr.write(renderDiagnostics(result.diagnostics, 'text', result.sources));

@@ -9,14 +9,12 @@
 import { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { compileFile } from '../../compiler/compile.ts';
-import { hasErrors } from '../../compiler/diagnostics.ts';
+import type { CompileResult } from '../../compiler/compile.ts';
 import type { RunIR } from '../../schemas/run-ir.schema.ts';
-import { RunLogger } from '../../runtime/tracking/run-logger.ts';
 import { renderDiagnostics } from '../render-diagnostic.ts';
 import { describeError } from '../describe-error.ts';
-import { writeReports, type ReportFormat } from './report.ts';
-import { addRunOptions, createRunContext, executeRuns, interruptSignal, type RunCliOptions } from './run.ts';
+import type { ReportFormat } from '../report-writer.ts';
+import { addRunOptions, type RunCliOptions } from './run.ts';
 
 interface ReproduceCliOptions extends RunCliOptions {
   jobs: string;
@@ -26,7 +24,7 @@ interface ReproduceCliOptions extends RunCliOptions {
 }
 
 /** Runs named by the tables and figures, in declaration order, each once. */
-export function runsNeeded(result: ReturnType<typeof compileFile>, only?: string): RunIR[] {
+export function runsNeeded(result: CompileResult, only?: string): RunIR[] {
   const names = new Set<string>();
   for (const t of result.tables) if (!only || t.name === only) for (const r of t.rows) for (const n of r.runs) names.add(n);
   for (const f of result.figures) if (!only || f.name === only) for (const p of f.points) names.add(p.run);
@@ -80,6 +78,8 @@ export function registerReproduceCommand(program: Command): void {
       .option('--out <dir>', 'folder for the rendered reports', 'reports')
       .option('--format <format>', 'report format printed: md, csv, latex or html', 'md'),
   ).action(async (file: string, options: ReproduceCliOptions) => {
+    const { compileFile } = await import('../../compiler/compile.ts');
+    const { hasErrors } = await import('../../compiler/diagnostics.ts');
     const result = compileFile(file, { overrides: options.set });
     if (hasErrors(result.diagnostics)) {
       process.stderr.write(renderDiagnostics(result.diagnostics, 'text', result.sources));
@@ -98,6 +98,9 @@ export function registerReproduceCommand(program: Command): void {
       process.exitCode = 1;
       return;
     }
+    const { createRunContext, executeRuns, interruptSignal } = await import('../run-session.ts');
+    const { RunLogger } = await import('../../runtime/tracking/run-logger.ts');
+    const { writeReports } = await import('../report-writer.ts');
     const interrupt = interruptSignal();
     try {
       const { ctx, tracker } = await createRunContext(file, options, interrupt.signal);

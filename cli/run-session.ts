@@ -1,0 +1,128 @@
+/**
+ * What `ablate run` and `ablate reproduce` do once their arguments are checked: start the
+ * backend and the tracker, handle Ctrl-C / SIGTERM, execute runs (sweeps and repeats under a
+ * parent run). Loaded only when one of those commands runs, so that `ablate check` and
+ * `ablate --help` never load TensorFlow.js.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { RunIR } from '../schemas/run-ir.schema.ts';
+import { initBackend } from '../runtime/backend/select-backend.ts';
+import { parseBackendName } from '../runtime/backend/backend-name.ts';
+import { executeRun, type RunContext, type RunOutcome } from '../runtime/run/execute-run.ts';
+import { groupHash, TAGS } from '../runtime/run/run-identity.ts';
+import { aggregateResults, resultsToJson, type RunResults } from '../runtime/reports/run-results.ts';
+import { RunLogger } from '../runtime/tracking/run-logger.ts';
+import { runFilter } from '../runtime/tracking/run-search.ts';
+import { createTracker, type Tracker } from '../runtime/tracking/tracker.ts';
+import type { RunCliOptions } from './commands/run.ts';
+import { createProgress } from './progress.ts';
+
+function gitCommit(cwd: string): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Shared by `run` and `reproduce`: everything a run needs besides its IR. */
+export async function createRunContext(file: string, options: RunCliOptions, signal: AbortSignal): Promise<{ ctx: RunContext; tracker: Tracker }> {
+  const backendName = options.backend ? parseBackendName(options.backend) : undefined;
+  const backend = await initBackend(backendName);
+  const tracker = createTracker(options.trackingUri ?? process.env['MLFLOW_TRACKING_URI'] ?? './mlruns');
+  const cwd = process.cwd();
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const progress = createProgress({ quiet: options.quiet });
+  const gc = gitCommit(cwd);
+  const ctx: RunContext = {
+    tracker,
+    experimentName: options.mlflowExperiment,
+    backend,
+    cwd,
+    cacheRoot: path.resolve(cwd, options.cache),
+    workRoot: path.resolve(cwd, options.cache, 'runs'),
+    force: options.force,
+    signal,
+    progress,
+    source: { file, text: readFileSync(file, 'utf8') },
+    version: pkg.version,
+    ...(gc ? { gitCommit: gc } : {}),
+  };
+  progress.note(`backend: ${backend.note}`);
+  progress.note(`tracking: ${tracker.uri} (experiment '${options.mlflowExperiment}')`);
+  return { ctx, tracker };
+}
+
+/** Ctrl-C / SIGTERM abort the current run gracefully; a second one exits at once. */
+export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSignal = (name: string) => () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write(`\n${name}: finishing the current step and writing a checkpoint (again to quit at once)\n`);
+    controller.abort();
+  };
+  const int = onSignal('SIGINT');
+  const term = onSignal('SIGTERM');
+  process.on('SIGINT', int);
+  process.on('SIGTERM', term);
+  return {
+    signal: controller.signal,
+    dispose() {
+      process.off('SIGINT', int);
+      process.off('SIGTERM', term);
+    },
+  };
+}
+
+/**
+ * Runs IRs in order; runs of one sweep or repeat share a parent MLflow run. A repeat with
+ * `pool` also logs the pooled results on its parent.
+ */
+export async function executeRuns(runs: readonly RunIR[], ctx: RunContext): Promise<RunOutcome[]> {
+  const outcomes: RunOutcome[] = [];
+  const groups = new Map<string, RunIR[]>();
+  for (const ir of runs) {
+    const key = ir.origin.group ? `${ir.origin.group.kind}:${ir.origin.group.name}` : `run:${ir.name}`;
+    groups.set(key, [...(groups.get(key) ?? []), ir]);
+  }
+  for (const members of groups.values()) {
+    const group = members[0]!.origin.group;
+    if (!group) {
+      outcomes.push(await executeRun(members[0]!, ctx));
+      continue;
+    }
+    const hash = groupHash(group.name, members.map((m) => m.specHash));
+    const experiment = await ctx.tracker.getOrCreateExperiment(ctx.experimentName);
+    const [existing] = await ctx.tracker.searchRuns({ experimentIds: [experiment.experimentId], filter: runFilter({ tags: { [TAGS.groupHash]: hash } }) });
+    const tags = { [TAGS.group]: group.name, [TAGS.groupKind]: group.kind, [TAGS.groupHash]: hash, [TAGS.source]: members[0]!.origin.file };
+    const parent = existing
+      ? await RunLogger.resume(ctx.tracker, existing.info.runId)
+      : ctx.parent
+        ? await ctx.parent.startChild({ runName: group.name, tags })
+        : await RunLogger.start(ctx.tracker, { experimentName: ctx.experimentName, runName: group.name, tags });
+    const children: RunOutcome[] = [];
+    try {
+      for (const ir of members) children.push(await executeRun(ir, { ...ctx, parent }));
+      const first = members[0]!;
+      if (first.repeat?.pool) {
+        const results = children.map((c) => c.results);
+        const pooled: RunResults = { ...results[0]!, run: group.name, specHash: hash, cases: results.flatMap((r) => r.cases) };
+        await parent.logText(resultsToJson(pooled), 'results.json');
+        const { overall } = aggregateResults(results, pooled.modalities, pooled.classes, pooled.metrics);
+        const final: Record<string, number> = {};
+        for (const [metric, v] of Object.entries(overall)) if (Number.isFinite(v)) final[`test.${metric}.overall`] = v;
+        parent.logMetrics(final, 0);
+      }
+      await parent.finish();
+    } catch (error) {
+      if (ctx.signal?.aborted) await parent.kill();
+      else await parent.fail(error);
+      throw error;
+    }
+    outcomes.push(...children);
+  }
+  return outcomes;
+}
+
