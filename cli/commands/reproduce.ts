@@ -104,6 +104,10 @@ export function registerReproduceCommand(program: Command): void {
     const interrupt = interruptSignal();
     try {
       const { ctx, tracker } = await createRunContext(file, options, interrupt.signal);
+      ctx.locate = (run, irPath) => {
+        const span = result.locate(run, irPath);
+        return span ? `${span.file}:${span.start.line + 1}:${span.start.column + 1}` : undefined;
+      };
       const parent = await RunLogger.start(tracker, {
         experimentName: options.mlflowExperiment,
         runName: `reproduce ${file}`,

@@ -69,6 +69,10 @@ export function registerRunCommand(program: Command): void {
     const started = performance.now();
     try {
       const { ctx, tracker } = await createRunContext(file, options, interrupt.signal);
+      ctx.locate = (run, irPath) => {
+        const span = compiled.locate(run, irPath);
+        return span ? `${span.file}:${span.start.line + 1}:${span.start.column + 1}` : undefined;
+      };
       try {
         if (options.parentRunId) ctx.parent = await RunLogger.attach(tracker, options.parentRunId);
         const outcomes = await executeRuns(result.runs, ctx);

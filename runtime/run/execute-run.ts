@@ -46,8 +46,8 @@ export interface RunContext {
   force: boolean;
   signal?: AbortSignal;
   progress: ProgressSink;
-  /** Run IR path → `file:line:col` of the DSL entry that set it. */
-  locate?: (irPath: string) => string | undefined;
+  /** `file:line:col` of the DSL entry that set a value of a run's IR (`locate('quickstart', 'loss.icr')`). */
+  locate?: (run: string, irPath: string) => string | undefined;
   /** The spec file and its text, logged as an artifact. */
   source?: { file: string; text: string };
   gitCommit?: string;
@@ -205,7 +205,7 @@ async function train(
     batchesFor,
     stepsPerEpoch,
     checkpointDir,
-    locate: ctx.locate,
+    locate: ctx.locate ? (irPath) => ctx.locate!(ir.name, irPath) : undefined,
     signal: ctx.signal,
     onStep: (r) => {
       if (!started) {
