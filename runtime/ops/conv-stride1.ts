@@ -83,23 +83,25 @@ export function convStride1(x: tf.Tensor4D, D: number, w: tf.Tensor, depth: Patc
     }
     return {
       value: tf.reshape(y!, [B * Do, Ho, Wo, Cout]),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor];
-        const dy3 = tf.reshape(dy, [B, Do, M]) as tf.Tensor3D; // [B, Do, M]
-        const pt = patchesChannelFirst(sx, rows, cols); // [kh*kw*Cin, B*D*Ho*Wo]
-        const dxs: tf.Tensor4D[] = [];
-        const dws: tf.Tensor2D[] = [];
-        for (let dz = 0; dz < kd; dz++) {
-          const dz3 = depthShift(dy3, depth.padBefore - dz, D); // [B, D, M], adjoint of the forward shift
-          const dzFlat = tf.reshape(dz3, [BD * Ho * Wo, Cout]);
-          dws.push(tf.matMul(pt, dzFlat)); // [kh*kw*Cin, Cout]
-          const rot = tf.transpose(tf.reverse(depthTap(sw, dz), [0, 1]), [0, 1, 3, 2]); // [kh, kw, Cout, Cin]
-          dxs.push(tf.conv2d(tf.reshape(dz3, [BD, Ho, Wo, Cout]), rot, 1, backPad)); // [B*D, H, W, Cin]
-        }
-        const dx = dxs.length === 1 ? dxs[0]! : tf.addN(dxs);
-        const dw = tf.reshape(dws.length === 1 ? dws[0]! : tf.concat(dws, 0), [kd, kh, kw, Cin, Cout]);
-        return [dx, dw];
-      },
+      // tidy: the tape would otherwise keep the im2col matrix and shifted gradients to the end of backprop
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor];
+          const dy3 = tf.reshape(dy, [B, Do, M]) as tf.Tensor3D; // [B, Do, M]
+          const pt = patchesChannelFirst(sx, rows, cols); // [kh*kw*Cin, B*D*Ho*Wo]
+          const dxs: tf.Tensor4D[] = [];
+          const dws: tf.Tensor2D[] = [];
+          for (let dz = 0; dz < kd; dz++) {
+            const dz3 = depthShift(dy3, depth.padBefore - dz, D); // [B, D, M], adjoint of the forward shift
+            const dzFlat = tf.reshape(dz3, [BD * Ho * Wo, Cout]);
+            dws.push(tf.matMul(pt, dzFlat)); // [kh*kw*Cin, Cout]
+            const rot = tf.transpose(tf.reverse(depthTap(sw, dz), [0, 1]), [0, 1, 3, 2]); // [kh, kw, Cout, Cin]
+            dxs.push(tf.conv2d(tf.reshape(dz3, [BD, Ho, Wo, Cout]), rot, 1, backPad)); // [B*D, H, W, Cin]
+          }
+          const dx = dxs.length === 1 ? dxs[0]! : tf.addN(dxs);
+          const dw = tf.reshape(dws.length === 1 ? dws[0]! : tf.concat(dws, 0), [kd, kh, kw, Cin, Cout]);
+          return [dx, dw];
+        }),
     };
   }) as (x: tf.Tensor4D, w: tf.Tensor) => tf.Tensor4D;
   return op(x, w);
