@@ -10,6 +10,7 @@ import { registerCompileCommand } from './commands/compile.ts';
 import { registerDataCommand } from './commands/data.ts';
 import { registerFmtCommand } from './commands/fmt.ts';
 import { registerGraphCommand } from './commands/graph.ts';
+import { registerPredictCommand } from './commands/predict.ts';
 import { registerReportCommand } from './commands/report.ts';
 import { registerReproduceCommand } from './commands/reproduce.ts';
 import { registerRunCommand } from './commands/run.ts';
@@ -29,7 +30,7 @@ export function buildProgram(): Command {
 type Registration = (program: Command) => void;
 
 // Subcommands, in the order `ablate --help` lists them.
-const commandRegistrations: Registration[] = [registerCheckCommand, registerCompileCommand, registerFmtCommand, registerDataCommand, registerGraphCommand, registerRunCommand, registerReproduceCommand, registerReportCommand, registerScoreCommand];
+const commandRegistrations: Registration[] = [registerCheckCommand, registerCompileCommand, registerFmtCommand, registerDataCommand, registerGraphCommand, registerRunCommand, registerReproduceCommand, registerReportCommand, registerPredictCommand, registerScoreCommand];
 
 /** Runs the command line; the only place that sets the exit code for uncaught errors. */
 export async function main(argv: string[]): Promise<void> {

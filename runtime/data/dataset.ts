@@ -243,8 +243,16 @@ export async function loadCase(ref: CaseRef, source: ModalitySource, options: Lo
     img = withSpacing(img, source.spacing);
     lab = withSpacing(lab, source.spacing);
   }
+  return toCanonicalGrid(ref, img, lab, options.reorient ?? true);
+}
+
+/**
+ * An image and its label map (same grid) turned to the canonical axis order (closest RAS+),
+ * as every case is before preprocessing; `ablate predict` uses it with an empty label map.
+ */
+export function toCanonicalGrid(ref: CaseRef, img: LoadedCase['image'], lab: LoadedCase['label'], reorientToCanonical = true): LoadedCase {
   const o = canonicalOrientation(img.affine);
-  if (options.reorient === false || isIdentityOrientation(o)) return { ref, image: img, label: lab };
+  if (!reorientToCanonical || isIdentityOrientation(o)) return { ref, image: img, label: lab };
   const storedDims: [number, number, number] = [...img.dims];
   const grid = { dims: orientedDims(storedDims, o), spacing: orientedSpacing(img.spacing, o), affine: orientedAffine(img.affine, storedDims, o) };
   const { header: _i, ...imgRest } = img;

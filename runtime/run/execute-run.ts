@@ -260,6 +260,8 @@ async function evaluate(
     }
     const modelDir = path.join(workDir, 'inference-model');
     await saveInferenceModel(inference, modelDir);
+    // The Run IR beside the weights: `ablate predict` preprocesses new images as training did.
+    await writeFile(path.join(modelDir, 'run-ir.json'), `${JSON.stringify(ir, null, 2)}\n`);
     await logger.logArtifact(modelDir, 'model');
   } finally {
     inference.dispose();

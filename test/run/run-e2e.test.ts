@@ -18,6 +18,8 @@ import { aggregateResults } from '../../runtime/reports/run-results.ts';
 import { silentProgress, type ProgressSink } from '../../runtime/run/progress-sink.ts';
 import type { RunContext } from '../../runtime/run/execute-run.ts';
 import { TrainingInterrupted } from '../../runtime/train/train-loop.ts';
+import { predictFile } from '../../runtime/run/predict-file.ts';
+import { readNifti } from '../../runtime/data/nifti.ts';
 import { createTracker, type Tracker } from '../../runtime/tracking/tracker.ts';
 
 const SPEC = `
@@ -125,6 +127,22 @@ describe('ablate run end to end (tiny phantom, cpu)', () => {
     expect(written!.text).toContain(`| Ours | paper | 90.0±1.0 |`);
     expect(written!.text.split('\n').find((l) => l.startsWith('|  | measured'))).toContain(`| ${shown}`);
     expect(written!.files.map((f) => path.basename(f)).sort()).toEqual(['tiny_table.csv', 'tiny_table.html', 'tiny_table.md', 'tiny_table.tex']);
+
+    // 5. `ablate predict` with the run id: the exported EAM-free model segments a phantom
+    //    image on its own grid, written with the image's geometry and the dataset's label values.
+    const phantomRoot = path.join(dir, 'cache', 'phantom');
+    const [hashDir] = readdirSync(phantomRoot).filter((d) => !d.startsWith('.'));
+    const imagesDir = path.join(phantomRoot, hashDir!, 'mri', 'images');
+    const image = path.join(imagesDir, readdirSync(imagesDir).sort()[0]!);
+    const out = path.join(dir, 'pred.nii.gz');
+    const summary = await predictFile({ model: runIds[0]!, image: image!, out, modality: 'mri', labelValues: true, backend: 'cpu', trackingUri: store });
+    expect(summary).toContain('voxels per class: LVM');
+    const [source, predicted] = [await readNifti(image!), await readNifti(out)];
+    expect(predicted.dims).toEqual(source.dims);
+    expect(predicted.affine).toEqual(source.affine);
+    expect(new Set(predicted.data).size).toBeGreaterThan(0);
+    for (const v of new Set(predicted.data)) expect([0, 1, 2, 3, 4]).toContain(v);
+    await expect(predictFile({ model: runIds[0]!, image: image!, out, modality: 'pet', labelValues: true, backend: 'cpu', trackingUri: store })).rejects.toThrow(/modality pet: is not one the model was trained on/);
     await tracker.close();
   }, 240_000);
 });

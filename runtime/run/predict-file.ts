@@ -1,0 +1,81 @@
+/**
+ * Segments one NIfTI volume with an exported inference model (the work behind
+ * `ablate predict`). See `cli/commands/predict.ts` for the user's view.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { RunIR } from '../../schemas/run-ir.schema.ts';
+import { initBackend } from '../backend/select-backend.ts';
+import { parseBackendName } from '../backend/backend-name.ts';
+import { toCanonicalGrid, type LoadedCase } from '../data/dataset.ts';
+import { DataError } from '../data/data-error.ts';
+import { readNifti } from '../data/nifti.ts';
+import { preprocessCase, preprocessSettings } from '../data/preprocess.ts';
+import { labelsToOriginalGrid, writePrediction } from '../data/volume-inference.ts';
+import { loadInferenceModel } from '../model/parameters.ts';
+import { createTracker } from '../tracking/tracker.ts';
+import { predictCase } from './evaluate.ts';
+
+export interface PredictFileOptions {
+  /** Model folder, or an MLflow run id whose `model` artifact is used. */
+  model: string;
+  image: string;
+  out: string;
+  modality: string;
+  /** Write the dataset's label values (true) or class indices 1..Z (false). */
+  labelValues: boolean;
+  backend?: string;
+  trackingUri: string;
+}
+
+async function modelFolder(model: string, trackingUri: string): Promise<string> {
+  if (existsSync(path.join(model, 'model.json'))) return model;
+  if (/^[0-9a-f]{32}$/.test(model)) {
+    const tracker = createTracker(trackingUri);
+    try {
+      const dest = await mkdtemp(path.join(tmpdir(), 'ablate-model-'));
+      const files = (await tracker.listArtifacts(model, 'model')).filter((e) => !e.isDir);
+      if (files.length === 0) throw new DataError('missing-folder', `run ${model}`, 'has no `model` artifact (did it finish?)', 'predict with a FINISHED run');
+      for (const f of files) await writeFile(path.join(dest, path.posix.basename(f.path)), await tracker.readArtifact(model, f.path));
+      return dest;
+    } finally {
+      await tracker.close();
+    }
+  }
+  throw new DataError('missing-folder', model, 'holds no model.json and is not an MLflow run id', "pass the folder `ablate run` logged as the run's `model` artifact, or the run id");
+}
+
+/** Returns a one-line summary of what was written. */
+export async function predictFile(options: PredictFileOptions): Promise<string> {
+  const backendName = options.backend ? parseBackendName(options.backend) : undefined;
+  await initBackend(backendName);
+  const dir = await modelFolder(options.model, options.trackingUri);
+  const irFile = path.join(dir, 'run-ir.json');
+  if (!existsSync(irFile)) {
+    throw new DataError('missing-folder', dir, 'has no run-ir.json (needed to preprocess the image as in training)', 'use a model folder written by `ablate run`');
+  }
+  const ir = JSON.parse(await readFile(irFile, 'utf8')) as RunIR;
+  if (!ir.data.modalities.includes(options.modality)) {
+    throw new DataError('unknown-modality', `modality ${options.modality}`, `is not one the model was trained on`, `use one of ${ir.data.modalities.join(', ')}`);
+  }
+  const model = await loadInferenceModel(dir);
+  try {
+    const source = await readNifti(options.image);
+    const n = source.dims[0] * source.dims[1] * source.dims[2];
+    const image: LoadedCase['image'] = { ...source, data: Float32Array.from(source.data as ArrayLike<number>), datatype: 'float32' };
+    // No reference at prediction time: an empty label map (the crop is then centred).
+    const label: LoadedCase['label'] = { ...source, data: new Uint8Array(n), datatype: 'uint8' };
+    const ref = { modality: options.modality, id: path.basename(options.image), image: options.image, label: '' };
+    const prepared = preprocessCase(toCanonicalGrid(ref, image, label), preprocessSettings(ir.data));
+    const prediction = await predictCase(model, ir, options.modality, prepared);
+    const labels = labelsToOriginalGrid(prediction.labels, prepared.dims, prepared.geometry);
+    const values = options.labelValues ? ir.dataset.modalities[options.modality]?.labelValues : undefined;
+    await writePrediction(options.out, labels, source, values);
+    const counts = ir.dataset.classes.map((c, i) => `${c} ${labels.reduce((k, v) => k + (v === i + 1 ? 1 : 0), 0)}`);
+    return `${options.out}: ${source.dims.join('×')} voxels; voxels per class: ${counts.join(', ')}`;
+  } finally {
+    model.dispose();
+  }
+}
