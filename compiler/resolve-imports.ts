@@ -4,7 +4,7 @@
  * declared twice (in one file or across files) are errors. Declarations share one
  * namespace, so a table row or an `extends` names exactly one thing.
  */
-import { dirname, join, normalize, resolve } from 'node:path';
+import { dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import type { Decl, ImportDecl } from '../dsl/ast.ts';
 import type { DiagnosticBag } from './diagnostics.ts';
 import type { LoadedSource } from './load-source.ts';
@@ -29,7 +29,7 @@ export type SourceReader = (file: string) => LoadedSource | undefined;
 
 /** Display path of an import: the import path joined to the importer's folder, normalised. */
 export function importTarget(importer: string, spec: string): string {
-  return normalize(join(dirname(importer), spec));
+  return isAbsolute(spec) ? normalize(spec) : normalize(join(dirname(importer), spec));
 }
 
 /** Loads `entry` and its imports into a program; reports E010, E011 and E012 into `bag`. */
