@@ -104,7 +104,8 @@ function describe(name: BackendName): string {
       return 'node (libtensorflow, CPU)';
     case 'wasm': {
       const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
-      return `wasm (${simd ? 'SIMD' : 'no SIMD'}, single-threaded in Node)`;
+      // the replaced kernels are named so a run's backend tag says which code produced it
+      return `wasm (${simd ? 'SIMD' : 'no SIMD'}, single-threaded in Node) with ablate's Identity, Slice and SplitV kernels`;
     }
     case 'cpu':
       return 'cpu (pure JavaScript)';
