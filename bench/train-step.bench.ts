@@ -9,7 +9,8 @@
  *     window 7, batch 1 per modality, the cardiac dataset's 5 classes (SGD lr lowered to
  *     1e-4 so random data does not diverge).
  * Prints the median of the timed steps after the warm-up steps, both parameter counts
- * (they must agree), the ratio tfjs/PyTorch and the machine load before and after.
+ * (they must agree), the ratio tfjs/PyTorch (PyTorch at 2 threads, the reference, and at 1
+ * thread, per core like wasm) and the machine load before and after.
  *
  * Run: `node --import tsx bench/train-step.bench.ts [--only quickstart|paper] [--steps N]
  * [--warmup N] [--no-torch]`. PyTorch is looked for in `$ABLATE_TORCH_PYTHON`, `python3`,
@@ -48,7 +49,6 @@ const only = flag('--only');
 const steps = Number(flag('--steps') ?? 5);
 const warmup = Number(flag('--warmup') ?? 2);
 const withTorch = !args.includes('--no-torch');
-const torchThreads = 2;
 const root = path.join(import.meta.dirname, '..');
 
 function median(v: readonly number[]): number {
@@ -136,7 +136,7 @@ function findTorchPython(): string | undefined {
   return undefined;
 }
 
-function timeTorch(python: string, cfg: BenchConfig): SideResult & { note: string } {
+function timeTorch(python: string, cfg: BenchConfig, torchThreads: number): SideResult & { note: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ablate-bench-'));
   try {
     const file = path.join(dir, 'config.json');
@@ -177,16 +177,17 @@ for (const cfg of configs()) {
   } catch (e) {
     console.log(`tfjs-wasm   failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 200)}`);
   }
-  if (python) {
+  // 2 threads is the reference (issue 4); 1 thread compares per core with single-threaded wasm
+  for (const threads of python ? [2, 1] : []) {
     try {
-      const t = timeTorch(python, cfg);
-      console.log(`pytorch     ${t.medianMs.toFixed(0).padStart(7)} ms  (steps ${t.stepsMs.map((x) => x.toFixed(0)).join(', ')}; ${t.params.toLocaleString('en')} params; ${t.note})`);
+      const t = timeTorch(python!, cfg, threads);
+      console.log(`pytorch ×${threads}  ${t.medianMs.toFixed(0).padStart(7)} ms  (steps ${t.stepsMs.map((x) => x.toFixed(0)).join(', ')}; ${t.params.toLocaleString('en')} params; ${t.note})`);
       if (ours) {
         if (ours.params !== t.params) console.log(`WARNING: parameter counts differ (${ours.params} vs ${t.params}): the twin is not the same network`);
-        console.log(`ratio tfjs/pytorch: ${(ours.medianMs / t.medianMs).toFixed(2)}×`);
+        console.log(`ratio tfjs/pytorch(${threads} thread${threads > 1 ? 's' : ''}): ${(ours.medianMs / t.medianMs).toFixed(2)}×`);
       }
     } catch (e) {
-      console.log(`pytorch     failed: ${(e instanceof Error ? e.message : String(e)).slice(0, 400)}`);
+      console.log(`pytorch ×${threads}  failed: ${(e instanceof Error ? e.message : String(e)).slice(0, 400)}`);
     }
   }
   console.log(`load after: ${load()}`);
