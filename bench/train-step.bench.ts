@@ -36,7 +36,10 @@ interface BenchConfig {
 
 interface SideResult {
   params: number;
+  /** Wall time. */
   medianMs: number;
+  /** CPU time of the process (every thread), which other load on the machine does not inflate. */
+  medianCpuMs: number;
   stepsMs: number[];
 }
 
@@ -109,6 +112,8 @@ async function timeTfjs(cfg: BenchConfig): Promise<SideResult> {
   const params = model.parameterCount();
   const makeBatches = batchMaker(run, cfg.batch);
   const seconds: number[] = [];
+  const cpuMs: number[] = [];
+  let cpu = process.cpuUsage();
   try {
     await trainLoop({
       train: { ...run.train, epochs: 1, stepsPerEpoch: warmup + steps, clipGradNorm: run.train.clipGradNorm },
@@ -118,13 +123,16 @@ async function timeTfjs(cfg: BenchConfig): Promise<SideResult> {
       stepsPerEpoch: warmup + steps,
       onStep: (r) => {
         seconds.push(r.seconds);
+        const d = process.cpuUsage(cpu);
+        cpuMs.push((d.user + d.system) / 1000);
+        cpu = process.cpuUsage();
       },
     });
   } finally {
     model.dispose();
   }
   const timed = seconds.slice(warmup).map((s) => s * 1000);
-  return { params, medianMs: median(timed), stepsMs: timed };
+  return { params, medianMs: median(timed), medianCpuMs: median(cpuMs.slice(warmup)), stepsMs: timed };
 }
 
 function findTorchPython(): string | undefined {
@@ -173,7 +181,7 @@ for (const cfg of configs()) {
   let ours: SideResult | undefined;
   try {
     ours = await timeTfjs(cfg);
-    console.log(`tfjs-wasm   ${ours.medianMs.toFixed(0).padStart(7)} ms  (steps ${ours.stepsMs.map((t) => t.toFixed(0)).join(', ')}; ${ours.params.toLocaleString('en')} params)`);
+    console.log(`tfjs-wasm   ${ours.medianMs.toFixed(0).padStart(7)} ms wall, ${ours.medianCpuMs.toFixed(0).padStart(6)} ms CPU  (steps ${ours.stepsMs.map((t) => t.toFixed(0)).join(', ')}; ${ours.params.toLocaleString('en')} params)`);
   } catch (e) {
     console.log(`tfjs-wasm   failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 200)}`);
   }
@@ -181,10 +189,11 @@ for (const cfg of configs()) {
   for (const threads of python ? [2, 1] : []) {
     try {
       const t = timeTorch(python!, cfg, threads);
-      console.log(`pytorch ×${threads}  ${t.medianMs.toFixed(0).padStart(7)} ms  (steps ${t.stepsMs.map((x) => x.toFixed(0)).join(', ')}; ${t.params.toLocaleString('en')} params; ${t.note})`);
+      console.log(`pytorch ×${threads}  ${t.medianMs.toFixed(0).padStart(7)} ms wall, ${t.medianCpuMs.toFixed(0).padStart(6)} ms CPU  (steps ${t.stepsMs.map((x) => x.toFixed(0)).join(', ')}; ${t.params.toLocaleString('en')} params; ${t.note})`);
       if (ours) {
         if (ours.params !== t.params) console.log(`WARNING: parameter counts differ (${ours.params} vs ${t.params}): the twin is not the same network`);
-        console.log(`ratio tfjs/pytorch(${threads} thread${threads > 1 ? 's' : ''}): ${(ours.medianMs / t.medianMs).toFixed(2)}×`);
+        const cpuRatio = threads === 1 ? `, CPU time ${(ours.medianCpuMs / t.medianCpuMs).toFixed(2)}×` : '';
+        console.log(`ratio tfjs/pytorch(${threads} thread${threads > 1 ? 's' : ''}): wall ${(ours.medianMs / t.medianMs).toFixed(2)}×${cpuRatio}`);
       }
     } catch (e) {
       console.log(`pytorch ×${threads}  failed: ${(e instanceof Error ? e.message : String(e)).slice(0, 400)}`);
