@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Experiment, Metric, Run } from '../../runtime/tracking/tracker.ts';
 
 /** The MLflow 2.2.2 recordings in shared/ beside the repository (override: $ABLATE_MLFLOW_FIXTURES). */
-export const FIXTURE_DIR = process.env['ABLATE_MLFLOW_FIXTURES'] ?? fileURLToPath(new URL('../../../shared/fixtures/mlflow-2.2.2/', import.meta.url));
+export const FIXTURE_DIR = process.env['ABLATE_MLFLOW_FIXTURES'] ?? fileURLToPath(new URL('../fixtures/mlflow-2.2.2/', import.meta.url));
 /** Fail with a clear message when the recordings are missing. */
 export function assertFixtures(): void {
   if (!existsSync(join(FIXTURE_DIR, 'layout.md'))) {
