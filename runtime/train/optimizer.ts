@@ -86,22 +86,24 @@ export class Sgd implements Optimizer {
 
   apply(grads: Record<string, tf.Tensor>, lr: number): void {
     const { momentum, nesterov, weightDecay } = this.options;
-    tf.tidy(() => {
-      for (const p of this.variables) {
-        const raw = grads[p.name];
-        if (!raw) continue;
+    // one tidy per variable: a single tidy around the loop would hold every variable's
+    // temporaries at once (several copies of the model; wasm's heap is capped at 4 GiB)
+    for (const p of this.variables) {
+      const raw = grads[p.name];
+      if (!raw) continue;
+      tf.tidy(() => {
         const g = weightDecay > 0 ? tf.add(raw, tf.mul(p, weightDecay)) : raw;
         if (momentum === 0) {
           p.assign(tf.sub(p, tf.mul(g, lr)));
-          continue;
+          return;
         }
         const v = this.velocity.get(p);
         const vNext = this.step === 0 ? g : tf.add(tf.mul(v, momentum), g);
         v.assign(vNext);
         const update = nesterov ? tf.add(g, tf.mul(vNext, momentum)) : vNext;
         p.assign(tf.sub(p, tf.mul(update, lr)));
-      }
-    });
+      });
+    }
     this.step += 1;
   }
 
@@ -141,10 +143,11 @@ export class AdamW implements Optimizer {
     const t = this.step + 1;
     const c1 = 1 - beta1 ** t;
     const c2 = 1 - beta2 ** t;
-    tf.tidy(() => {
-      for (const p of this.variables) {
-        const g = grads[p.name];
-        if (!g) continue;
+    // one tidy per variable, as in Sgd.apply
+    for (const p of this.variables) {
+      const g = grads[p.name];
+      if (!g) continue;
+      tf.tidy(() => {
         const m = this.m.get(p);
         const v = this.v.get(p);
         m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
@@ -152,8 +155,8 @@ export class AdamW implements Optimizer {
         const decayed = weightDecay > 0 ? tf.mul(p, 1 - lr * weightDecay) : p;
         const denom = tf.add(tf.sqrt(tf.div(v, c2)), eps);
         p.assign(tf.sub(decayed, tf.mul(tf.div(tf.div(m, c1), denom), lr)));
-      }
-    });
+      });
+    }
     this.step = t;
   }
 
