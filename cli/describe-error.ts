@@ -6,6 +6,7 @@
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return `error: ${String(error)}`;
   const kind = error.name && error.name !== 'Error' ? error.name : 'error';
-  const text = `${kind}: ${error.message}`;
+  const hint = (error as { hint?: unknown }).hint;
+  const text = `${kind}: ${error.message}` + (typeof hint === 'string' && !error.message.includes('hint:') ? `\n  = hint: ${hint}` : '');
   return process.env['ABLATE_DEBUG'] === '1' && error.stack ? `${text}\n${error.stack}` : text;
 }
