@@ -8,11 +8,14 @@
  *     Joint V3, EAMs at decoder[1..3], L_aux + L_mcr + L_icr), at Swin-Unet's 224² with
  *     window 7, batch 1 per modality, the cardiac dataset's 5 classes (SGD lr lowered to
  *     1e-4 so random data does not diverge).
+ * (c) the 3D config, `experiments/paper/table2.abl` row `abdominal_ours` (nnFormer-style,
+ *     patch 4×4×2, embed 192, V3 + EAMs + CR) on a 32×32×16 patch, batch 1: tfjs only (the
+ *     twin is 2D); the 3×3×3 conv3d figure is in `ops.bench.ts`.
  * Prints the median of the timed steps after the warm-up steps, both parameter counts
  * (they must agree), the ratio tfjs/PyTorch (PyTorch at 2 threads, the reference, and at 1
  * thread, per core like wasm) and the machine load before and after.
  *
- * Run: `node --import tsx bench/train-step.bench.ts [--only quickstart|paper] [--steps N]
+ * Run: `node --import tsx bench/train-step.bench.ts [--only quickstart|paper|3d] [--steps N]
  * [--warmup N] [--no-torch]`. PyTorch is looked for in `$ABLATE_TORCH_PYTHON`, `python3`,
  * `/usr/bin/python3` (Debian's `python3-torch`); without it only the tfjs side runs.
  */
@@ -85,24 +88,29 @@ function configs(): BenchConfig[] {
     const run = compileRun('experiments/paper/table1.abl', 'cardiac_ours', ['data.crop=224 x 224', 'model.backbone.window=7', 'train.optimizer.lr=1e-4']);
     out.push({ name: 'paper 2D (224², Swin-Unet embed 96, V3 + EAM + CR)', run, batch: 1 });
   }
+  if (!only || only === '3d') {
+    const run = compileRun('experiments/paper/table2.abl', 'abdominal_ours', ['data.crop=32 x 32 x 16', 'train.optimizer.lr=1e-4']);
+    out.push({ name: '3D nnFormer (32×32×16 patch, embed 192, V3 + EAM + CR)', run, batch: 1 });
+  }
   return out;
 }
 
 /** Fixed random batches, fresh tensors per call (the loop disposes what it is given). */
 function batchMaker(run: RunIR, batch: number): () => Batches {
-  const [W, H] = run.data.crop as [number, number];
+  const [W, H, D = 1] = run.data.crop;
+  const BD = batch * D!; // volumes are [B*D, H, W, C] (runtime/model/README.md)
   const cin = run.model.inChannels;
   const K = run.model.numClasses;
   const data = run.data.modalities.map((_, i) => {
-    const x = tf.randomNormal([batch, H, W, cin], 0, 1, 'float32', 11 + i);
-    const y = tf.randomUniformInt([batch, H, W], 0, K, 23 + i);
+    const x = tf.randomNormal([BD, H!, W!, cin], 0, 1, 'float32', 11 + i);
+    const y = tf.randomUniformInt([BD, H!, W!], 0, K, 23 + i);
     const values = { x: x.dataSync().slice(), y: y.dataSync().slice() };
     tf.dispose([x, y]);
     return values;
   });
   return () =>
     Object.fromEntries(
-      run.data.modalities.map((m, i) => [m, { x: tf.tensor4d(data[i]!.x, [batch, H, W, cin]), y: tf.tensor3d(data[i]!.y, [batch, H, W], 'int32') }]),
+      run.data.modalities.map((m, i) => [m, { x: tf.tensor4d(data[i]!.x, [BD, H!, W!, cin]), y: tf.tensor3d(data[i]!.y, [BD, H!, W!], 'int32') }]),
     );
 }
 
@@ -186,7 +194,8 @@ for (const cfg of configs()) {
     console.log(`tfjs-wasm   failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 200)}`);
   }
   // 2 threads is the reference (issue 4); 1 thread compares per core with single-threaded wasm
-  for (const threads of python ? [2, 1] : []) {
+  // the twin is 2D Swin-Unet only
+  for (const threads of python && cfg.run.model.backbone.kind === 'swin_unet' ? [2, 1] : []) {
     try {
       const t = timeTorch(python!, cfg, threads);
       console.log(`pytorch ×${threads}  ${t.medianMs.toFixed(0).padStart(7)} ms wall, ${t.medianCpuMs.toFixed(0).padStart(6)} ms CPU  (steps ${t.stepsMs.map((x) => x.toFixed(0)).join(', ')}; ${t.params.toLocaleString('en')} params; ${t.note})`);
