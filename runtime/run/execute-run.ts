@@ -101,11 +101,11 @@ export async function executeRun(ir: RunIR, ctx: RunContext): Promise<RunOutcome
 
   let model: SegmentationModel | undefined;
   try {
-    if (!resumable) await logInputs(ir, ctx, logger, data, workDir);
+    if (!resumable) await logInputs(ir, ctx, logger, data);
     model = buildModel(ir.model, { crop: ir.data.crop, modalities: ir.data.modalities, seed: ir.train.seed, loss: ir.loss });
     await logger.setTags({ 'ablate.parameters': String(model.parameterCount()) });
     const history = await train(ir, ctx, model, data, logger, specHash, checkpointDir);
-    const results = await evaluate(ir, ctx, model, data, logger, specHash, workDir, history);
+    const results = await evaluate(ir, model, data, logger, specHash, workDir, history);
     await logger.finish();
     await rm(checkpointDir, { recursive: true, force: true });
     return { name: ir.name, runId: logger.runId, status: 'finished', specHash, results };
@@ -148,12 +148,11 @@ async function startRun(ir: RunIR, ctx: RunContext, specHash: string, data: RunD
   return RunLogger.start(ctx.tracker, { experimentName: ctx.experimentName, runName: ir.name, tags });
 }
 
-async function logInputs(ir: RunIR, ctx: RunContext, logger: RunLogger, data: RunData, workDir: string): Promise<void> {
+async function logInputs(ir: RunIR, ctx: RunContext, logger: RunLogger, data: RunData): Promise<void> {
   await logger.logParamsFrom(ir);
   await logger.logText(`${JSON.stringify(ir, null, 2)}\n`, 'run-ir.json');
   await logger.logText(`${JSON.stringify(data.split, null, 2)}\n`, 'split.json');
   if (ctx.source) await logger.logText(ctx.source.text, `source/${path.basename(ctx.source.file)}`);
-  void workDir;
 }
 
 interface TrainHistory {
@@ -244,7 +243,7 @@ async function train(
 }
 
 async function evaluate(
-  ir: RunIR, ctx: RunContext, model: SegmentationModel, data: RunData, logger: RunLogger, specHash: string, workDir: string, history: TrainHistory,
+  ir: RunIR, model: SegmentationModel, data: RunData, logger: RunLogger, specHash: string, workDir: string, history: TrainHistory,
 ): Promise<RunResults> {
   const inference = model.inferenceModel();
   const metrics = ir.eval.metrics;
