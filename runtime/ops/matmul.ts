@@ -28,6 +28,20 @@ function transposeTimes(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   return b.shape[1] > a.shape[1] ? (tf.transpose(tf.matMul(tf.transpose(b), a)) as tf.Tensor2D) : tf.matMul(tf.transpose(a), b);
 }
 
+/**
+ * `dy @ wᵀ` for `dy [M, N]`, `w [K, N]` → `[M, K]` (input gradients). `dy @ transpose(w)`
+ * moves and repacks the whole weight (2·K·N values); `(w @ dyᵀ)ᵀ` moves `dy` twice and
+ * the result once (2·M·N + M·K) and leaves `w` unpacked as the first operand. The second
+ * form wins for few tokens and wide layers: the paper config's bottleneck MLP (M = 49,
+ * K·N = 3072·768) spent more time transposing weights than multiplying.
+ */
+function timesTransposed(dy: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  const [M, N] = dy.shape;
+  const K = w.shape[0];
+  if (2 * M * N + M * K < 2 * K * N) return tf.transpose(tf.matMul(w, tf.transpose(dy))) as tf.Tensor2D;
+  return tf.matMul(dy, tf.transpose(w));
+}
+
 // [M, K] @ [K, N], XNNPACK on wasm
 const plainMatmul = tf.customGrad((a: tf.Tensor | Save, b: tf.Tensor | Save, save: tf.Tensor | Save) => {
   const [ta, tb] = [a as tf.Tensor, b as tf.Tensor];
@@ -37,7 +51,7 @@ const plainMatmul = tf.customGrad((a: tf.Tensor | Save, b: tf.Tensor | Save, sav
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
       // tidy: the tape keeps a custom gradient's intermediates until the backward pass ends
-      return tf.tidy(() => [tf.matMul(dy, tf.transpose(sb)), transposeTimes(sa, dy as tf.Tensor2D)]);
+      return tf.tidy(() => [timesTransposed(dy as tf.Tensor2D, sb), transposeTimes(sa, dy as tf.Tensor2D)]);
     },
   };
 }) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
@@ -80,7 +94,7 @@ const affine = tf.customGrad((x: tf.Tensor | Save, w: tf.Tensor | Save, b: tf.Te
     value: tf.add(tf.matMul(tx, tw), tb),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return tf.tidy(() => [tf.matMul(dy, tf.transpose(sw)), transposeTimes(sx, dy as tf.Tensor2D), columnSum(dy as tf.Tensor2D)]);
+      return tf.tidy(() => [timesTransposed(dy as tf.Tensor2D, sw), transposeTimes(sx, dy as tf.Tensor2D), columnSum(dy as tf.Tensor2D)]);
     },
   };
 }) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
