@@ -54,6 +54,12 @@ const flag = (name: string): string | undefined => {
 const only = flag('--only');
 const steps = Number(flag('--steps') ?? 5);
 const warmup = Number(flag('--warmup') ?? 2);
+if (only !== undefined && !['quickstart', 'paper', '3d'].includes(only)) {
+  throw new Error(`train-step.bench.ts: --only ${only} is not a config; use quickstart, paper or 3d`);
+}
+if (!(Number.isInteger(steps) && steps >= 1 && Number.isInteger(warmup) && warmup >= 0)) {
+  throw new Error('train-step.bench.ts: --steps needs an integer ≥ 1 and --warmup an integer ≥ 0');
+}
 const withTorch = !args.includes('--no-torch');
 const root = path.join(import.meta.dirname, '..');
 
