@@ -4,20 +4,11 @@
  * way it is reported like any other diagnostic, at the source of the offending value
  * (through the IR source map), never as a bare JSON pointer.
  */
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import { runIrSchema } from '../schemas/run-ir.schema.ts';
-import { tableIrSchema } from '../schemas/table-ir.schema.ts';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+// Precompiled by ajv from schemas/run-ir.schema.ts and table-ir.schema.ts (`npm run schemas`;
+// a test keeps them in step): compiling at start-up cost ~250 ms of every `ablate check`.
+import * as validators from '../schemas/validators.generated.js';
 import { diagnostic, type Diagnostic, type Location } from './diagnostics.ts';
-
-let validators: { run: ValidateFunction; table: ValidateFunction } | undefined;
-
-function compiled() {
-  if (!validators) {
-    const ajv = new Ajv2020({ allErrors: true, strict: false });
-    validators = { run: ajv.compile(runIrSchema), table: ajv.compile(tableIrSchema) };
-  }
-  return validators;
-}
 
 /** `/data/split/train` → `data.split.train`. */
 export function dottedPointer(pointer: string): string {
@@ -49,10 +40,10 @@ function check(validate: ValidateFunction, value: unknown, locate: (irPath: stri
 
 /** Diagnostics for a Run IR that violates `schemas/run-ir.schema.ts`; [] when valid. */
 export function validateRunIr(ir: unknown, locate: (irPath: string) => Location): Diagnostic[] {
-  return check(compiled().run, ir, locate);
+  return check(validators.run, ir, locate);
 }
 
 /** Diagnostics for a table IR that violates `schemas/table-ir.schema.ts`; [] when valid. */
 export function validateTableIr(ir: unknown, locate: (irPath: string) => Location): Diagnostic[] {
-  return check(compiled().table, ir, locate);
+  return check(validators.table, ir, locate);
 }

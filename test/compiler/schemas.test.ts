@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { experimentDocumentSchema } from '../../schemas/experiment-document.schema.ts';
-import { generatedSchemas, schemaText } from '../../schemas/generate.ts';
+import { generatedSchemas, schemaText, VALIDATORS_FILE, validatorsText } from '../../schemas/generate.ts';
+import * as precompiled from '../../schemas/validators.generated.js';
+import { runIrSchema } from '../../schemas/run-ir.schema.ts';
 
 describe('generated schema files', () => {
   for (const [file, schema] of Object.entries(generatedSchemas)) {
@@ -17,6 +19,20 @@ describe('generated schema files', () => {
       expect(committed).toBe(schemaText(schema));
     });
   }
+
+  it(`schemas/${VALIDATORS_FILE} equals the generated one (run \`npm run schemas\` after changing the .ts)`, () => {
+    const committed = readFileSync(new URL(`../../schemas/${VALIDATORS_FILE}`, import.meta.url), 'utf8');
+    expect(committed).toBe(validatorsText());
+  });
+
+  it('the precompiled Run IR validator judges like one compiled from the schema now', () => {
+    const fresh = new Ajv2020({ allErrors: true, strict: false }).compile(runIrSchema);
+    const samples: unknown[] = [{}, { irVersion: 1 }, { irVersion: 2, name: '' }, null, 'x'];
+    for (const sample of samples) {
+      expect(precompiled.run(sample)).toBe(fresh(sample));
+      expect((precompiled.run.errors ?? []).map((e) => `${e.instancePath} ${e.keyword}`)).toEqual((fresh.errors ?? []).map((e) => `${e.instancePath} ${e.keyword}`));
+    }
+  });
 
   it('every schema compiles under draft 2020-12', () => {
     const ajv = new Ajv2020({ strict: false });
