@@ -6,10 +6,6 @@
  */
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { compileFile } from '../../compiler/compile.ts';
-import { hasErrors } from '../../compiler/diagnostics.ts';
-import { graphOfRun } from '../../compiler/graph/build-graph.ts';
-import { renderGraph } from '../../compiler/graph/render-graph.ts';
 import type { RunIR } from '../../schemas/run-ir.schema.ts';
 import { renderDiagnostics } from '../render-diagnostic.ts';
 
@@ -49,7 +45,12 @@ export function registerGraphCommand(program: Command): void {
     .option('--depth <n>', 'deepest level printed (0 = top-level modules)')
     .option('--ir <file>', 'read a Run IR JSON instead of compiling a file')
     .option('-s, --set <key=value>', 'override a value, checked like the file (repeatable)', collect, [])
-    .action((file: string | undefined, options: GraphCliOptions) => {
+    .action(async (file: string | undefined, options: GraphCliOptions) => {
+      // Loaded here, not at the top: `ablate --help` and the other commands need none of it.
+      const { compileFile } = await import('../../compiler/compile.ts');
+      const { hasErrors } = await import('../../compiler/diagnostics.ts');
+      const { graphOfRun } = await import('../../compiler/graph/build-graph.ts');
+      const { renderGraph } = await import('../../compiler/graph/render-graph.ts');
       let runs: RunIR[];
       if (options.ir) runs = runsFromIrFile(options.ir);
       else {
