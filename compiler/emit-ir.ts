@@ -29,6 +29,7 @@ export function buildDatasetIr(name: string, title: string | null, file: string,
       images: m.images ?? '',
       labels: m.labels ?? '',
       labelValues: (m.label_values as number[] | undefined) ?? classes.map((_, i) => i + 1),
+      backgroundValues: (m.background_values as number[] | undefined) ?? [],
       spacing: m.spacing ?? null,
       cases: m.cases ?? null,
     };

@@ -67,6 +67,7 @@ export const issueCodes = {
   E071: 'figure-axis-unknown',
   E072: 'eam-needs-class-embedding',
   E073: 'split-leaves-no-training',
+  E074: 'background-value-is-class',
   // emitted IR
   E080: 'ir-schema',
   // command line
@@ -131,6 +132,7 @@ export interface IssueData {
   E071: { figure: string; axis: string; sweep: string; known: string[] };
   E072: { path?: undefined };
   E073: { modality: string; cases: number; train: number };
+  E074: { modality: string; value: number; className: string };
   E080: { irPath: string; problem: string };
   E090: { argument: string };
 }

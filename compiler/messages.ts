@@ -181,6 +181,11 @@ export function renderIssue(issue: Issue): RenderedIssue {
         message: `modality ${quote(issue.modality)} lists ${issue.labelValues} label value(s) for ${issue.classes} class(es)`,
         hint: 'give one label value per class, in the order of `classes`',
       };
+    case 'E074':
+      return {
+        message: `modality ${quote(issue.modality)} lists label value ${issue.value} both as class ${quote(issue.className)} and as background`,
+        hint: 'remove it from `background_values` or from `label_values`',
+      };
     case 'E062':
       return { message: `temperature τ must be > 0, found ${issue.tau}`, hint: 'the paper sweeps τ in 1..8 (Fig. 5)' };
     case 'E063':

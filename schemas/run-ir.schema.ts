@@ -65,13 +65,15 @@ export const datasetSchema = {
       additionalProperties: {
         type: 'object',
         additionalProperties: false,
-        required: ['images', 'labels', 'labelValues', 'spacing', 'cases'],
+        required: ['images', 'labels', 'labelValues', 'backgroundValues', 'spacing', 'cases'],
         properties: {
           /** Images folder relative to source.root (NIfTI); '' for phantoms. */
           images: { type: 'string' },
           labels: { type: 'string' },
           /** Stored label value of each class, same order as `classes`. */
           labelValues: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1 },
+          /** Other stored label values, read as background (MM-WHS's 550/600/850: structures the task does not segment). */
+          backgroundValues: { type: 'array', items: { type: 'integer', minimum: 1 }, uniqueItems: true },
           /** Overrides the header spacing (mm), or null to read it from the files. */
           spacing: { oneOf: [spacingMm, { type: 'null' }] },
           /** Number of cases: required for phantoms, null for NIfTI (discovered). */

@@ -260,6 +260,16 @@ export function checkLabelValuesMatchClasses({ dataset, report }: DatasetContext
   }
 }
 
+/** A value read as background is not also a class's label value. */
+export function checkBackgroundValuesAreNotClasses({ dataset, report }: DatasetContext): void {
+  for (const [modality, m] of Object.entries(dataset.modalities)) {
+    m.backgroundValues.forEach((value, i) => {
+      const k = m.labelValues.indexOf(value);
+      if (k >= 0) report({ code: 'E074', modality, value, className: dataset.classes[k] ?? String(value) }, `modalities.${modality}.background_values.${i}`);
+    });
+  }
+}
+
 /** A dataset has at least one modality. */
 export function checkDatasetHasModalities({ dataset, report }: DatasetContext): void {
   if (Object.keys(dataset.modalities).length === 0) report({ code: 'E038', path: 'modalities' }, 'modalities');

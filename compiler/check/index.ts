@@ -15,6 +15,7 @@ import {
   checkEamStagesExist,
   checkFewShotFeasible,
   checkHeadsDivideDim,
+  checkBackgroundValuesAreNotClasses,
   checkLabelValuesMatchClasses,
   checkModalitiesExist,
   checkPatchDividesCrop,
@@ -41,7 +42,7 @@ export interface CheckTable {
 }
 
 export const checks: CheckTable = {
-  Dataset: [checkDatasetHasModalities, checkLabelValuesMatchClasses, checkPhantomCasesStated],
+  Dataset: [checkDatasetHasModalities, checkLabelValuesMatchClasses, checkBackgroundValuesAreNotClasses, checkPhantomCasesStated],
   Run: [
     checkSplitSumsToOne,
     checkModalitiesExist,

@@ -190,6 +190,7 @@ export const datasetFields: Fields = {
         images: { type: 'string', default: '' },
         labels: { type: 'string', default: '' },
         label_values: { type: 'ints', min: 1, default: 'derived', doc: 'stored label value of each class (default 1..Z)' },
+        background_values: { type: 'ints', min: 1, default: [], doc: 'other stored label values, read as background' },
         spacing: { type: 'dims', ranks: [3], unit: 'mm', default: null },
         cases: { type: 'int', min: 1, default: null, doc: 'number of cases (phantoms)' },
       },

@@ -79,7 +79,8 @@ export async function prepareData(dataset: DatasetIR, data: DataIR, options: Pre
     const part = split.modalities[m];
     if (!part) throw new DataError('unknown-modality', `modality ${m}`, 'is trained but the split has no entry for it', 'split every trained modality');
     const load = async (id: string) => {
-      const r = await loadPreprocessed(refs.get(id)!, source, settings, { cacheRoot, backgroundValues: options.backgroundValues, reorient: options.reorient });
+      const backgroundValues = options.backgroundValues ?? dataset.modalities[m]?.backgroundValues ?? [];
+      const r = await loadPreprocessed(refs.get(id)!, source, settings, { cacheRoot, backgroundValues, reorient: options.reorient });
       if (r.fromCache) cached++;
       else preprocessed++;
       options.onCase?.(m, id, r.fromCache);

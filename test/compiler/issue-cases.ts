@@ -71,6 +71,11 @@ export const issueCases: IssueCase[] = [
     title: 'label values do not match the classes',
     files: main(DATASET.replace('ct { cases: 10 }', 'ct { cases: 10, label_values: «[1, 2, 3] }') + BASE),
   },
+  {
+    code: 'E074',
+    title: 'a background value is also a class value',
+    files: main(DATASET.replace('ct { cases: 10 }', 'ct { cases: 10, background_values: [5, «3] }') + BASE),
+  },
   { code: 'E062', title: 'τ not positive', files: main(base('tau: 4', 'tau: «0')) },
   { code: 'E063', title: 'negative weight', files: main(base('mcr: 0.1', 'mcr: «-0.1')) },
   { code: 'E064', title: 'heads list shorter than depths', files: main(base('heads: [1, 2, 4, 8]', 'heads: «[1, 2, 4]')) },

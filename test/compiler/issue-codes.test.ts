@@ -47,6 +47,7 @@ const messages: Record<string, string> = {
   E059: '`loss.mcr` needs External Attention Modules',
   E060: 'joint `v3` needs class embeddings (modality-aware channel-wise multiplication, App. B.1)',
   E061: 'modality `ct` lists 3 label value(s) for 4 class(es)',
+  E074: 'modality `ct` lists label value 3 both as class `LVC` and as background',
   E062: 'temperature τ must be > 0, found 0',
   E063: 'loss weight `loss.mcr` must be ≥ 0, found -0.1',
   E064: '`depths` has 4 stages but `heads` has 3',

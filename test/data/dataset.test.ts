@@ -115,7 +115,7 @@ describe('listing cases', () => {
       title: null,
       source: { kind: 'nifti', root: 'rel' },
       classes: ['LVM', 'LAC', 'LVC', 'AA'],
-      modalities: { ct: { images: 'ct/images', labels: 'ct/labels', labelValues: [205, 420, 500, 820], spacing: null, cases: null } },
+      modalities: { ct: { images: 'ct/images', labels: 'ct/labels', labelValues: [205, 420, 500, 820], backgroundValues: [], spacing: null, cases: null } },
     };
     const sources = await resolveDataset(dataset, { cwd: root });
     expect(sources[0]!.imagesDir).toBe(join(root, 'rel', 'ct', 'images'));

@@ -239,8 +239,8 @@ describe('ensurePhantom', () => {
       source: { kind: 'phantom', anatomy: 'cardiac', size: [24, 24, 6], spacing: [4, 4, 8], seed: 1 },
       classes: ['LVM', 'LAC', 'LVC', 'AA'],
       modalities: {
-        ct: { images: '', labels: '', labelValues: [1, 2, 3, 4], spacing: null, cases: 2 },
-        mri: { images: '', labels: '', labelValues: [1, 2, 3, 4], spacing: null, cases: 3 },
+        ct: { images: '', labels: '', labelValues: [1, 2, 3, 4], backgroundValues: [], spacing: null, cases: 2 },
+        mri: { images: '', labels: '', labelValues: [1, 2, 3, 4], backgroundValues: [], spacing: null, cases: 3 },
       },
     };
     const dir = await ensurePhantom(dataset, cache);

@@ -15,8 +15,8 @@ const DATASET: DatasetIR = {
   source: { kind: 'phantom', anatomy: 'cardiac', size: [32, 32, 6], spacing: [3, 3, 8], seed: 4 },
   classes: ['LVM', 'LAC', 'LVC', 'AA'],
   modalities: {
-    ct: { images: '', labels: '', labelValues: [1, 2, 3, 4], spacing: null, cases: 5 },
-    mri: { images: '', labels: '', labelValues: [1, 2, 3, 4], spacing: null, cases: 5 },
+    ct: { images: '', labels: '', labelValues: [1, 2, 3, 4], backgroundValues: [], spacing: null, cases: 5 },
+    mri: { images: '', labels: '', labelValues: [1, 2, 3, 4], backgroundValues: [], spacing: null, cases: 5 },
   },
 };
 const DATA: DataIR = {
@@ -54,6 +54,24 @@ describe('prepareData', () => {
     expect(second.preprocessed).toBe(0);
     expect(second.cached).toBe(8);
     expect(second.modalities.ct!.test[0]).toEqual(c);
+  });
+
+  it("reads a dataset's background_values as background, and refuses the same label value without them", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'ablate-prepare-'));
+    await prepareData(DATASET, { ...DATA, modalities: ['ct'], split: { ...DATA.split, annotated: {} } }, { cwd });
+    const [hash] = readdirSync(join(cwd, '.ablate-cache', 'phantom')).filter((d) => !d.startsWith('.'));
+    // The same files as a NIfTI dataset that segments three classes; label 4 (AA) is not one of them.
+    const threeClasses = (backgroundValues: number[]): DatasetIR => ({
+      name: 'three', title: null,
+      source: { kind: 'nifti', root: join('.ablate-cache', 'phantom', hash!) },
+      classes: ['LVM', 'LAC', 'LVC'],
+      modalities: { ct: { images: 'ct/images', labels: 'ct/labels', labelValues: [1, 2, 3], backgroundValues, spacing: null, cases: null } },
+    });
+    const data: DataIR = { ...DATA, modalities: ['ct'], split: { ...DATA.split, annotated: {} } };
+    await expect(prepareData(threeClasses([]), data, { cwd })).rejects.toThrow(/label value 4/);
+    const ok = await prepareData(threeClasses([4]), data, { cwd });
+    const labels = ok.modalities.ct!.train.flatMap((c) => [...new Set(c.label)]);
+    expect(Math.max(...labels)).toBe(3);
   });
 
   it('reports an unknown case in a given split and an untrained modality before loading anything', async () => {
