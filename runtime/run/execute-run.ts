@@ -17,6 +17,7 @@ import path from 'node:path';
 import type { RunIR } from '../../schemas/run-ir.schema.ts';
 import type { BackendInfo } from '../backend/select-backend.ts';
 import { buildModel, type SegmentationModel } from '../model/build-model.ts';
+import { ModelConfigError } from '../model/model-config-error.ts';
 import { saveInferenceModel } from '../model/parameters.ts';
 import { BatchSampler } from '../data/samplers.ts';
 import { lineChartSvg } from '../reports/plots/line-chart.ts';
@@ -102,7 +103,7 @@ export async function executeRun(ir: RunIR, ctx: RunContext): Promise<RunOutcome
   let model: SegmentationModel | undefined;
   try {
     if (!resumable) await logInputs(ir, ctx, logger, data);
-    model = buildModel(ir.model, { crop: ir.data.crop, modalities: ir.data.modalities, seed: ir.train.seed, loss: ir.loss });
+    model = buildModelAt(ir, ctx);
     await logger.setTags({ 'ablate.parameters': String(model.parameterCount()) });
     const history = await train(ir, ctx, model, data, logger, specHash, checkpointDir);
     const results = await evaluate(ir, model, data, logger, specHash, workDir, history);
@@ -120,6 +121,19 @@ export async function executeRun(ir: RunIR, ctx: RunContext): Promise<RunOutcome
   } finally {
     ctx.progress.stop();
     model?.dispose();
+  }
+}
+
+/** Builds the run's model; a configuration error names the `.abl` line that set the failing value. */
+function buildModelAt(ir: RunIR, ctx: RunContext): SegmentationModel {
+  try {
+    return buildModel(ir.model, { crop: ir.data.crop, modalities: ir.data.modalities, seed: ir.train.seed, loss: ir.loss });
+  } catch (error) {
+    if (error instanceof ModelConfigError && error.irPath) {
+      const where = ctx.locate?.(ir.name, error.irPath);
+      if (where) error.message = `${where}: ${error.message}`;
+    }
+    throw error;
   }
 }
 
