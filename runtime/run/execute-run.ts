@@ -105,8 +105,8 @@ export async function executeRun(ir: RunIR, ctx: RunContext): Promise<RunOutcome
     if (!resumable) await logInputs(ir, ctx, logger, data);
     model = buildModelAt(ir, ctx);
     await logger.setTags({ 'ablate.parameters': String(model.parameterCount()) });
-    const history = await train(ir, ctx, model, data, logger, specHash, checkpointDir);
-    const results = await evaluate(ir, model, data, logger, specHash, workDir, history);
+    const totalSteps = await train(ir, ctx, model, data, logger, specHash, checkpointDir);
+    const results = await evaluate(ir, model, data, logger, specHash, workDir, totalSteps);
     await logger.finish();
     await rm(checkpointDir, { recursive: true, force: true });
     return { name: ir.name, runId: logger.runId, status: 'finished', specHash, results };
@@ -169,14 +169,9 @@ async function logInputs(ir: RunIR, ctx: RunContext, logger: RunLogger, data: Ru
   if (ctx.source) await logger.logText(ctx.source.text, `source/${path.basename(ctx.source.file)}`);
 }
 
-interface TrainHistory {
-  totalSteps: number;
-  steps: Array<{ step: number; terms: Record<string, number> }>;
-}
-
 async function train(
   ir: RunIR, ctx: RunContext, model: SegmentationModel, data: RunData, logger: RunLogger, specHash: string, checkpointDir: string,
-): Promise<TrainHistory> {
+): Promise<number> {
   const { batch, epochs } = ir.train;
   const samplers = ir.data.modalities.map(
     (m) => new BatchSampler(m, data.modalities[m]!.train, { dims: ir.data.dims, slices: ir.data.slices, crop: ir.data.crop, batch, seed: ir.train.seed }),
@@ -185,7 +180,6 @@ async function train(
   const stepsPerEpoch = ir.train.stepsPerEpoch ?? Math.max(1, Math.ceil(samplesPerEpoch / batch));
   const totalSteps = epochs * stepsPerEpoch;
   let drawn = 0;
-  const history: TrainHistory = { totalSteps, steps: [] };
 
   const batchesFor = (step: number): Batches => {
     // The samplers are sequential: on resume, replay the draws of the steps already done.
@@ -225,7 +219,6 @@ async function train(
         ctx.progress.start(ir.name, totalSteps, r.step - 1);
         started = true;
       }
-      history.steps.push({ step: r.step, terms: r.terms });
       const metrics: Record<string, number> = { 'train.lr': r.lr };
       // `seg/ct` → train.loss.seg.ct, `mcr` → train.loss.mcr (runtime/tracking/metric-keys.ts).
       for (const [k, v] of Object.entries(r.terms)) metrics[trainLossKey(...(k.split('/') as [string, string?]))] = v;
@@ -253,11 +246,11 @@ async function train(
   });
   if (result.resumedFrom > 0) ctx.progress.note(`${ir.name}: resumed at step ${result.resumedFrom} of ${totalSteps}`);
   ctx.progress.stop();
-  return history;
+  return totalSteps;
 }
 
 async function evaluate(
-  ir: RunIR, model: SegmentationModel, data: RunData, logger: RunLogger, specHash: string, workDir: string, history: TrainHistory,
+  ir: RunIR, model: SegmentationModel, data: RunData, logger: RunLogger, specHash: string, workDir: string, totalSteps: number,
 ): Promise<RunResults> {
   const inference = model.inferenceModel();
   const metrics = ir.eval.metrics;
@@ -300,15 +293,19 @@ async function evaluate(
     }
   }
   for (const [metric, v] of Object.entries(overall)) if (Number.isFinite(v)) final[`test.${metric}.overall`] = v;
-  logger.logMetrics(final, history.totalSteps);
+  logger.logMetrics(final, totalSteps);
 
   // Plots: the training curve per loss term, and a Fig. 4-style overlay per modality.
-  const termNames = [...new Set(history.steps.flatMap((s) => Object.keys(s.terms)))];
-  if (termNames.length > 0) {
-    const svg = lineChartSvg({
-      title: `${ir.name}: training losses`, xLabel: 'step', yLabel: 'loss', logY: true,
-      series: termNames.map((t) => ({ name: t, points: history.steps.filter((s) => t in s.terms).map((s) => [s.step, s.terms[t]!] as [number, number]) })),
-    });
+  // Read back from the tracking store, so a resumed run's curves include the steps before the resume.
+  await logger.flush();
+  const { data: runData } = await logger.tracker.getRun(logger.runId);
+  const lossKeys = runData.metrics.map((m) => m.key).filter((k) => k.startsWith('train.loss.')).sort();
+  const series = await Promise.all(lossKeys.map(async (key) => ({
+    name: key.slice('train.loss.'.length),
+    points: (await logger.tracker.getMetricHistory(logger.runId, key)).map((m) => [m.step, m.value] as [number, number]),
+  })));
+  if (series.length > 0) {
+    const svg = lineChartSvg({ title: `${ir.name}: training losses`, xLabel: 'step', yLabel: 'loss', logY: true, series });
     await logger.logText(svg, 'plots/losses.svg');
   }
   for (const { modality, prediction } of firsts) {

@@ -112,6 +112,11 @@ describe('ablate run end to end (tiny phantom, cpu)', () => {
     // The history has one line per step of the whole run (4 steps), across the interruption.
     const totalLoss = readFileSync(path.join(runDir, 'metrics', 'train.loss.total'), 'utf8').trim().split('\n');
     expect(totalLoss.map((l) => Number(l.split(' ')[2]))).toEqual([1, 2, 3, 4]);
+    // The loss-curve plot spans the interruption too: every series has all 4 steps.
+    const svg = readFileSync(path.join(runDir, 'artifacts', 'plots', 'losses.svg'), 'utf8');
+    const polylines = [...svg.matchAll(/points="([^"]+)"/g)].map((m) => m[1]!.trim().split(' ').length);
+    expect(polylines.length).toBeGreaterThan(3);
+    for (const n of polylines) expect(n).toBe(4);
 
     // 3. A third time: reused, not retrained.
     const [reused] = await executeRuns([ir], context(tracker));
