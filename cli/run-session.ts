@@ -11,7 +11,8 @@ import type { RunIR } from '../schemas/run-ir.schema.ts';
 import { initBackend } from '../runtime/backend/select-backend.ts';
 import { parseBackendName } from '../runtime/backend/backend-name.ts';
 import { executeRun, type RunContext, type RunOutcome } from '../runtime/run/execute-run.ts';
-import { groupHash, TAGS } from '../runtime/run/run-identity.ts';
+import { groupHash } from '../runtime/run/run-identity.ts';
+import { ABLATE_TAGS, runTags } from '../runtime/tracking/run-tags.ts';
 import { aggregateResults, resultsToJson, type RunResults } from '../runtime/reports/run-results.ts';
 import { RunLogger } from '../runtime/tracking/run-logger.ts';
 import { runFilter } from '../runtime/tracking/run-search.ts';
@@ -95,8 +96,13 @@ export async function executeRuns(runs: readonly RunIR[], ctx: RunContext): Prom
     }
     const hash = groupHash(group.name, members.map((m) => m.specHash));
     const experiment = await ctx.tracker.getOrCreateExperiment(ctx.experimentName);
-    const [existing] = await ctx.tracker.searchRuns({ experimentIds: [experiment.experimentId], filter: runFilter({ tags: { [TAGS.groupHash]: hash } }) });
-    const tags = { [TAGS.group]: group.name, [TAGS.groupKind]: group.kind, [TAGS.groupHash]: hash, [TAGS.source]: members[0]!.origin.file };
+    const [existing] = await ctx.tracker.searchRuns({ experimentIds: [experiment.experimentId], filter: runFilter({ tags: { [ABLATE_TAGS.groupHash]: hash } }) });
+    const tags = runTags({
+      specHash: hash,
+      sourceFile: members[0]!.origin.file,
+      kind: group.kind,
+      extra: { [ABLATE_TAGS.group]: group.name, [ABLATE_TAGS.groupHash]: hash },
+    });
     const parent = existing
       ? await RunLogger.resume(ctx.tracker, existing.info.runId)
       : ctx.parent

@@ -111,7 +111,7 @@ export function registerReproduceCommand(program: Command): void {
       const parent = await RunLogger.start(tracker, {
         experimentName: options.mlflowExperiment,
         runName: `reproduce ${file}`,
-        tags: { 'ablate.kind': 'reproduce', 'ablate.source': file },
+        tags: { 'ablate.kind': 'reproduce', 'ablate.sourceFile': file },
       });
       try {
         ctx.progress.note(`${file}: ${runs.length} run(s) needed by ${result.tables.length} table(s) and ${result.figures.length} figure(s)`);

@@ -6,7 +6,7 @@
  */
 import type { FigureIR } from '../../schemas/figure-ir.schema.ts';
 import type { TableIR } from '../../schemas/table-ir.schema.ts';
-import { TAGS } from '../run/run-identity.ts';
+import { ABLATE_TAGS } from '../tracking/run-tags.ts';
 import { runFilter } from '../tracking/run-search.ts';
 import type { Tracker } from '../tracking/tracker.ts';
 import { buildReport, type CellGrid, type Metric, type Report, type ReportRowInput, type Stat } from './report-model.ts';
@@ -20,7 +20,7 @@ export async function findResults(tracker: Tracker, experimentName: string, irHa
   for (const hash of new Set(irHashes)) {
     const runs = await tracker.searchRuns({
       experimentIds: [experiment.experimentId],
-      filter: runFilter({ tags: { [TAGS.irHash]: hash }, status: 'FINISHED' }),
+      filter: runFilter({ tags: { [ABLATE_TAGS.irHash]: hash }, status: 'FINISHED' }),
       orderBy: ['attributes.start_time DESC'],
     });
     for (const run of runs) {

@@ -23,7 +23,8 @@ import { BatchSampler } from '../data/samplers.ts';
 import { lineChartSvg } from '../reports/plots/line-chart.ts';
 import { overlayPng } from '../reports/plots/overlay.ts';
 import { aggregateResults, resultsFromJson, resultsToJson, type CaseResult, type RunResults } from '../reports/run-results.ts';
-import { runFilter } from '../tracking/run-search.ts';
+import { findRunBySpecHash } from '../tracking/run-lookup.ts';
+import { ABLATE_TAGS, runTags } from '../tracking/run-tags.ts';
 import { trainLossKey, valDiceKey } from '../tracking/metric-keys.ts';
 import { RunLogger } from '../tracking/run-logger.ts';
 import type { Run, Tracker } from '../tracking/tracker.ts';
@@ -31,7 +32,7 @@ import { trainLoop, TrainingInterrupted, type Batches } from '../train/train-loo
 import { meanDice, predictCase, scoreCase, type CasePrediction } from './evaluate.ts';
 import { prepareData, type PreparedData as RunData } from '../data/prepare-data.ts';
 import type { ProgressSink } from './progress-sink.ts';
-import { runSpecHash, TAGS } from './run-identity.ts';
+import { runSpecHash } from './run-identity.ts';
 
 export interface RunContext {
   tracker: Tracker;
@@ -67,10 +68,13 @@ export interface RunOutcome {
 
 const RESULTS_ARTIFACT = 'results.json';
 
-/** The most recent run with this identity, preferring FINISHED ones. */
-async function findExisting(tracker: Tracker, experimentId: string, specHash: string): Promise<Run | undefined> {
-  const runs = await tracker.searchRuns({ experimentIds: [experimentId], filter: runFilter({ tags: { [TAGS.specHash]: specHash } }) });
-  return runs.find((r) => r.info.status === 'FINISHED') ?? runs[0];
+/** A run with this identity: a FINISHED one to reuse, else an interrupted one (KILLED, or RUNNING after a crash) to resume. */
+async function findExisting(ctx: RunContext, specHash: string): Promise<Run | undefined> {
+  for (const status of ['FINISHED', 'KILLED', 'RUNNING'] as const) {
+    const run = await findRunBySpecHash(ctx.tracker, { experimentName: ctx.experimentName, specHash, status });
+    if (run) return run;
+  }
+  return undefined;
 }
 
 export async function readRunResults(tracker: Tracker, runId: string): Promise<RunResults> {
@@ -83,8 +87,7 @@ export async function executeRun(ir: RunIR, ctx: RunContext): Promise<RunOutcome
   const data = await prepareData(ir.dataset, ir.data, { cwd: ctx.cwd, cacheRoot: ctx.cacheRoot });
   if (data.preprocessed > 0) note(`${ir.name}: preprocessed ${data.preprocessed} case(s); ${data.cached} from the cache`);
   const specHash = runSpecHash(ir.specHash, data.splitHash);
-  const experiment = await ctx.tracker.getOrCreateExperiment(ctx.experimentName);
-  const existing = await findExisting(ctx.tracker, experiment.experimentId, specHash);
+  const existing = await findExisting(ctx, specHash);
   if (existing?.info.status === 'FINISHED' && !ctx.force) {
     note(`${ir.name}: reusing finished run ${existing.info.runId} (same spec hash ${specHash.slice(0, 12)}; --force retrains)`);
     return { name: ir.name, runId: existing.info.runId, status: 'reused', specHash, results: await readRunResults(ctx.tracker, existing.info.runId) };
@@ -138,26 +141,24 @@ function buildModelAt(ir: RunIR, ctx: RunContext): SegmentationModel {
 }
 
 async function startRun(ir: RunIR, ctx: RunContext, specHash: string, data: RunData): Promise<RunLogger> {
-  const tags: Record<string, string> = {
-    [TAGS.specHash]: specHash,
-    [TAGS.irHash]: ir.specHash,
-    [TAGS.splitHash]: data.splitHash,
-    [TAGS.run]: ir.name,
-    [TAGS.experiment]: ir.experiment,
-    [TAGS.source]: ir.origin.file,
-    [TAGS.backend]: ctx.backend.name,
-    'ablate.backendNote': ctx.backend.note,
-    [TAGS.version]: ctx.version,
-    [TAGS.phantom]: String(ir.dataset.source.kind === 'phantom'),
-    'mlflow.source.name': ir.origin.file,
-    'mlflow.source.type': 'LOCAL',
-    'mlflow.user': process.env['USER'] ?? 'ablate',
-  };
-  if (ctx.gitCommit) tags['mlflow.source.git.commit'] = ctx.gitCommit;
-  if (ir.origin.group) {
-    tags[TAGS.group] = ir.origin.group.name;
-    tags[TAGS.groupKind] = ir.origin.group.kind;
-  }
+  const group = ir.origin.group;
+  const tags = runTags({
+    specHash,
+    sourceFile: ir.origin.file,
+    experiment: ir.experiment,
+    ...(ctx.gitCommit ? { gitCommit: ctx.gitCommit } : {}),
+    backend: ctx.backend.name,
+    ablateVersion: ctx.version,
+    phantom: ir.dataset.source.kind === 'phantom',
+    extra: {
+      [ABLATE_TAGS.irHash]: ir.specHash,
+      [ABLATE_TAGS.splitHash]: data.splitHash,
+      [ABLATE_TAGS.run]: ir.name,
+      'ablate.backendNote': ctx.backend.note,
+      'mlflow.user': process.env['USER'] ?? 'ablate',
+      ...(group ? { [ABLATE_TAGS.group]: group.name } : {}),
+    },
+  });
   if (ctx.parent) return ctx.parent.startChild({ runName: ir.name, tags });
   return RunLogger.start(ctx.tracker, { experimentName: ctx.experimentName, runName: ir.name, tags });
 }

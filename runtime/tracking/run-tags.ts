@@ -21,9 +21,19 @@ export const ABLATE_TAGS = {
   phantom: 'ablate.data.phantom',
   /** The error message of a FAILED run. */
   error: 'ablate.error',
+  /** Spec hash of the Run IR alone (without the split): how reports find a row's runs. */
+  irHash: 'ablate.irHash',
+  /** Hash of the data split (`split.json`). */
+  splitHash: 'ablate.splitHash',
+  /** Concrete run name (`fig5_tau[loss.icr.tau=4]`). */
+  run: 'ablate.run',
+  /** The sweep or repeat a run belongs to (on parents and children). */
+  group: 'ablate.group',
+  /** Identifies a sweep or repeat parent: its name and its children's IR hashes. */
+  groupHash: 'ablate.groupHash',
 } as const;
 
-export type RunKind = 'run' | 'sweep' | 'repeat' | 'table';
+export type RunKind = 'run' | 'sweep' | 'repeat' | 'table' | 'reproduce';
 
 export interface RunTagInput {
   specHash: string;
