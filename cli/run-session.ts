@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { CompileResult } from '../compiler/compile.ts';
 import type { RunIR } from '../schemas/run-ir.schema.ts';
 import { initBackend } from '../runtime/backend/select-backend.ts';
 import { parseBackendName } from '../runtime/backend/backend-name.ts';
@@ -54,6 +55,14 @@ export async function createRunContext(file: string, options: RunCliOptions, sig
   progress.note(`backend: ${backend.note}`);
   progress.note(`tracking: ${tracker.uri} (experiment '${options.mlflowExperiment}')`);
   return { ctx, tracker };
+}
+
+/** `file:line:col` (1-based) of the DSL entry that set a run's IR value, for run-time errors. */
+export function sourceLocator(result: CompileResult): NonNullable<RunContext['locate']> {
+  return (run, irPath) => {
+    const span = result.locate(run, irPath);
+    return span ? `${span.file}:${span.start.line + 1}:${span.start.column + 1}` : undefined;
+  };
 }
 
 /** Ctrl-C / SIGTERM abort the current run gracefully; a second one exits at once. */

@@ -98,16 +98,13 @@ export function registerReproduceCommand(program: Command): void {
       process.exitCode = 1;
       return;
     }
-    const { createRunContext, executeRuns, interruptSignal } = await import('../run-session.ts');
+    const { createRunContext, executeRuns, interruptSignal, sourceLocator } = await import('../run-session.ts');
     const { RunLogger } = await import('../../runtime/tracking/run-logger.ts');
     const { writeReports } = await import('../report-writer.ts');
     const interrupt = interruptSignal();
     try {
       const { ctx, tracker } = await createRunContext(file, options, interrupt.signal);
-      ctx.locate = (run, irPath) => {
-        const span = result.locate(run, irPath);
-        return span ? `${span.file}:${span.start.line + 1}:${span.start.column + 1}` : undefined;
-      };
+      ctx.locate = sourceLocator(result);
       const parent = await RunLogger.start(tracker, {
         experimentName: options.mlflowExperiment,
         runName: `reproduce ${file}`,

@@ -62,17 +62,14 @@ export function registerRunCommand(program: Command): void {
       process.exitCode = 1;
       return;
     }
-    const { createRunContext, executeRuns, interruptSignal } = await import('../run-session.ts');
+    const { createRunContext, executeRuns, interruptSignal, sourceLocator } = await import('../run-session.ts');
     const { RunLogger } = await import('../../runtime/tracking/run-logger.ts');
     const { renderRunSummary } = await import('../../runtime/reports/render-run-summary.ts');
     const interrupt = interruptSignal();
     const started = performance.now();
     try {
       const { ctx, tracker } = await createRunContext(file, options, interrupt.signal);
-      ctx.locate = (run, irPath) => {
-        const span = compiled.locate(run, irPath);
-        return span ? `${span.file}:${span.start.line + 1}:${span.start.column + 1}` : undefined;
-      };
+      ctx.locate = sourceLocator(compiled);
       try {
         if (options.parentRunId) ctx.parent = await RunLogger.attach(tracker, options.parentRunId);
         const outcomes = await executeRuns(result.runs, ctx);

@@ -10,7 +10,7 @@ import { ABLATE_TAGS } from '../tracking/run-tags.ts';
 import { runFilter } from '../tracking/run-search.ts';
 import type { Tracker } from '../tracking/tracker.ts';
 import { buildReport, type CellGrid, type Metric, type Report, type ReportRowInput, type Stat } from './report-model.ts';
-import { aggregateResults, resultsFromJson, type RunResults } from './run-results.ts';
+import { aggregateResults, readRunResults, type RunResults } from './run-results.ts';
 
 /** Finished results by IR spec hash; hashes without a finished run are absent. */
 export async function findResults(tracker: Tracker, experimentName: string, irHashes: readonly string[]): Promise<Map<string, RunResults>> {
@@ -25,8 +25,7 @@ export async function findResults(tracker: Tracker, experimentName: string, irHa
     });
     for (const run of runs) {
       try {
-        const bytes = await tracker.readArtifact(run.info.runId, 'results.json');
-        out.set(hash, resultsFromJson(Buffer.from(bytes).toString('utf8'), `run ${run.info.runId}/results.json`));
+        out.set(hash, await readRunResults(tracker, run.info.runId));
         break;
       } catch {
         // A finished run without results (killed during evaluation, or from an older version): try the next.

@@ -8,6 +8,7 @@
  * volume weighs the same; std is the population std (numpy's default), as `reduce.ts` says.
  */
 import { meanStd } from '../metrics/reduce.ts';
+import type { Tracker } from '../tracking/tracker.ts';
 import type { CellGrid, MeasuredStat, Metric } from './report-model.ts';
 
 export interface CaseResult {
@@ -40,6 +41,15 @@ export function resultsFromJson(text: string, source: string): RunResults {
     throw new Error(`${source}: not an ablate results file (format ${String(doc.format)}, version ${String(doc.version)})`);
   }
   return doc;
+}
+
+/** The artifact a run logs its per-volume results under. */
+export const RESULTS_ARTIFACT = 'results.json';
+
+/** A run's per-volume results, read back from the tracking store. */
+export async function readRunResults(tracker: Tracker, runId: string): Promise<RunResults> {
+  const bytes = await tracker.readArtifact(runId, RESULTS_ARTIFACT);
+  return resultsFromJson(Buffer.from(bytes).toString('utf8'), `run ${runId}/${RESULTS_ARTIFACT}`);
 }
 
 /** Dice is reported in %, distances in mm. */

@@ -22,7 +22,7 @@ import { saveInferenceModel } from '../model/parameters.ts';
 import { BatchSampler } from '../data/samplers.ts';
 import { lineChartSvg } from '../reports/plots/line-chart.ts';
 import { overlayPng } from '../reports/plots/overlay.ts';
-import { aggregateResults, resultsFromJson, resultsToJson, type CaseResult, type RunResults } from '../reports/run-results.ts';
+import { aggregateResults, readRunResults, RESULTS_ARTIFACT, resultsToJson, type CaseResult, type RunResults } from '../reports/run-results.ts';
 import { findRunBySpecHash } from '../tracking/run-lookup.ts';
 import { ABLATE_TAGS, runTags } from '../tracking/run-tags.ts';
 import { trainLossKey, valDiceKey } from '../tracking/metric-keys.ts';
@@ -66,8 +66,6 @@ export interface RunOutcome {
   results: RunResults;
 }
 
-const RESULTS_ARTIFACT = 'results.json';
-
 /** A run with this identity: a FINISHED one to reuse, else an interrupted one (KILLED, or RUNNING after a crash) to resume. */
 async function findExisting(ctx: RunContext, specHash: string): Promise<Run | undefined> {
   for (const status of ['FINISHED', 'KILLED', 'RUNNING'] as const) {
@@ -75,11 +73,6 @@ async function findExisting(ctx: RunContext, specHash: string): Promise<Run | un
     if (run) return run;
   }
   return undefined;
-}
-
-export async function readRunResults(tracker: Tracker, runId: string): Promise<RunResults> {
-  const bytes = await tracker.readArtifact(runId, RESULTS_ARTIFACT);
-  return resultsFromJson(Buffer.from(bytes).toString('utf8'), `run ${runId}/${RESULTS_ARTIFACT}`);
 }
 
 export async function executeRun(ir: RunIR, ctx: RunContext): Promise<RunOutcome> {
