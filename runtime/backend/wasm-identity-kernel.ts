@@ -7,7 +7,8 @@
  * Tensors are immutable, and the wasm backend already shares buffers by reference count
  * for Reshape, so Identity does the same here. Strings keep the original kernel.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
+import { replaceWasmKernel } from './replace-wasm-kernel.ts';
 
 interface RefCountingBackend {
   incRef(dataId: tf.DataId): void;
@@ -18,18 +19,9 @@ let installed = false;
 /** Replace wasm's Identity with a reference-counted alias. Idempotent. */
 export function installZeroCopyIdentity(): void {
   if (installed) return;
-  const original = tf.getKernel('Identity', 'wasm');
-  if (original === undefined) return;
-  tf.unregisterKernel('Identity', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Identity',
-    backendName: 'wasm',
-    kernelFunc: (args) => {
-      const x = args.inputs['x'] as tf.TensorInfo;
-      if (x.dtype === 'string') return original.kernelFunc(args);
-      (args.backend as unknown as RefCountingBackend).incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-    },
+  installed = replaceWasmKernel('Identity', (args) => {
+    const x = args.inputs['x'] as tf.TensorInfo;
+    (args.backend as unknown as RefCountingBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   });
-  installed = true;
 }

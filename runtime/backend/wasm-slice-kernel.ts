@@ -8,6 +8,7 @@
  * runs. SplitV is re-registered only because wasm's calls its own Slice directly.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { replaceWasmKernel } from './replace-wasm-kernel.ts';
 
 /** The parts of tfjs's BackendWasm these kernels use. */
 interface WasmHeapBackend {
@@ -71,39 +72,26 @@ let installed = false;
 /** Replace wasm's Slice and SplitV with the heap-view versions. Idempotent. */
 export function installFastSlice(): void {
   if (installed) return;
-  const slice = tf.getKernel('Slice', 'wasm');
-  const splitV = tf.getKernel('SplitV', 'wasm');
-  if (slice === undefined || splitV === undefined) return;
-  tf.unregisterKernel('Slice', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Slice',
-    backendName: 'wasm',
-    kernelFunc: (args) => {
-      const x = args.inputs['x'] as tf.TensorInfo;
-      if (x.dtype === 'string') return slice.kernelFunc(args);
-      const { begin, size } = args.attrs as unknown as { begin: number | number[]; size?: number | number[] };
-      return fastSlice(x, begin as number[], size as number[], args.backend as unknown as WasmHeapBackend);
-    },
+  // Both or neither: wasm's SplitV calls its own Slice directly.
+  if (tf.getKernel('Slice', 'wasm') === undefined || tf.getKernel('SplitV', 'wasm') === undefined) return;
+  replaceWasmKernel('Slice', (args) => {
+    const x = args.inputs['x'] as tf.TensorInfo;
+    const { begin, size } = args.attrs as unknown as { begin: number | number[]; size?: number | number[] };
+    return fastSlice(x, begin as number[], size as number[], args.backend as unknown as WasmHeapBackend);
   });
-  tf.unregisterKernel('SplitV', 'wasm');
-  tf.registerKernel({
-    kernelName: 'SplitV',
-    backendName: 'wasm',
-    kernelFunc: (args) => {
-      const x = args.inputs['x'] as tf.TensorInfo;
-      if (x.dtype === 'string') return splitV.kernelFunc(args);
-      const { numOrSizeSplits, axis } = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
-      const $axis = tf.util.parseAxisParam(axis, x.shape)[0]!;
-      const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, $axis);
-      const begin = x.shape.map(() => 0);
-      const size = [...x.shape];
-      return sizes.map((n) => {
-        size[$axis] = n;
-        const part = fastSlice(x, [...begin], [...size], args.backend as unknown as WasmHeapBackend);
-        begin[$axis]! += n;
-        return part;
-      });
-    },
+  replaceWasmKernel('SplitV', (args) => {
+    const x = args.inputs['x'] as tf.TensorInfo;
+    const { numOrSizeSplits, axis } = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
+    const $axis = tf.util.parseAxisParam(axis, x.shape)[0]!;
+    const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, $axis);
+    const begin = x.shape.map(() => 0);
+    const size = [...x.shape];
+    return sizes.map((n) => {
+      size[$axis] = n;
+      const part = fastSlice(x, [...begin], [...size], args.backend as unknown as WasmHeapBackend);
+      begin[$axis]! += n;
+      return part;
+    });
   });
   installed = true;
 }
