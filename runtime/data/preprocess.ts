@@ -17,6 +17,7 @@
 import type { DataIR } from '../../schemas/run-ir.schema.ts';
 import { clipTop, normalize, type Normalization } from './intensity.ts';
 import { resample, resampledAffine, resampledDims } from './resample.ts';
+import { boundingBox } from '../metrics/mask.ts';
 import type { LoadedCase } from './dataset.ts';
 import { IDENTITY_ORIENTATION, type Orientation } from './orientation.ts';
 
@@ -83,26 +84,9 @@ export interface PreprocessedCase {
 
 /** Bounding box [min, max] (inclusive) of label > 0 per axis, or null when empty. */
 export function foregroundBox(label: Uint8Array, dims: readonly number[]): { min: [number, number, number]; max: [number, number, number] } | null {
-  const [X, Y, Z] = dims as [number, number, number];
-  const min: [number, number, number] = [Infinity, Infinity, Infinity];
-  const max: [number, number, number] = [-1, -1, -1];
-  for (let z = 0, i = 0; z < Z; z++) {
-    for (let y = 0; y < Y; y++, i += X) {
-      // First and last labelled x of the row.
-      let a = 0;
-      while (a < X && label[i + a] === 0) a++;
-      if (a === X) continue;
-      let b = X - 1;
-      while (label[i + b] === 0) b--;
-      if (a < min[0]) min[0] = a;
-      if (b > max[0]) max[0] = b;
-      if (y < min[1]) min[1] = y;
-      if (y > max[1]) max[1] = y;
-      if (z < min[2]) min[2] = z;
-      if (z > max[2]) max[2] = z;
-    }
-  }
-  return max[0] < 0 ? null : { min, max };
+  const box = boundingBox([label], dims as [number, number, number]);
+  if (!box) return null;
+  return { min: [...box.lo], max: [box.hi[0] - 1, box.hi[1] - 1, box.hi[2] - 1] }; // boundingBox's hi is exclusive
 }
 
 /**
