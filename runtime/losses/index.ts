@@ -3,6 +3,6 @@ export { crossEntropy } from './cross-entropy.ts';
 export { diceLoss, type DiceLossOptions } from './dice-loss.ts';
 export { auxLoss, type AuxLossWeights } from './aux-loss.ts';
 export { modalityConsistency, imageConsistency, imageConsistencyAtScale } from './consistency.ts';
-export { totalLoss, type LossTerms, type ModalityLossInput } from './total-loss.ts';
+export { totalLoss, type CouplingInput, type LossTerms, type ModalityLossInput } from './total-loss.ts';
 export { downsampleLabels, labelMap, oneHotLabels } from './labels.ts';
 export { LossInputError } from './loss-input-error.ts';

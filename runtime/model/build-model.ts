@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LossIR, ModelIR } from '../../schemas/run-ir.schema.ts';
-import { totalLoss, type LossTerms, type ModalityLossInput } from '../losses/total-loss.ts';
+import { totalLoss, type CouplingInput, type LossTerms, type ModalityLossInput } from '../losses/total-loss.ts';
 import type { ForwardContext } from './backbone.ts';
 import { seededDropPath } from './drop-path.ts';
 import { buildJoint, type JointModules, type ModalityPath } from './joint.ts';
@@ -55,6 +55,15 @@ export interface ForwardResult {
   E: tf.Tensor3D[];
   /** `[Z, 4C]` this modality's class embeddings, when the model has them. */
   Q: tf.Tensor2D | undefined;
+}
+
+/**
+ * Worker mode of `computeLosses` (`runtime/train/parallel/`): the batches given are this
+ * worker's modalities; `exchange` hands their Q and E over and returns the other
+ * modalities' (as constants, blocking until they are ready).
+ */
+export interface LossExchange {
+  exchange(own: readonly CouplingInput[]): CouplingInput[];
 }
 
 /** One modality's batch: images `[B*D, H, W, Cin]` and int labels `[B*D, H, W]`. */
@@ -140,9 +149,11 @@ export class SegmentationModel {
 
   /**
    * eq. (12) for one batch per modality, in training mode. Pure in the batches and `step`
-   * (drop path is seeded by it); call inside `tf.variableGrads`.
+   * (drop path is seeded by it); call inside `tf.variableGrads`. With `worker`, only the
+   * batches' modalities are differentiated and the pair terms see the other modalities
+   * through `worker.exchange` (`totalLoss`'s `owned`).
    */
-  computeLosses(batches: Readonly<Record<string, ModalityBatch>>, step: number): LossTerms {
+  computeLosses(batches: Readonly<Record<string, ModalityBatch>>, step: number, worker?: LossExchange): LossTerms {
     const loss = this.options.loss;
     if (!loss) throw new ModelConfigError('computeLosses needs the loss section', 'pass loss: runIR.loss to buildModel');
     const inputs: ModalityLossInput[] = [];
@@ -153,7 +164,10 @@ export class SegmentationModel {
       inputs.push({ modality: m, logits: out.logits, labels: batch.y, depth: this.modules.geometry.input.D, aux: out.aux, E: out.E, Q: out.Q });
     }
     if (inputs.length === 0) throw new ModelConfigError(`no batch for any of ${this.modalities.join(', ')}`, 'pass one batch per modality, keyed by modality name');
-    return totalLoss(inputs, loss);
+    if (!worker) return totalLoss(inputs, loss);
+    const peers = worker.exchange(inputs.map(({ modality, Q, E }) => ({ modality, Q, E })));
+    const all = this.modalities.flatMap((m) => inputs.find((i) => i.modality === m) ?? peers.find((p) => p.modality === m) ?? []);
+    return totalLoss(all, loss, new Set(inputs.map((i) => i.modality)));
   }
 
   /**
