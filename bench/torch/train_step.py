@@ -1,16 +1,18 @@
-"""PyTorch twin of ablate's 2D training step, written for `bench/train-step.bench.ts`.
+"""PyTorch twin of ablate's training step, written for `bench/train-step.bench.ts`.
 
 It rebuilds, in plain idiomatic PyTorch, the same network that `runtime/model/` builds
-from a Run IR's `model` section (Swin-Unet backbone, per-modality 1x1 image embedding,
+from a Run IR's `model` section (Swin-Unet backbone in 2D, or the nnFormer-style 3D
+backbone of `nnformer.py`; per-modality 1x1 image embedding,
 class embeddings Q, EAMs with auxiliary heads, Joint separate/V1/V2/V3 sharing, V3's
 channel modulation) and the same objective (eq. 12: seg CE + Dice, aux, L_mcr, L_icr),
 then times one optimisation step (forward + backward + update, one batch per
-modality). Layout is channels-last `[B, H, W, C]`, as in the tfjs model, so every
-reshape matches. Parameter count is printed so both sides can be compared.
+modality). Layout is channels-last, `[B, H, W, C]` in 2D as in the tfjs model, and
+`[B, D, H, W, C]` in 3D (where the tfjs model folds depth into the batch axis, `[B*D, H,
+W, C]`). Parameter count is printed so both sides can be compared.
 
 Input: `--config FILE.json` with
   {"model": <Run IR model>, "loss": <Run IR loss>, "optimizer": <Run IR train.optimizer>,
-   "crop": [x, y], "modalities": [...], "batch": B, "warmup": 2, "steps": 5,
+   "crop": [x, y] or [x, y, z], "modalities": [...], "batch": B, "warmup": 2, "steps": 5,
    "threads": 2, "seed": 0}
 Output: human-readable lines, then one JSON line (the last) with the figures.
 """
@@ -31,6 +33,8 @@ os.environ.setdefault("OMP_NUM_THREADS", _THREADS)
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+
+from nnformer import Decoder3D, Encoder3D, Geometry3D  # noqa: E402
 
 SHARED = "shared"
 
@@ -222,7 +226,7 @@ class Encoder(nn.Module):
         self.merge_reductions = nn.ModuleList(Linear(4 * d, 2 * d, bias=False) for d in g.dims[:-1])
         self.norm = nn.LayerNorm(g.dims[-1])
 
-    def forward(self, x, mods, prefix):
+    def forward(self, x, mods):
         h = self.patch_norm(self.patch_proj(space_to_depth(x, self.g.patch)))
         skips = []
         for k in range(self.g.K):
@@ -281,8 +285,9 @@ class EAM(nn.Module):
             self.reduce = Linear(dim, next_dim)
 
     def forward(self, Q, Fm):
-        B, H, W, C = Fm.shape
-        L, N, Z, dh = H * W, self.N, self.Z, self.dh
+        """`Fm` `[B, ..., C]` (2D or 3D): its tokens are attended in row-major order."""
+        B, C = Fm.shape[0], Fm.shape[-1]
+        L, N, Z, dh = Fm[0, ..., 0].numel(), self.N, self.Z, self.dh
         q0 = Q.unsqueeze(0).expand(B, -1, -1) if Q.dim() == 2 else Q
         if self.input_reduction is not None:
             q0 = self.input_reduction(q0)
@@ -309,15 +314,18 @@ class SegmentationTwin(nn.Module):
     def __init__(self, ir, crop, modalities):
         super().__init__()
         bb = ir["backbone"]
-        if bb["kind"] != "swin_unet":
-            raise SystemExit(f"train_step.py: backbone {bb['kind']} is not in the twin (2D swin_unet only)")
-        g = Geometry(bb, crop)
+        if bb["kind"] not in ("swin_unet", "nnformer"):
+            raise SystemExit(f"train_step.py: backbone {bb['kind']} is not in the twin (swin_unet, nnformer)")
+        if bb["kind"] == "swin_unet":
+            g, Enc, Dec = Geometry(bb, crop), Encoder, Decoder
+        else:
+            g, Enc, Dec = Geometry3D(bb, crop), Encoder3D, Decoder3D
         self.g, self.modalities = g, modalities
         joint = ir["joint"]
         share_enc = joint in ("v2", "v3")
         share_dec = joint in ("v1", "v2", "v3")
-        self.enc = nn.ModuleDict({m: Encoder(bb, g, ir["inChannels"]) for m in ([SHARED] if share_enc else modalities)})
-        self.dec = nn.ModuleDict({m: Decoder(bb, g, ir["numClasses"]) for m in ([SHARED] if share_dec else modalities)})
+        self.enc = nn.ModuleDict({m: Enc(bb, g, ir["inChannels"]) for m in ([SHARED] if share_enc else modalities)})
+        self.dec = nn.ModuleDict({m: Dec(bb, g, ir["numClasses"]) for m in ([SHARED] if share_dec else modalities)})
         self.share_enc, self.share_dec = share_enc, share_dec
         cin, Z, K = ir["inChannels"], ir["numClasses"], g.K
         self.embed = nn.ModuleDict({m: nn.Sequential(Linear(cin, cin), Linear(cin, cin)) for m in modalities})
@@ -354,7 +362,7 @@ class SegmentationTwin(nn.Module):
             mods = {key: ((omega @ self.w2[i]).view(-1), (omega @ self.w3[i]).view(-1)) for i, (key, _) in enumerate(self.mod_keys)}
         enc = self.enc[SHARED if self.share_enc else m]
         dec = self.dec[SHARED if self.share_dec else m]
-        skips, bottom = enc(self.embed[m](x), mods, m)
+        skips, bottom = enc(self.embed[m](x), mods)
         features, logits = dec(skips, bottom, mods)
         aux, Es = [], []
         query = Q
@@ -362,8 +370,8 @@ class SegmentationTwin(nn.Module):
             stage = self.g.K - 1 - s
             A, E, nxt = self.eams[f"{m}{s}"](query, features[stage])
             B, N, Z, L = A.shape
-            H, W = features[stage].shape[1:3]
-            aux.append(self.aux[f"{m}{s}"](A.reshape(B, N * Z, L).transpose(1, 2).reshape(B, H, W, N * Z)))
+            grid = features[stage].shape[1:-1]  # (H, W) or (D, H, W)
+            aux.append(self.aux[f"{m}{s}"](A.reshape(B, N * Z, L).transpose(1, 2).reshape(B, *grid, N * Z)))
             Es.append(E)
             if nxt is not None:
                 query = nxt
@@ -371,7 +379,8 @@ class SegmentationTwin(nn.Module):
 
 
 def cross_entropy(logits, y):
-    return F.cross_entropy(logits.permute(0, 3, 1, 2), y)
+    """Channels-last logits `[B, ..., K]`, labels `[B, ...]`; mean over every pixel/voxel."""
+    return F.cross_entropy(logits.movedim(-1, 1), y)
 
 
 def dice_loss(logits, y, smooth=1e-5):
@@ -389,8 +398,8 @@ def total_loss(outs, labels, loss):
         if loss.get("aux") and loss["aux"]["weight"] > 0:
             a = 0.0
             for al in aux:
-                f = y.shape[1] // al.shape[1]
-                yl = y[:, ::f, ::f]
+                # nearest down-sampling to the scale: the first label of each block, per axis
+                yl = y[(slice(None),) + tuple(slice(None, None, n // a) for n, a in zip(y.shape[1:], al.shape[1:-1]))]
                 a = a + loss["aux"]["ce"] * cross_entropy(al, yl) + loss["aux"]["dice"] * dice_loss(al, yl)
             total = total + loss["aux"]["weight"] * a
     if len(outs) >= 2:
@@ -434,9 +443,9 @@ def main():
     model = SegmentationTwin(ir, crop, mods).train()
     n_params = sum(p.numel() for p in model.parameters())
     opt = make_optimizer(cfg["optimizer"], model.parameters())
-    H, W = crop[1], crop[0]
-    xs = [torch.randn(B, H, W, ir["inChannels"]) for _ in mods]
-    ys = [torch.randint(0, ir["numClasses"], (B, H, W)) for _ in mods]
+    grid = tuple(reversed(crop))  # (H, W) or (D, H, W)
+    xs = [torch.randn(B, *grid, ir["inChannels"]) for _ in mods]
+    ys = [torch.randint(0, ir["numClasses"], (B, *grid)) for _ in mods]
 
     def step():
         t0, c0 = time.perf_counter(), time.process_time()
