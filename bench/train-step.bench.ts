@@ -9,8 +9,8 @@
  *     window 7, batch 1 per modality, the cardiac dataset's 5 classes (SGD lr lowered to
  *     1e-4 so random data does not diverge).
  * (c) the 3D config, `experiments/paper/table2.abl` row `abdominal_ours` (nnFormer-style,
- *     patch 4×4×2, embed 192, V3 + EAMs + CR) on a 32×32×16 patch, batch 1: tfjs only (the
- *     twin is 2D); the 3×3×3 conv3d figure is in `ops.bench.ts`.
+ *     patch 4×4×2, embed 192, V3 + EAMs + CR) on a 32×32×16 patch, batch 1 (the twin's 3D
+ *     backbone is `bench/torch/nnformer.py`); the 3×3×3 conv3d figure is in `ops.bench.ts`.
  * Prints the median of the timed steps after the warm-up steps, both parameter counts
  * (they must agree), the ratio tfjs/PyTorch (PyTorch at 2 threads, the reference, and at 1
  * thread, per core like wasm) and the machine load before and after.
@@ -200,8 +200,7 @@ for (const cfg of configs()) {
     console.log(`tfjs-wasm   failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 200)}`);
   }
   // 2 threads is the reference (issue 4); 1 thread compares per core with single-threaded wasm
-  // the twin is 2D Swin-Unet only
-  for (const threads of python && cfg.run.model.backbone.kind === 'swin_unet' ? [2, 1] : []) {
+  for (const threads of python ? [2, 1] : []) {
     try {
       const t = timeTorch(python!, cfg, threads);
       console.log(`pytorch ×${threads}  ${t.medianMs.toFixed(0).padStart(7)} ms wall, ${t.medianCpuMs.toFixed(0).padStart(6)} ms CPU  (steps ${t.stepsMs.map((x) => x.toFixed(0)).join(', ')}; ${t.params.toLocaleString('en')} params; ${t.note})`);
