@@ -9,32 +9,16 @@
  * backend), interruption (Ctrl-C / SIGTERM via an AbortSignal: checkpoint, then stop) and
  * keeping the tfjs tensor count flat across steps.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { TrainIR } from '../../schemas/run-ir.schema.ts';
 import { loadCheckpoint, restoreVariables, saveCheckpoint } from './checkpoint.ts';
-import { clipByGlobalNorm } from './clip-gradients.ts';
 import { assertFiniteLosses } from './non-finite-guard.ts';
-import { createOptimizer, type Optimizer } from './optimizer.ts';
+import type { ParallelTraining } from './parallel/parallel-engine.ts';
 import { learningRate } from './schedule.ts';
+import { SerialEngine, type TrainableModel } from './serial-engine.ts';
+import type { Batches, StepEngine } from './step-engine.ts';
 
-/** One modality's batch: images channels-last and integer class maps. */
-export interface ModalityBatch {
-  x: tf.Tensor4D;
-  y: tf.Tensor;
-}
-
-/** modality → batch. */
-export type Batches = Record<string, ModalityBatch>;
-
-export interface TrainableModel {
-  /** Every trainable variable; names must be unique and stable across runs of the same IR. */
-  readonly trainableVariables: tf.Variable[];
-  /**
-   * Forward pass in training mode and eq. (12). Called inside `tf.variableGrads`; returns
-   * the scalar total and each named term (`seg/ct`, `aux/mri`, `mcr`, `icr`, …) for logging.
-   */
-  computeLosses(batches: Batches, step: number): { total: tf.Scalar; terms: Record<string, tf.Scalar> };
-}
+export type { Batches, ModalityBatch } from './step-engine.ts';
+export type { TrainableModel } from './serial-engine.ts';
 
 export interface StepReport {
   step: number;
@@ -62,8 +46,14 @@ export interface TrainLoopOptions {
   /** Aborting saves a checkpoint at the end of the current step and stops with `TrainingInterrupted`. */
   signal?: AbortSignal;
   onStep?(report: StepReport): void | Promise<void>;
-  /** After each epoch (1-based count of completed epochs): validation, logging. */
+  /** After each epoch (1-based count of completed epochs): validation, logging. The model's variables are current. */
   onEpoch?(epoch: number): void | Promise<void>;
+  /**
+   * Train with one worker thread per modality (`parallel/parallel-engine.ts`) instead of in
+   * this thread. The model's variables are brought up to date before `onEpoch`, before each
+   * checkpoint and at the end.
+   */
+  parallel?: ParallelTraining;
 }
 
 export class TrainingInterrupted extends Error {
@@ -84,26 +74,38 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
   const { train, model, stepsPerEpoch } = opts;
   const variables = model.trainableVariables;
   const totalSteps = train.epochs * stepsPerEpoch;
-  const optimizer: Optimizer = createOptimizer(train.optimizer, variables);
   let step = 0;
   let history: TrainResult['history'] = [];
 
-  if (opts.checkpointDir) {
-    const ckpt = await loadCheckpoint(opts.checkpointDir);
-    if (ckpt && ckpt.meta.specHash === opts.specHash) {
-      restoreVariables(opts.checkpointDir, variables, ckpt.model);
-      optimizer.setState(ckpt.optimizer);
-      for (const t of ckpt.model.values()) t.dispose();
-      for (const t of ckpt.optimizer.slots.values()) t.dispose();
+  const ckpt = opts.checkpointDir ? await loadCheckpoint(opts.checkpointDir) : null;
+  const resume = ckpt !== null && ckpt.meta.specHash === opts.specHash;
+  try {
+    if (resume) {
+      restoreVariables(opts.checkpointDir!, variables, ckpt.model);
       step = ckpt.meta.step;
       history = (ckpt.meta.extra.history as TrainResult['history'] | undefined) ?? [];
     }
+  } catch (error) {
+    disposeCheckpoint(ckpt);
+    throw error;
   }
   const resumedFrom = step;
 
+  // the engine starts from the variables as they are now (restored, when resuming)
+  let engine: StepEngine;
+  try {
+    engine = opts.parallel
+      ? await (await import('./parallel/parallel-engine.ts')).ParallelEngine.start(variables, train, opts.parallel)
+      : new SerialEngine(model, train);
+    if (resume) engine.setState(ckpt.optimizer);
+  } finally {
+    disposeCheckpoint(ckpt);
+  }
+
   const save = async () => {
     if (!opts.checkpointDir) return;
-    const state = optimizer.getState();
+    engine.syncVariables();
+    const state = engine.getState();
     try {
       await saveCheckpoint(opts.checkpointDir, variables, state, {
         specHash: opts.specHash,
@@ -121,55 +123,29 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
       const started = performance.now();
       const lr = learningRate(train.schedule, step, { baseLr: train.optimizer.lr, totalSteps, stepsPerEpoch });
       const batches = await opts.batchesFor(step);
-      let termTensors: Record<string, tf.Scalar> = {};
-      const { value, grads } = tf.variableGrads(() => {
-        const out = model.computeLosses(batches, step);
-        termTensors = Object.fromEntries(Object.entries(out.terms).map(([k, t]) => [k, tf.keep(t)]));
-        return out.total;
-      }, variables);
-      for (const b of Object.values(batches)) {
-        b.x.dispose();
-        b.y.dispose();
-      }
-      const loss = (await value.data())[0]!;
-      const terms: Record<string, number> = { total: loss };
-      for (const [k, t] of Object.entries(termTensors)) {
-        terms[k] = (await t.data())[0]!;
-        t.dispose();
-      }
-      value.dispose();
+      let outcome;
       try {
-        assertFiniteLosses(terms, step, opts.locate);
-      } catch (error) {
-        tf.dispose(grads);
-        throw error;
+        outcome = await engine.step(batches, step, lr, (terms) => assertFiniteLosses(terms, step, opts.locate));
+      } finally {
+        disposeBatches(batches);
       }
-      let gradNorm: number | null = null;
-      let applied = grads as Record<string, tf.Tensor>;
-      if (train.clipGradNorm !== null) {
-        const clipped = clipByGlobalNorm(grads, train.clipGradNorm);
-        tf.dispose(grads);
-        applied = clipped.grads;
-        gradNorm = clipped.norm;
-      }
-      optimizer.apply(applied, lr);
-      tf.dispose(applied);
       step += 1;
-      history.push({ step, loss });
+      history.push({ step, loss: outcome.loss });
       await opts.onStep?.({
         step,
         epoch: Math.floor((step - 1) / stepsPerEpoch),
         stepInEpoch: (step - 1) % stepsPerEpoch,
         lr,
-        loss,
-        terms,
-        gradNorm,
+        loss: outcome.loss,
+        terms: outcome.terms,
+        gradNorm: outcome.gradNorm,
         seconds: (performance.now() - started) / 1000,
       });
       const epochDone = step % stepsPerEpoch === 0;
       if (epochDone) {
         const epoch = step / stepsPerEpoch;
         if (epoch % train.checkpointEvery === 0 || step === totalSteps) await save();
+        engine.syncVariables();
         await opts.onEpoch?.(epoch);
       }
       if (opts.signal?.aborted && step < totalSteps) {
@@ -177,8 +153,22 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
         throw new TrainingInterrupted(step, opts.checkpointDir);
       }
     }
+    engine.syncVariables();
   } finally {
-    optimizer.dispose();
+    await engine.dispose();
   }
   return { steps: step, resumedFrom, history };
+}
+
+function disposeBatches(batches: Batches): void {
+  for (const b of Object.values(batches)) {
+    b.x.dispose();
+    b.y.dispose();
+  }
+}
+
+function disposeCheckpoint(ckpt: Awaited<ReturnType<typeof loadCheckpoint>>): void {
+  if (!ckpt) return;
+  for (const t of ckpt.model.values()) t.dispose();
+  for (const t of ckpt.optimizer.slots.values()) t.dispose();
 }

@@ -79,6 +79,6 @@ describe('eq. (12) split by modality', () => {
     const ctQ = model.trainableVariables.find((v) => v.name.startsWith('ct/class_embedding'))!.name;
     expect(parts[0]!.g.grads[ctQ]).toBeDefined();
     expect(parts[1]!.g.grads[ctQ]).toBeUndefined();
-    tf.dispose([full.value, full.grads, fullTerms, parts.map((p) => [p.g.value, p.g.grads]), peer.ct.Q!, peer.ct.E, peer.mri.Q!, peer.mri.E]);
+    tf.dispose([full.value, full.grads, fullTerms, parts.map((p) => [p.g.value, p.g.grads]), peer.ct.Q!, [...peer.ct.E], peer.mri.Q!, [...peer.mri.E]]);
   });
 });

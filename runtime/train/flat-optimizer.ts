@@ -1,0 +1,103 @@
+/**
+ * SGD and AdamW over flat `Float32Array`s: every parameter of the model concatenated in one
+ * buffer (`ParameterLayout`), each optimizer slot in another of the same length. This is the
+ * update the parallel trainer runs (`runtime/train/parallel/`): each worker updates its own
+ * range of the shared buffers, reading the gradient as the sum of every worker's share.
+ *
+ * Same semantics as `optimizer.ts` (PyTorch's `torch.optim.SGD` and `AdamW`), element by
+ * element; the arithmetic is float64, rounded to float32 when stored.
+ * No tfjs here: plain loops over shared memory.
+ */
+import type { OptimizerSpec } from './optimizer.ts';
+
+/** The slot buffers an optimizer keeps, by the names checkpoints store them under (`optimizer.ts`). */
+export function flatSlotNames(spec: OptimizerSpec): string[] {
+  if (spec.kind === 'adamw') return ['m', 'v'];
+  return spec.momentum === 0 ? [] : ['velocity'];
+}
+
+/** A run of elements `[lo, hi)` to update, and the gradient buffers whose sum is its gradient. */
+export interface UpdateRange {
+  lo: number;
+  hi: number;
+  sources: readonly Float32Array[];
+}
+
+/** The gradient of element `i`: the sum of every source's share, times the clipping scale. */
+function gradientAt(sources: readonly Float32Array[], i: number, scale: number): number {
+  let g = 0;
+  for (const s of sources) g += s[i]!;
+  return g * scale;
+}
+
+/** `Σ g_i²` over the ranges (float64), for clipping by global norm. */
+export function sumOfSquares(ranges: readonly UpdateRange[]): number {
+  let sum = 0;
+  for (const { lo, hi, sources } of ranges) {
+    for (let i = lo; i < hi; i++) {
+      const g = gradientAt(sources, i, 1);
+      sum += g * g;
+    }
+  }
+  return sum;
+}
+
+export interface FlatUpdate {
+  lr: number;
+  /** Clipping factor applied to every gradient (1 when not clipped). */
+  scale: number;
+  /** Updates already applied before this one (the optimizer's step count). */
+  t: number;
+}
+
+/**
+ * One optimizer step over `ranges` of `params`, with `slots` (by `flatSlotNames`) updated in
+ * place.
+ * - SGD: `g ← g + wd·p; v ← (t = 0 ? g : μ·v + g); p ← p − lr·(nesterov ? g + μ·v : v)`;
+ * - AdamW: `p ← p·(1 − lr·wd); m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²;
+ *   p ← p − lr·(m/c1)/(√(v/c2) + ε)`, `c_k = 1 − β_k^(t+1)`.
+ */
+export function applyFlatUpdate(
+  spec: OptimizerSpec,
+  params: Float32Array,
+  slots: Readonly<Record<string, Float32Array>>,
+  ranges: readonly UpdateRange[],
+  { lr, scale, t }: FlatUpdate,
+): void {
+  if (spec.kind === 'sgd') {
+    const { momentum, nesterov, weightDecay } = spec;
+    const v = slots.velocity;
+    if (momentum !== 0 && !v) throw new Error('flat SGD with momentum needs a velocity slot');
+    for (const { lo, hi, sources } of ranges) {
+      for (let i = lo; i < hi; i++) {
+        const p = params[i]!;
+        const g = gradientAt(sources, i, scale) + weightDecay * p;
+        if (momentum === 0) {
+          params[i] = p - lr * g;
+          continue;
+        }
+        const vNext = t === 0 ? g : momentum * v![i]! + g;
+        v![i] = vNext;
+        params[i] = p - lr * (nesterov ? g + momentum * vNext : vNext);
+      }
+    }
+    return;
+  }
+  const { beta1, beta2, eps, weightDecay } = spec;
+  const m = slots.m;
+  const v = slots.v;
+  if (!m || !v) throw new Error('flat AdamW needs m and v slots');
+  const c1 = 1 - beta1 ** (t + 1);
+  const c2 = 1 - beta2 ** (t + 1);
+  const decay = 1 - lr * weightDecay;
+  for (const { lo, hi, sources } of ranges) {
+    for (let i = lo; i < hi; i++) {
+      const g = gradientAt(sources, i, scale);
+      const mi = beta1 * m[i]! + (1 - beta1) * g;
+      const vi = beta2 * v[i]! + (1 - beta2) * g * g;
+      m[i] = mi;
+      v[i] = vi;
+      params[i] = params[i]! * decay - (lr * (mi / c1)) / (Math.sqrt(vi / c2) + eps);
+    }
+  }
+}
