@@ -25,6 +25,8 @@ export interface StepOutcome {
   terms: Record<string, number>;
   /** Global gradient norm before clipping; null when clipping is off. */
   gradNorm: number | null;
+  /** Parallel trainer: each worker's live tfjs tensor count after its backward pass (a leak shows as growth). */
+  workerTensors?: number[];
 }
 
 export interface StepEngine {

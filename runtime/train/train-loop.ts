@@ -30,6 +30,8 @@ export interface StepReport {
   gradNorm: number | null;
   /** Seconds the step took. */
   seconds: number;
+  /** Parallel trainer only: each worker's live tfjs tensor count. */
+  workerTensors?: number[];
 }
 
 export interface TrainLoopOptions {
@@ -139,6 +141,7 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
         loss: outcome.loss,
         terms: outcome.terms,
         gradNorm: outcome.gradNorm,
+        workerTensors: outcome.workerTensors,
         seconds: (performance.now() - started) / 1000,
       });
       const epochDone = step % stepsPerEpoch === 0;

@@ -78,7 +78,7 @@ async function serve(init: WorkerInit): Promise<void> {
     } finally {
       for (const b of Object.values(batches)) tf.dispose([b.x, b.y]);
     }
-    reply({ kind: 'grads', terms, reported });
+    reply({ kind: 'grads', terms, reported, tensors: tf.memory().numTensors });
   };
 
   port.on('message', (req: Request) => {

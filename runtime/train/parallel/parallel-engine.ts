@@ -169,7 +169,8 @@ export class ParallelEngine implements StepEngine {
       Object.assign(terms, r.terms);
       loss += r.reported;
     }
-    const outcome: StepOutcome = { loss, terms: { total: loss, ...terms }, gradNorm: null };
+    const workerTensors = (replies as Extract<Reply, { kind: 'grads' }>[]).map((r) => r.tensors);
+    const outcome: StepOutcome = { loss, terms: { total: loss, ...terms }, gradNorm: null, workerTensors };
     check(outcome.terms);
 
     let scale = 1;

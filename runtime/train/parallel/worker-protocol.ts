@@ -40,7 +40,7 @@ export type Request =
 
 export type Reply =
   | { kind: 'ready'; parameters: number }
-  | { kind: 'grads'; terms: Record<string, number>; reported: number }
+  | { kind: 'grads'; terms: Record<string, number>; reported: number; tensors: number }
   | { kind: 'sumsq'; value: number }
   | { kind: 'applied' }
   | { kind: 'error'; name: string; message: string; stack?: string; peer: boolean };
