@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { CompileResult } from '../compiler/compile.ts';
 import type { RunIR } from '../schemas/run-ir.schema.ts';
@@ -20,6 +21,7 @@ import { runFilter } from '../runtime/tracking/run-search.ts';
 import { createTracker, type Tracker } from '../runtime/tracking/tracker.ts';
 import type { RunCliOptions } from './commands/run.ts';
 import { createProgress } from './progress.ts';
+import { trainingWorkers } from './training-workers.ts';
 
 function gitCommit(cwd: string): string | undefined {
   try {
@@ -33,6 +35,7 @@ function gitCommit(cwd: string): string | undefined {
 export async function createRunContext(file: string, options: RunCliOptions, signal: AbortSignal): Promise<{ ctx: RunContext; tracker: Tracker }> {
   const backendName = options.backend ? parseBackendName(options.backend) : undefined;
   const backend = await initBackend(backendName);
+  const workers = trainingWorkers(options.workers, backend.name, availableParallelism());
   const tracker = createTracker(options.trackingUri ?? process.env['MLFLOW_TRACKING_URI'] ?? './mlruns');
   const cwd = process.cwd();
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -42,6 +45,7 @@ export async function createRunContext(file: string, options: RunCliOptions, sig
     tracker,
     experimentName: options.mlflowExperiment,
     backend,
+    workers,
     cwd,
     cacheRoot: path.resolve(cwd, options.cache),
     workRoot: path.resolve(cwd, options.cache, 'runs'),

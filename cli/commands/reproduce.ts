@@ -8,6 +8,7 @@
  */
 import { Command } from 'commander';
 import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { CompileResult } from '../../compiler/compile.ts';
 import type { RunIR } from '../../schemas/run-ir.schema.ts';
@@ -45,10 +46,17 @@ function childArgs(file: string, names: string[], options: ReproduceCliOptions, 
   const args = [fileURLToPath(new URL('../bin.js', import.meta.url)), 'run', file, '--quiet', '--run', ...names, '--parent-run-id', parentRunId];
   for (const s of options.set) args.push('-s', s);
   if (options.backend) args.push('--backend', options.backend);
+  args.push('--workers', childWorkers(options));
   if (options.force) args.push('--force');
   if (options.trackingUri) args.push('--tracking-uri', options.trackingUri);
   args.push('--mlflow-experiment', options.mlflowExperiment, '--cache', options.cache);
   return args;
+}
+
+/** `--workers` for each child: 'auto' shares the cores among the `--jobs` processes. */
+function childWorkers(options: ReproduceCliOptions): string {
+  if (options.workers !== 'auto') return options.workers;
+  return String(Math.max(1, Math.floor(availableParallelism() / Number(options.jobs))));
 }
 
 async function runInProcesses(file: string, work: string[][], jobs: number, options: ReproduceCliOptions, parentRunId: string): Promise<number> {

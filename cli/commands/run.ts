@@ -18,6 +18,8 @@ export interface RunCliOptions {
   parentRunId?: string;
   set: string[];
   backend?: string;
+  /** `auto` or a positive integer (see `trainingWorkers`). */
+  workers: string;
   force: boolean;
   quiet: boolean;
   trackingUri?: string;
@@ -31,6 +33,7 @@ export function addRunOptions(command: Command): Command {
   return command
     .option('-s, --set <key=value>', 'override a value, checked like the file (repeatable): -s loss.icr.tau=2', collect, [])
     .addOption(new Option('--backend <name>', 'tfjs backend (default: node-gpu → node → wasm → cpu, first that starts)').choices(['node-gpu', 'node', 'wasm', 'cpu']))
+    .option('--workers <n>', "threads training a run, one modality each ('auto': one per modality, up to the cores, on wasm and cpu; 1: train in this thread)", 'auto')
     .option('--force', 'retrain even when a finished run with the same spec hash exists', false)
     .option('-q, --quiet', 'one line per epoch instead of a progress bar (CI logs)', false)
     .option('--tracking-uri <uri>', 'MLflow store: a folder, file:… or http(s)://… (default: $MLFLOW_TRACKING_URI, else ./mlruns)')

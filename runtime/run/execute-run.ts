@@ -39,6 +39,8 @@ export interface RunContext {
   /** MLflow experiment the runs go to. */
   experimentName: string;
   backend: BackendInfo;
+  /** Most worker threads a run trains with, one modality each (`runtime/train/parallel/`); 1 trains in this thread. */
+  workers?: number;
   /** Folder relative paths in the IR are resolved against. */
   cwd: string;
   /** Phantoms and preprocessed volumes. */
@@ -148,12 +150,23 @@ async function startRun(ir: RunIR, ctx: RunContext, specHash: string, data: RunD
       [ABLATE_TAGS.splitHash]: data.splitHash,
       [ABLATE_TAGS.run]: ir.name,
       'ablate.backendNote': ctx.backend.note,
+      'ablate.trainer': trainerNote(ir, ctx),
       'mlflow.user': process.env['USER'] ?? 'ablate',
       ...(group ? { [ABLATE_TAGS.group]: group.name } : {}),
     },
   });
   if (ctx.parent) return ctx.parent.startChild({ runName: ir.name, tags });
   return RunLogger.start(ctx.tracker, { experimentName: ctx.experimentName, runName: ir.name, tags });
+}
+
+/** Worker threads this run trains with: one per modality, at most `ctx.workers`. */
+function trainerWorkers(ir: RunIR, ctx: RunContext): number {
+  return Math.max(1, Math.min(ctx.workers ?? 1, ir.data.modalities.length));
+}
+
+function trainerNote(ir: RunIR, ctx: RunContext): string {
+  const n = trainerWorkers(ir, ctx);
+  return n === 1 ? 'in the main thread' : `in ${n} worker threads, one per modality (${ir.data.modalities.join(', ')})`;
 }
 
 async function logInputs(ir: RunIR, ctx: RunContext, logger: RunLogger, data: RunData): Promise<void> {
@@ -199,11 +212,14 @@ async function train(
   };
 
   let started = false;
+  const workers = trainerWorkers(ir, ctx);
+  ctx.progress.note(`${ir.name}: training ${trainerNote(ir, ctx)}`);
   const result = await trainLoop({
     train: ir.train,
     specHash,
     model,
     batchesFor,
+    parallel: workers > 1 ? { model: ir.model, build: model.options, backend: ctx.backend.name, workers } : undefined,
     stepsPerEpoch,
     checkpointDir,
     locate: ctx.locate ? (irPath) => ctx.locate!(ir.name, irPath) : undefined,
