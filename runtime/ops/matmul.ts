@@ -11,21 +11,27 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { columnSum } from './column-sum.ts';
 import { OpShapeError, shapeText } from './op-shape-error.ts';
+import { transposeMatrix as T } from './transpose-matrix.ts';
 
 type Save = tf.GradSaveFunc;
 
 /** Swap the last two axes of a rank-2 or rank-3 tensor. */
 function swapLast(x: tf.Tensor): tf.Tensor {
-  return x.rank === 2 ? tf.transpose(x) : tf.transpose(x, [0, 2, 1]);
+  return x.rank === 2 ? T(x) : tf.transpose(x, [0, 2, 1]);
 }
 
 /**
- * `aᵀ @ b` for `a [N, P]`, `b [N, Q]` → `[P, Q]` (weight gradients). XNNPACK repacks its
- * second operand on every call, so the narrower operand goes second:
- * `(bᵀ @ a)ᵀ` when Q > P (1.7× faster for [6272,96]ᵀ·[6272,384]).
+ * `aᵀ @ b` for `a [N, P]`, `b [N, Q]` → `[P, Q]` (weight gradients). XNNPACK packs its
+ * second operand on every call (a fresh gradient is never cached), and a large packed
+ * operand is streamed once per 4 result rows, so `(bᵀ @ a)ᵀ` (packs `a`, transposes the
+ * `P×Q` result) wins when Q > P and the `N×Q` operand it avoids packing is the larger:
+ * N > P (1.7× faster for [6272,96]ᵀ·[6272,384]; for [49,768]ᵀ·[49,3072], at the
+ * bottleneck, it would transpose a 3072×768 result and is 3× slower than `aᵀ @ b`).
  */
 function transposeTimes(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  return b.shape[1] > a.shape[1] ? (tf.transpose(tf.matMul(tf.transpose(b), a)) as tf.Tensor2D) : tf.matMul(tf.transpose(a), b);
+  const [N, P] = a.shape;
+  const Q = b.shape[1];
+  return Q > P && N > P ? T(tf.matMul(T(b), a)) : tf.matMul(T(a), b);
 }
 
 /**
@@ -38,8 +44,8 @@ function transposeTimes(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
 function timesTransposed(dy: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
   const [M, N] = dy.shape;
   const K = w.shape[0];
-  if (2 * M * N + M * K < 2 * K * N) return tf.transpose(tf.matMul(w, tf.transpose(dy))) as tf.Tensor2D;
-  return tf.matMul(dy, tf.transpose(w));
+  if (2 * M * N + M * K < 2 * K * N) return T(tf.matMul(w, T(dy)));
+  return tf.matMul(dy, T(w));
 }
 
 // [M, K] @ [K, N], XNNPACK on wasm
@@ -127,7 +133,7 @@ export function matmul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transpose
     }
     const lead = opA.shape.slice(0, -2);
     if (b.rank === 2) {
-      const y = plainMatmul(tf.reshape(opA, [-1, K]), transposeB ? tf.transpose(b) : b); // [prod(lead)*M, N]
+      const y = plainMatmul(tf.reshape(opA, [-1, K]), transposeB ? T(b) : b); // [prod(lead)*M, N]
       return tf.reshape(y, [...lead, M, N]);
     }
     const leadB = b.shape.slice(0, -2);
