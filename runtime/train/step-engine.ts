@@ -27,6 +27,8 @@ export interface StepOutcome {
   gradNorm: number | null;
   /** Parallel trainer: each worker's live tfjs tensor count after its backward pass (a leak shows as growth). */
   workerTensors?: number[];
+  /** Parallel trainer: milliseconds per phase of the step (the slowest worker's, for worker phases), for benchmarks. */
+  phases?: Record<string, number>;
 }
 
 export interface StepEngine {

@@ -32,6 +32,8 @@ export interface StepReport {
   seconds: number;
   /** Parallel trainer only: each worker's live tfjs tensor count. */
   workerTensors?: number[];
+  /** Parallel trainer only: milliseconds per phase of the step. */
+  phases?: Record<string, number>;
 }
 
 export interface TrainLoopOptions {
@@ -142,6 +144,7 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
         terms: outcome.terms,
         gradNorm: outcome.gradNorm,
         workerTensors: outcome.workerTensors,
+        phases: outcome.phases,
         seconds: (performance.now() - started) / 1000,
       });
       const epochDone = step % stepsPerEpoch === 0;

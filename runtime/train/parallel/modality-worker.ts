@@ -17,6 +17,11 @@ import { CouplingExchange, PeerFailedError } from './coupling-exchange.ts';
 import { updateRanges, viewsOf } from './shared-buffers.ts';
 import type { Reply, Request, WorkerInit } from './worker-protocol.ts';
 
+/** The part of tfjs's BackendWasm used here (as in runtime/backend/wasm-slice-kernel.ts). */
+interface WasmHeapView {
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
 async function serve(init: WorkerInit): Promise<void> {
   const port = parentPort!;
   const reply = (r: Reply) => port.postMessage(r);
@@ -45,6 +50,9 @@ async function serve(init: WorkerInit): Promise<void> {
   // On wasm a tensor's data is copied into the wasm heap; the cpu backend would keep a view of
   // shared memory, which the next update overwrites.
   const copyIn = tf.getBackend() !== 'wasm';
+  // On wasm, gradients are read through a view of the heap (dataSync would copy them once more).
+  const heap = tf.getBackend() === 'wasm' ? (tf.backend() as unknown as WasmHeapView) : undefined;
+  const valuesOf = (t: tf.Tensor): Float32Array => (heap ? (heap.typedArrayFromHeap(t) as Float32Array) : (t.dataSync() as Float32Array));
   const n = segments.length;
 
   const load = () => {
@@ -56,7 +64,11 @@ async function serve(init: WorkerInit): Promise<void> {
   };
 
   const step = (req: Extract<Request, { kind: 'step' }>) => {
+    const t0 = performance.now();
     if (req.load) load();
+    const t1 = performance.now();
+    let exchangeMs = 0;
+    let t2 = t1;
     const batches = Object.fromEntries(
       Object.entries(req.batches).map(([m, b]) => [m, { x: tf.tensor4d(b.x, b.xShape as [number, number, number, number]), y: tf.tensor(b.y, b.yShape, 'int32') }]),
     );
@@ -64,21 +76,30 @@ async function serve(init: WorkerInit): Promise<void> {
     let reported = 0;
     try {
       const { value, grads } = tf.variableGrads(() => {
-        const out = model.computeLosses(batches, req.step, { exchange: (own) => exchange.exchange(req.step, own) });
+        const out = model.computeLosses(batches, req.step, {
+          exchange: (own) => {
+            const started = performance.now();
+            const peers = exchange.exchange(req.step, own);
+            exchangeMs = performance.now() - started;
+            return peers;
+          },
+        });
         terms = Object.fromEntries(Object.entries(out.terms).map(([k, t]) => [k, t.dataSync()[0]!]));
         reported = out.reported.dataSync()[0]!;
         return out.total;
       }, variables);
+      t2 = performance.now();
       for (const [i, v] of variables.entries()) {
         const g = grads[v.name];
         views.hasGrad[init.index * n + i] = g ? 1 : 0;
-        if (g) views.grads[init.index]!.set(g.dataSync() as Float32Array, segments[i]!.offset);
+        if (g) views.grads[init.index]!.set(valuesOf(g), segments[i]!.offset);
       }
       tf.dispose([value, grads]);
     } finally {
       for (const b of Object.values(batches)) tf.dispose([b.x, b.y]);
     }
-    reply({ kind: 'grads', terms, reported, tensors: tf.memory().numTensors });
+    const ms = { load: t1 - t0, passes: t2 - t1, exchange: exchangeMs, gradients: performance.now() - t2 };
+    reply({ kind: 'grads', terms, reported, tensors: tf.memory().numTensors, ms });
   };
 
   port.on('message', (req: Request) => {

@@ -22,7 +22,7 @@ import type { OptimizerState } from '../optimizer.ts';
 import { layoutOf, partRange, type ParameterLayout } from '../parameter-layout.ts';
 import type { Batches, StepEngine, StepOutcome } from '../step-engine.ts';
 import { allocateShared, viewsOf, type SharedViews } from './shared-buffers.ts';
-import type { BatchData, Reply, Request, WorkerInit } from './worker-protocol.ts';
+import type { BatchData, Reply, Request, StepTimes, WorkerInit } from './worker-protocol.ts';
 
 /** How to train in parallel: what each worker builds, on which backend, with how many workers. */
 export interface ParallelTraining {
@@ -151,10 +151,12 @@ export class ParallelEngine implements StepEngine {
   }
 
   async step(batches: Batches, step: number, lr: number, check: (terms: Record<string, number>) => void): Promise<StepOutcome> {
+    const t0 = performance.now();
     const data: Record<string, BatchData> = {};
     for (const [m, b] of Object.entries(batches)) {
       data[m] = { x: b.x.dataSync() as Float32Array, xShape: b.x.shape, y: Int32Array.from(b.y.dataSync()), yShape: b.y.shape };
     }
+    const t1 = performance.now();
     const load = !this.workersHoldParams;
     const replies = await this.all(
       this.handles.map((h) =>
@@ -163,16 +165,22 @@ export class ParallelEngine implements StepEngine {
       'grads',
     );
     this.workersHoldParams = true;
+    const t2 = performance.now();
     const terms: Record<string, number> = {};
     let loss = 0;
     for (const r of replies as Extract<Reply, { kind: 'grads' }>[]) {
       Object.assign(terms, r.terms);
       loss += r.reported;
     }
-    const workerTensors = (replies as Extract<Reply, { kind: 'grads' }>[]).map((r) => r.tensors);
-    const outcome: StepOutcome = { loss, terms: { total: loss, ...terms }, gradNorm: null, workerTensors };
+    const grads = replies as Extract<Reply, { kind: 'grads' }>[];
+    const slowest = (k: keyof StepTimes) => Math.max(...grads.map((r) => r.ms[k]));
+    const phases: Record<string, number> = {
+      batches: t1 - t0, load: slowest('load'), passes: slowest('passes'), exchange: slowest('exchange'), gradients: slowest('gradients'), workers: t2 - t1,
+    };
+    const outcome: StepOutcome = { loss, terms: { total: loss, ...terms }, gradNorm: null, workerTensors: grads.map((r) => r.tensors), phases };
     check(outcome.terms);
 
+    const t3 = performance.now();
     let scale = 1;
     const maxNorm = this.train.clipGradNorm;
     if (maxNorm !== null) {
@@ -181,7 +189,10 @@ export class ParallelEngine implements StepEngine {
       outcome.gradNorm = norm;
       if (norm > maxNorm) scale = maxNorm / (norm + 1e-6); // clip-gradients.ts
     }
+    const t4 = performance.now();
     await this.all(this.handles.map((h, w) => h.request({ kind: 'apply', lo: this.range(w)[0], hi: this.range(w)[1], lr, scale, t: this.t })), 'applied');
+    phases.norm = t4 - t3;
+    phases.update = performance.now() - t4;
     this.t += 1;
     this.workersHoldParams = false;
     this.variablesCurrent = false;

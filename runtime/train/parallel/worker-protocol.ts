@@ -30,6 +30,18 @@ export interface BatchData {
   yShape: number[];
 }
 
+/** Where a worker's step went, in milliseconds (for benchmarks). */
+export interface StepTimes {
+  /** Copying the shared parameters into the model's variables. */
+  load: number;
+  /** Forward and backward passes, including the wait for the other workers' Q and E. */
+  passes: number;
+  /** Of which: blocked in the coupling exchange. */
+  exchange: number;
+  /** Copying the gradients out to shared memory. */
+  gradients: number;
+}
+
 export type Request =
   /** Forward + backward on these batches; `load`: take the shared parameters first. */
   | { kind: 'step'; step: number; load: boolean; batches: Record<string, BatchData> }
@@ -40,7 +52,7 @@ export type Request =
 
 export type Reply =
   | { kind: 'ready'; parameters: number }
-  | { kind: 'grads'; terms: Record<string, number>; reported: number; tensors: number }
+  | { kind: 'grads'; terms: Record<string, number>; reported: number; tensors: number; ms: StepTimes }
   | { kind: 'sumsq'; value: number }
   | { kind: 'applied' }
   | { kind: 'error'; name: string; message: string; stack?: string; peer: boolean };
