@@ -82,18 +82,35 @@ export function applyFlatUpdate(
     const { momentum, nesterov, weightDecay } = spec;
     const v = slots.velocity;
     if (momentum !== 0 && !v) throw new Error('flat SGD with momentum needs a velocity slot');
+    // Branch-free forms of PyTorch's rules: at t = 0 the velocity is g (μ0 = 0); the step is
+    // v (heavy ball) or g + μ·v (Nesterov), i.e. cg·g + cv·v.
+    const mu0 = t === 0 ? 0 : momentum;
+    const cg = nesterov ? 1 : 0;
+    const cv = nesterov ? momentum : 1;
     for (const range of ranges) {
       const { a, b, offset } = twoSources(range);
-      for (let i = range.lo; i < range.hi; i++) {
-        const p = params[i]!;
-        const g = (b === null ? a[i + offset]! : a[i]! + b[i]!) * scale + weightDecay * p;
-        if (momentum === 0) {
-          params[i] = p - lr * g;
-          continue;
+      const { lo, hi } = range;
+      if (momentum === 0) {
+        for (let i = lo; i < hi; i++) {
+          const p = params[i]!;
+          params[i] = p - lr * ((b === null ? a[i + offset]! : a[i]! + b[i]!) * scale + weightDecay * p);
         }
-        const vNext = t === 0 ? g : momentum * v![i]! + g;
-        v![i] = vNext;
-        params[i] = p - lr * (nesterov ? g + momentum * vNext : vNext);
+      } else if (b === null) {
+        for (let i = lo; i < hi; i++) {
+          const p = params[i]!;
+          const g = a[i + offset]! * scale + weightDecay * p;
+          const vNext = mu0 * v![i]! + g;
+          v![i] = vNext;
+          params[i] = p - lr * (cg * g + cv * vNext);
+        }
+      } else {
+        for (let i = lo; i < hi; i++) {
+          const p = params[i]!;
+          const g = (a[i]! + b[i]!) * scale + weightDecay * p;
+          const vNext = mu0 * v![i]! + g;
+          v![i] = vNext;
+          params[i] = p - lr * (cg * g + cv * vNext);
+        }
       }
     }
     return;
