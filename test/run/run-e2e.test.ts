@@ -150,4 +150,36 @@ describe('ablate run end to end (tiny phantom, cpu)', () => {
     await expect(predictFile({ model: runIds[0]!, image: image!, out, modality: 'pet', labelValues: true, backend: 'cpu', trackingUri: store })).rejects.toThrow(/modality pet: is not one the model was trained on/);
     await tracker.close();
   }, 240_000);
+
+  it('trains with one worker thread per modality: interrupted and resumed, the same loss curve as in the main thread', async () => {
+    const compiled = compileFile(file, { cwd: dir });
+    const ir = compiled.runs.find((r) => r.name === 'tiny_v3')!;
+    const history = (store: string) => {
+      const [experimentId] = readdirSync(store).filter((d) => /^\d{6,}$/.test(d));
+      const [runId] = readdirSync(path.join(store, experimentId!)).filter((d) => /^[0-9a-f]{32}$/.test(d));
+      const runDir = path.join(store, experimentId!, runId!);
+      const losses = readFileSync(path.join(runDir, 'metrics', 'train.loss.total'), 'utf8').trim().split('\n').map((l) => Number(l.split(' ')[1]));
+      return { runDir, losses };
+    };
+    const parallelStore = path.join(dir, 'mlruns-parallel');
+    const tracker = createTracker(parallelStore);
+    const controller = new AbortController();
+    const stopAfterFirstStep: ProgressSink = { ...silentProgress(), step: () => controller.abort() };
+    const work = (name: string) => ({ cacheRoot: path.join(dir, 'cache'), workRoot: path.join(dir, 'cache', name) });
+    await expect(executeRuns([ir], context(tracker, { workers: 2, signal: controller.signal, progress: stopAfterFirstStep, ...work('runs-parallel') }))).rejects.toBeInstanceOf(TrainingInterrupted);
+    const [done] = await executeRuns([ir], context(tracker, { workers: 2, ...work('runs-parallel') }));
+    expect(done!.status).toBe('finished');
+    await tracker.close();
+    const parallel = history(parallelStore);
+    expect(readFileSync(path.join(parallel.runDir, 'tags', 'ablate.trainer'), 'utf8')).toBe('in 2 worker threads, one per modality (ct, mri)');
+
+    const serialStore = path.join(dir, 'mlruns-serial');
+    const serialTracker = createTracker(serialStore);
+    await executeRuns([ir], context(serialTracker, { workers: 1, ...work('runs-serial') }));
+    await serialTracker.close();
+    const serial = history(serialStore);
+    expect(readFileSync(path.join(serial.runDir, 'tags', 'ablate.trainer'), 'utf8')).toBe('in the main thread');
+    expect(parallel.losses).toHaveLength(4);
+    parallel.losses.forEach((l, i) => expect(l, `step ${i + 1}`).toBeCloseTo(serial.losses[i]!, 4));
+  }, 240_000);
 });
