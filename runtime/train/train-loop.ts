@@ -4,10 +4,12 @@
  * term, and updates every parameter the loss reaches.
  *
  * The loop knows nothing of datasets or model internals: it is given a `TrainableModel`
- * (forward + losses), a batch source and callbacks. What it owns: the schedule, gradient
- * clipping, the non-finite guard, checkpoints (resume mid-run, bit-identical on the same
- * backend), interruption (Ctrl-C / SIGTERM via an AbortSignal: checkpoint, then stop) and
- * keeping the tfjs tensor count flat across steps.
+ * (forward + losses), a batch source and callbacks. A `StepEngine` carries out each step
+ * (forward, backward, clipping, update): in this thread (`SerialEngine`), or with one worker
+ * thread per modality (`parallel/parallel-engine.ts`, when `parallel` is given). What the
+ * loop owns: the schedule, the non-finite guard, checkpoints (resume mid-run, bit-identical
+ * on the same backend and engine), interruption (Ctrl-C / SIGTERM via an AbortSignal:
+ * checkpoint, then stop) and keeping the tfjs tensor count flat across steps.
  */
 import type { TrainIR } from '../../schemas/run-ir.schema.ts';
 import { loadCheckpoint, restoreVariables, saveCheckpoint } from './checkpoint.ts';
