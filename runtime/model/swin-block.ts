@@ -64,7 +64,7 @@ export class SwinBlock {
   readonly fc2: LinearLayer;
   readonly window: Extent3;
   readonly shift: Extent3;
-  private mask: tf.Tensor2D | undefined;
+  private mask: tf.Tensor3D | undefined;
 
   constructor(store: ParameterStore, readonly prefix: string, readonly cfg: SwinBlockConfig) {
     const { grid, dim } = cfg;
@@ -89,13 +89,17 @@ export class SwinBlock {
     return this.shift.d + this.shift.h + this.shift.w > 0;
   }
 
-  private attentionMask(): tf.Tensor2D | undefined {
+  /** `[L, nW, L]`, query-major as `windowAttentionCore` takes it. */
+  private attentionMask(): tf.Tensor3D | undefined {
     if (!this.isShifted) return undefined;
     if (this.mask === undefined) {
       const { grid } = this.cfg;
       const L = this.window.d * this.window.h * this.window.w;
       const nW = (grid.D / this.window.d) * (grid.H / this.window.h) * (grid.W / this.window.w);
-      this.mask = tf.keep(tf.tensor2d(shiftedWindowMask(grid, this.window, this.shift), [nW, L * L]));
+      const byWindow = shiftedWindowMask(grid, this.window, this.shift); // [nW, L, L]
+      const byQuery = new Float32Array(byWindow.length);
+      for (let w = 0; w < nW; w++) for (let i = 0; i < L; i++) byQuery.set(byWindow.subarray((w * L + i) * L, (w * L + i + 1) * L), (i * nW + w) * L);
+      this.mask = tf.keep(tf.tensor3d(byQuery, [L, nW, L]));
     }
     return this.mask;
   }

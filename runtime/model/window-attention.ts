@@ -6,14 +6,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  matmul,
   oneHotGather,
   oneHotMatrix,
   relativePositionIndex2d,
   relativePositionIndex3d,
   relativePositionTableSize2d,
   relativePositionTableSize3d,
-  softmax,
+  windowAttentionCore,
 } from '../ops/index.ts';
 import { LinearLayer } from './linear-layer.ts';
 import { ModelConfigError } from './model-config-error.ts';
@@ -35,6 +34,7 @@ export class WindowAttention {
   private readonly tokens: number;
   private readonly headDim: number;
   private oneHot: tf.Tensor2D | undefined;
+  private oneHotT: tf.Tensor2D | undefined;
 
   constructor(store: ParameterStore, prefix: string, readonly cfg: WindowAttentionConfig) {
     const { dim, heads, window: w } = cfg;
@@ -49,45 +49,36 @@ export class WindowAttention {
     this.biasTable = store.normal(`${prefix}/relative_position_bias_table`, [rows, heads]);
   }
 
-  /** `[heads, L, L]` relative position bias of one window. */
+  /** `[L, heads, L]` relative position bias of one window, `bias[query, head, key]`. */
   private relativeBias(): tf.Tensor3D {
     const { window: w, heads } = this.cfg;
-    if (this.oneHot === undefined) {
+    if (this.oneHot === undefined || this.oneHotT === undefined) {
       const index = w.d === 1 ? relativePositionIndex2d(w.h, w.w) : relativePositionIndex3d(w.d, w.h, w.w);
       this.oneHot = tf.keep(oneHotMatrix(index, this.biasTable.shape[0]!));
+      this.oneHotT = tf.keep(tf.transpose(this.oneHot));
     }
     const L = this.tokens;
-    const flat = oneHotGather(this.biasTable as tf.Tensor2D, this.oneHot); // [L*L, heads]
-    return tf.reshape(tf.transpose(flat), [heads, L, L]); // [heads, L, L]
+    const flat = oneHotGather(this.biasTable as tf.Tensor2D, this.oneHot, this.oneHotT); // [L*L, heads]
+    return tf.transpose(tf.reshape(flat, [L, L, heads]), [0, 2, 1]) as tf.Tensor3D; // [L, heads, L]
   }
 
   /**
    * @param x `[B*nW, L, C]` windows of tokens, `L = wd*wh*ww`
-   * @param mask `[nW, L*L]` additive mask (0 or -100) of a shifted block, or undefined
+   * @param mask `[L, nW, L]` additive mask (0 or -100) of a shifted block, `mask[query,
+   *   window, key]`, or undefined
    * @returns `[B*nW, L, C]`
    */
-  apply(x: tf.Tensor3D, mask?: tf.Tensor2D): tf.Tensor3D {
-    const [BnW, L, C] = x.shape;
-    const h = this.cfg.heads;
-    const dh = this.headDim;
-    const qkv = tf.reshape(this.qkv.apply(x), [BnW, L, 3 * h, dh]); // [B*nW, L, 3h, dh]
-    const split = tf.split(tf.transpose(qkv, [0, 2, 1, 3]), 3, 1); // 3 × [B*nW, h, L, dh]
-    const q = tf.mul(split[0]!, 1 / Math.sqrt(dh));
-    const [k, v] = [split[1]!, split[2]!];
-    let attn = matmul(q, k, false, true); // [B*nW, h, L, L]
-    attn = tf.add(attn, this.relativeBias());
-    if (mask !== undefined) {
-      const nW = mask.shape[0];
-      const grouped = tf.reshape(attn, [BnW / nW, nW, h, L * L]); // [B, nW, h, L*L]
-      attn = tf.reshape(tf.add(grouped, tf.reshape(mask, [1, nW, 1, L * L])), [BnW, h, L, L]);
-    }
-    const out = matmul(softmax(attn), v); // [B*nW, h, L, dh]
-    const merged = tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [BnW, L, C]); // [B*nW, L, C]
+  apply(x: tf.Tensor3D, mask?: tf.Tensor3D): tf.Tensor3D {
+    // channels of qkv are (q|k|v, head, d), as timm's reshape(B_, N, 3, heads, dh)
+    const [q, k, v] = tf.split(this.qkv.apply(x), 3, 2) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D]; // 3 × [B*nW, L, C]
+    const merged = windowAttentionCore(q, k, v, this.relativeBias(), this.cfg.heads, 1 / Math.sqrt(this.headDim), mask); // [B*nW, L, C]
     return this.proj.apply(merged) as tf.Tensor3D;
   }
 
   dispose(): void {
     this.oneHot?.dispose();
+    this.oneHotT?.dispose();
     this.oneHot = undefined;
+    this.oneHotT = undefined;
   }
 }

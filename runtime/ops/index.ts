@@ -23,3 +23,5 @@ export { roll } from './roll.ts';
 export { windowPartition2d, windowReverse2d, windowPartition3d, windowReverse3d } from './window-partition.ts';
 export { OpShapeError } from './op-shape-error.ts';
 export { resizeBilinear, interpolationMatrix } from './resize-bilinear.ts';
+export { windowAttentionCore, groupedProduct } from './window-attention-core.ts';
+export { transposeMatrix } from './transpose-matrix.ts';

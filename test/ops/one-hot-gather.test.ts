@@ -59,3 +59,22 @@ describe('relativePositionIndex', () => {
     expect(idx[(N - 1) * N + 0]).toBe(T - 1);
   });
 });
+
+describe('oneHotGather with the transposed one-hot given', () => {
+  it('gives the same value and table gradient as tf.gather on cpu', async () => {
+    const idx = relativePositionIndex3d(2, 3, 2);
+    const T = relativePositionTableSize3d(2, 3, 2);
+    const inputs = [{ shape: [T, 3], seed: 113 }];
+    const ours = await valueAndGrads('wasm', (t) => {
+      const oneHot = oneHotMatrix(idx, T);
+      return oneHotGather(t as tf.Tensor2D, oneHot, tf.transpose(oneHot) as tf.Tensor2D);
+    }, inputs);
+    const ref = await valueAndGrads('cpu', (t) => tf.gather(t!, tf.tensor1d(Array.from(idx), 'int32')), inputs);
+    expectSameValueAndGrads(ours, ref);
+  });
+
+  it('rejects a oneHotT that is not the transpose', () => {
+    const oneHot = oneHotMatrix([0, 1, 2], 4);
+    expect(() => oneHotGather(tf.zeros([4, 2]) as tf.Tensor2D, oneHot, oneHot)).toThrow(/transpose of oneHot/);
+  });
+});
