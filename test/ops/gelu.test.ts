@@ -27,3 +27,25 @@ describe('gelu (exact, erf form)', () => {
     expectClose(d, [0.5, 0.8413447 + Math.exp(-0.5) / Math.sqrt(2 * Math.PI)], 1e-5, 'derivative');
   });
 });
+
+describe('gelu derivative over a wide range', () => {
+  it('equals Φ(x) + x·φ(x) in float64 to 1e-6 for x in [-12, 12] (φ from e^z = σ(z)/(1−σ(z)))', async () => {
+    await initBackend('wasm');
+    const xs = Array.from({ length: 481 }, (_, i) => -12 + i * 0.05);
+    const d = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(gelu(x)))(tf.tensor1d(xs)).dataSync());
+    // erf in float64: Taylor series up to |z| = 3, the asymptotic series of erfc beyond
+    // (its first omitted term is < 1e-7 there)
+    const erf = (z: number): number => {
+      if (Math.abs(z) > 3) return Math.sign(z) * (1 - Math.exp(-z * z) / (Math.abs(z) * Math.sqrt(Math.PI)) * (1 - 1 / (2 * z * z) + 3 / (4 * z ** 4)));
+      let sum = 0;
+      let term = z;
+      for (let n = 0; n < 80; n++) {
+        sum += term / (2 * n + 1);
+        term *= (-z * z) / (n + 1);
+      }
+      return (2 / Math.sqrt(Math.PI)) * sum;
+    };
+    const expected = xs.map((x) => 0.5 * (1 + erf(x / Math.SQRT2)) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI));
+    expectClose(d, expected, 1e-6, 'derivative');
+  });
+});
