@@ -11,12 +11,15 @@
  * (c) the 3D config, `experiments/paper/table2.abl` row `abdominal_ours` (nnFormer-style,
  *     patch 4×4×2, embed 192, V3 + EAMs + CR) on a 32×32×16 patch, batch 1 (the twin's 3D
  *     backbone is `bench/torch/nnformer.py`); the 3×3×3 conv3d figure is in `ops.bench.ts`.
+ * The tfjs side runs twice: in the main thread (×1) and with the parallel trainer, one
+ * worker thread with its own wasm instance per modality (×2, `ablate run`'s default on
+ * wasm; its per-phase medians are printed too).
  * Prints the median of the timed steps after the warm-up steps, both parameter counts
- * (they must agree), the ratio tfjs/PyTorch (PyTorch at 2 threads, the reference, and at 1
- * thread, per core like wasm) and the machine load before and after.
+ * (they must agree), the ratios tfjs/PyTorch (PyTorch at 2 threads, the reference, and at 1
+ * thread) and the machine load before and after.
  *
  * Run: `node --import tsx bench/train-step.bench.ts [--only quickstart|paper|3d] [--steps N]
- * [--warmup N] [--no-torch]`. PyTorch is looked for in `$ABLATE_TORCH_PYTHON`, `python3`,
+ * [--warmup N] [--workers 1,2] [--no-torch]`. PyTorch is looked for in `$ABLATE_TORCH_PYTHON`, `python3`,
  * `/usr/bin/python3` (Debian's `python3-torch`); without it only the tfjs side runs.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -61,6 +64,9 @@ if (!(Number.isInteger(steps) && steps >= 1 && Number.isInteger(warmup) && warmu
   throw new Error('train-step.bench.ts: --steps needs an integer ≥ 1 and --warmup an integer ≥ 0');
 }
 const withTorch = !args.includes('--no-torch');
+// tfjs trainers to time: 1 = main thread, 2 = one worker thread per modality (ablate run's default on wasm)
+const workerCounts = (flag('--workers') ?? '1,2').split(',').map(Number);
+if (workerCounts.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('train-step.bench.ts: --workers takes a list of positive integers, e.g. 1,2');
 const root = path.join(import.meta.dirname, '..');
 
 function median(v: readonly number[]): number {
@@ -120,13 +126,19 @@ function batchMaker(run: RunIR, batch: number): () => Batches {
     );
 }
 
-async function timeTfjs(cfg: BenchConfig): Promise<SideResult> {
+/**
+ * @param workers 1: the serial trainer (main thread); 2: the parallel trainer, one worker
+ *   thread (own wasm instance) per modality, what `ablate run` uses on wasm by default
+ */
+async function timeTfjs(cfg: BenchConfig, workers: number): Promise<SideResult & { phases: Record<string, number> }> {
   const { run } = cfg;
-  const model = buildModel(run.model, { crop: run.data.crop, modalities: run.data.modalities, seed: run.train.seed, loss: run.loss });
+  const build = { crop: run.data.crop, modalities: run.data.modalities, seed: run.train.seed, loss: run.loss };
+  const model = buildModel(run.model, build);
   const params = model.parameterCount();
   const makeBatches = batchMaker(run, cfg.batch);
   const seconds: number[] = [];
   const cpuMs: number[] = [];
+  const phases: Array<Record<string, number>> = [];
   let cpu = process.cpuUsage();
   try {
     await trainLoop({
@@ -135,8 +147,10 @@ async function timeTfjs(cfg: BenchConfig): Promise<SideResult> {
       model,
       batchesFor: () => makeBatches(),
       stepsPerEpoch: warmup + steps,
+      parallel: workers > 1 ? { model: run.model, build, backend: 'wasm', workers } : undefined,
       onStep: (r) => {
         seconds.push(r.seconds);
+        if (r.phases) phases.push(r.phases);
         const d = process.cpuUsage(cpu);
         cpuMs.push((d.user + d.system) / 1000);
         cpu = process.cpuUsage();
@@ -146,7 +160,9 @@ async function timeTfjs(cfg: BenchConfig): Promise<SideResult> {
     model.dispose();
   }
   const timed = seconds.slice(warmup).map((s) => s * 1000);
-  return { params, medianMs: median(timed), medianCpuMs: median(cpuMs.slice(warmup)), stepsMs: timed };
+  const kept = phases.slice(warmup);
+  const phaseMedians = Object.fromEntries(Object.keys(kept[0] ?? {}).map((k) => [k, median(kept.map((p) => p[k]!))]));
+  return { params, medianMs: median(timed), medianCpuMs: median(cpuMs.slice(warmup)), stepsMs: timed, phases: phaseMedians };
 }
 
 function findTorchPython(): string | undefined {
@@ -192,22 +208,27 @@ console.log(`${steps} timed steps after ${warmup} warm-up steps; medians in ms`)
 for (const cfg of configs()) {
   console.log(`\n### ${cfg.name}, batch ${cfg.batch} per modality × ${cfg.run.data.modalities.length} modalities`);
   console.log(`load before: ${load()}`);
-  let ours: SideResult | undefined;
-  try {
-    ours = await timeTfjs(cfg);
-    console.log(`tfjs-wasm   ${ours.medianMs.toFixed(0).padStart(7)} ms wall, ${ours.medianCpuMs.toFixed(0).padStart(6)} ms CPU  (steps ${ours.stepsMs.map((t) => t.toFixed(0)).join(', ')}; ${ours.params.toLocaleString('en')} params)`);
-  } catch (e) {
-    console.log(`tfjs-wasm   failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 200)}`);
+  const ours = new Map<number, SideResult>();
+  for (const workers of workerCounts) {
+    const label = workers === 1 ? 'tfjs-wasm ×1' : `tfjs-wasm ×${workers}`;
+    try {
+      const r = await timeTfjs(cfg, workers);
+      ours.set(workers, r);
+      console.log(`${label}  ${r.medianMs.toFixed(0).padStart(7)} ms wall, ${r.medianCpuMs.toFixed(0).padStart(6)} ms CPU  (steps ${r.stepsMs.map((t) => t.toFixed(0)).join(', ')}; ${r.params.toLocaleString('en')} params${workers === 1 ? '; main thread' : '; one worker thread per modality'})`);
+      if (workers > 1) console.log(`  phases (median ms): ${Object.entries(r.phases).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
+    } catch (e) {
+      console.log(`${label}  failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 200)}`);
+    }
   }
   // 2 threads is the reference (issue 4); 1 thread compares per core with single-threaded wasm
   for (const threads of python ? [2, 1] : []) {
     try {
       const t = timeTorch(python!, cfg, threads);
       console.log(`pytorch ×${threads}  ${t.medianMs.toFixed(0).padStart(7)} ms wall, ${t.medianCpuMs.toFixed(0).padStart(6)} ms CPU  (steps ${t.stepsMs.map((x) => x.toFixed(0)).join(', ')}; ${t.params.toLocaleString('en')} params; ${t.note})`);
-      if (ours) {
-        if (ours.params !== t.params) console.log(`WARNING: parameter counts differ (${ours.params} vs ${t.params}): the twin is not the same network`);
-        const cpuRatio = threads === 1 ? `, CPU time ${(ours.medianCpuMs / t.medianCpuMs).toFixed(2)}×` : '';
-        console.log(`ratio tfjs/pytorch(${threads} thread${threads > 1 ? 's' : ''}): wall ${(ours.medianMs / t.medianMs).toFixed(2)}×${cpuRatio}`);
+      for (const [workers, r] of ours) {
+        if (r.params !== t.params) console.log(`WARNING: parameter counts differ (${r.params} vs ${t.params}): the twin is not the same network`);
+        const cpuRatio = `, CPU time ${(r.medianCpuMs / t.medianCpuMs).toFixed(2)}×`;
+        console.log(`ratio tfjs ×${workers} / pytorch ×${threads}: wall ${(r.medianMs / t.medianMs).toFixed(2)}×${cpuRatio}`);
       }
     } catch (e) {
       console.log(`pytorch ×${threads}  failed: ${(e instanceof Error ? e.message : String(e)).slice(0, 400)}`);
