@@ -10,11 +10,13 @@
  * each layout is made by one transpose straight from `[W, L, h·dh]` tokens: 5
  * transposes forward and 10 backward, three of them of a score-sized `L×L` tensor, where
  * `matmul` on `[W, h, L, dh]` heads needed ~30, seven score-sized. The softmax runs on
- * scores `[Lq, G, Lk]` (keys innermost), and the bias gradient sums over windows with
- * an average pool (wasm reduces only the innermost axis without a transpose).
+ * scores `[Lq, G, Lk]` (keys innermost, G = heads × windows), and the bias gradient sums
+ * over windows with an average pool (wasm reduces only the innermost axis without a
+ * transpose).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { OpShapeError, shapeText } from './op-shape-error.ts';
+import { transposeMatrix } from './transpose-matrix.ts';
 
 type Save = tf.GradSaveFunc;
 
@@ -44,57 +46,67 @@ export function groupedProduct(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
   });
 }
 
-/** `[W, L, h·dh]` tokens → `[dh, L, W·h]` (as `a` of `groupedProduct` with K = dh). */
-const dLG = (x: tf.Tensor, W: number, L: number, h: number, dh: number) => tf.reshape(tf.transpose(tf.reshape(x, [W, L, h, dh]), [3, 1, 0, 2]), [dh, L, W * h]) as tf.Tensor3D;
-/** `[W, L, h·dh]` tokens → `[dh, W·h, L]` (as `b` with K = dh). */
-const dGL = (x: tf.Tensor, W: number, L: number, h: number, dh: number) => tf.reshape(tf.transpose(tf.reshape(x, [W, L, h, dh]), [3, 0, 2, 1]), [dh, W * h, L]) as tf.Tensor3D;
-/** `[W, L, C]` ↔ `[L, W, C]`; as `[L, W·h, dh]` it is `b` with K = L. */
-const swap01 = (x: tf.Tensor) => tf.transpose(x, [1, 0, 2]) as tf.Tensor3D;
+// Layouts, from tokens `[W, L, h·dh]` viewed as (w, l, head, d). Groups are ordered
+// (head, w), so the transposes end in runs of W, L or dh values (wasm's 4D transpose
+// is ~2× slower when the innermost output axis is short, e.g. the 3 heads of stage 0);
+// layouts ending in w are made in two steps when there are fewer windows than heads.
+const view = (x: tf.Tensor, W: number, L: number, h: number, dh: number) => tf.reshape(x, [W, L, h, dh]);
+
+/** (d, head, w, l): `b` with K = dh. */
+const bDGL = (x: tf.Tensor, W: number, L: number, h: number, dh: number) => tf.reshape(tf.transpose(view(x, W, L, h, dh), [3, 2, 0, 1]), [dh, h * W, L]) as tf.Tensor3D;
+/** (l, head, w, d): `b` with K = L. */
+const bLGD = (x: tf.Tensor, W: number, L: number, h: number, dh: number) => tf.reshape(tf.transpose(view(x, W, L, h, dh), [1, 2, 0, 3]), [L, h * W, dh]) as tf.Tensor3D;
+/** (d, l, head, w): `a` with K = dh. With fewer windows than heads via (l, head, w, d). */
+const aDLG = (x: tf.Tensor, W: number, L: number, h: number, dh: number) =>
+  (W < h
+    ? tf.reshape(transposeMatrix(tf.reshape(bLGD(x, W, L, h, dh), [L * h * W, dh])), [dh, L, h * W])
+    : tf.reshape(tf.transpose(view(x, W, L, h, dh), [3, 1, 2, 0]), [dh, L, h * W])) as tf.Tensor3D;
+/** (l, d, head, w): `a` with K = L, M = dh. With fewer windows than heads via (l, head, w, d). */
+const aLDG = (x: tf.Tensor, W: number, L: number, h: number, dh: number) =>
+  (W < h ? tf.transpose(bLGD(x, W, L, h, dh), [0, 2, 1]) : tf.reshape(tf.transpose(view(x, W, L, h, dh), [1, 3, 2, 0]), [L, dh, h * W])) as tf.Tensor3D;
+/** (l, head, w, d) → tokens (w, l, head, d). */
+const fromLGD = (x: tf.Tensor, W: number, L: number, h: number, dh: number) => tf.reshape(tf.transpose(tf.reshape(x, [L, h, W, dh]), [2, 0, 1, 3]), [W, L, h * dh]);
 
 function makeCore(W: number, L: number, h: number, dh: number, scale: number, mask: tf.Tensor | undefined) {
   const G = W * h;
-  const C = h * dh;
   return tf.customGrad((q: tf.Tensor | Save, k: tf.Tensor | Save, v: tf.Tensor | Save, bias: tf.Tensor | Save, save: tf.Tensor | Save) => {
     const [tq, tk, tv, tb] = [q as tf.Tensor, k as tf.Tensor, v as tf.Tensor, bias as tf.Tensor];
     const qs = tf.mul(tq, scale); // [W, L, C]
-    let s = groupedProduct(dLG(qs, W, L, h, dh), dGL(tk, W, L, h, dh)); // [Lq, G, Lk]
-    if (mask === undefined) {
-      s = tf.add(tf.reshape(s, [L, W, h * L]), tf.reshape(tb, [L, 1, h * L])) as tf.Tensor3D;
-    } else {
+    let s: tf.Tensor = groupedProduct(aDLG(qs, W, L, h, dh), bDGL(tk, W, L, h, dh)); // [Lq, (h, W), Lk]
+    s = tf.add(tf.reshape(s, [L * h, W, L]), tf.reshape(tb, [L * h, 1, L])); // + bias[Lq, h, Lk], every window
+    if (mask !== undefined) {
       const nW = mask.shape[1]!;
-      // bias [Lq, 1, h, Lk] + mask [Lq, nW, 1, Lk], shared by the B samples
-      const biasMask = tf.add(tf.reshape(tb, [L, 1, h, L]), tf.reshape(mask, [L, nW, 1, L])); // [Lq, nW, h, Lk]
-      s = tf.add(tf.reshape(s, [L, W / nW, nW * h * L]), tf.reshape(biasMask, [L, 1, nW * h * L])) as tf.Tensor3D;
+      // + mask[Lq, j, Lk] for window w = b·nW + j, every head
+      s = tf.add(tf.reshape(s, [L, G / nW, nW * L]), tf.reshape(mask, [L, 1, nW * L]));
     }
-    const p = tf.softmax(tf.reshape(s, [L, G, L])); // [Lq, G, Lk]
+    const p = tf.softmax(tf.reshape(s, [L, G, L])) as tf.Tensor3D; // [Lq, G, Lk]
     const pt = tf.transpose(p, [2, 0, 1]) as tf.Tensor3D; // [Lk, Lq, G]
-    const o = groupedProduct(pt, tf.reshape(swap01(tv), [L, G, dh]) as tf.Tensor3D); // [Lq, G, dh]
+    const o = groupedProduct(pt, bLGD(tv, W, L, h, dh)); // [Lq, G, dh]
     (save as Save)([qs, tk, tv, p, pt]);
     return {
-      value: swap01(tf.reshape(o, [L, W, C])), // [W, Lq, C]
+      value: fromLGD(o, W, L, h, dh), // [W, Lq, C]
       // tidy: the tape keeps a custom gradient's intermediates until the backward pass ends
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
           const [sq, sk, sv, sp, spt] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor3D, tf.Tensor3D];
-          const dO = swap01(dy); // [Lq, W, C]
+          const dO = bLGD(dy, W, L, h, dh); // [Lq, G, dh]
           // dv = pᵀ dO: K = Lq, a = p as [Lq, Lk, G]
-          const dv = groupedProduct(tf.transpose(spt, [1, 0, 2]) as tf.Tensor3D, tf.reshape(dO, [L, G, dh]) as tf.Tensor3D); // [Lk, G, dh]
-          // dp = dO vᵀ: K = dh
-          const dOa = tf.reshape(tf.transpose(tf.reshape(dO, [L, W, h, dh]), [3, 0, 1, 2]), [dh, L, G]) as tf.Tensor3D; // [dh, Lq, G]
-          const dp = groupedProduct(dOa, dGL(sv, W, L, h, dh)); // [Lq, G, Lk]
+          const dv = groupedProduct(tf.transpose(spt, [1, 0, 2]) as tf.Tensor3D, dO); // [Lk, G, dh]
+          // dp = dO vᵀ: K = dh, a = dO as [dh, Lq, G] (a plain matrix transpose of dO)
+          const dOa = tf.reshape(transposeMatrix(tf.reshape(dO, [L * G, dh])), [dh, L, G]) as tf.Tensor3D;
+          const dp = groupedProduct(dOa, bDGL(sv, W, L, h, dh)); // [Lq, G, Lk]
           // softmax: ds = p ⊙ (dp − Σ_k dp ⊙ p)
           const ds = tf.mul(sp, tf.sub(dp, tf.sum(tf.mul(dp, sp), -1, true))) as tf.Tensor3D; // [Lq, G, Lk]
           // bias gradient: Σ over the W windows (an average pool over them, times W)
-          const pooled = tf.avgPool(tf.reshape(ds, [L, W, 1, h * L]) as tf.Tensor4D, [W, 1], 1, 'valid'); // [Lq, 1, 1, h*Lk]
+          const pooled = tf.avgPool(tf.reshape(ds, [L * h, W, 1, L]) as tf.Tensor4D, [W, 1], 1, 'valid'); // [Lq*h, 1, 1, Lk]
           const dBias = tf.reshape(tf.mul(pooled, W), [L, h, L]);
-          // dq = s · ds k: K = Lk, a = ds as [Lk, Lq, G], b = k as [Lk, G, dh]
-          const dqs = groupedProduct(tf.transpose(ds, [2, 0, 1]) as tf.Tensor3D, tf.reshape(swap01(sk), [L, G, dh]) as tf.Tensor3D); // [Lq, G, dh]
-          const dq = tf.mul(swap01(tf.reshape(dqs, [L, W, C])), scale); // [W, L, C]
+          // dq = s · ds k: K = Lk, a = ds as [Lk, Lq, G]
+          const dqs = groupedProduct(tf.transpose(ds, [2, 0, 1]) as tf.Tensor3D, bLGD(sk, W, L, h, dh)); // [Lq, G, dh]
+          const dq = tf.mul(fromLGD(dqs, W, L, h, dh), scale); // [W, L, C]
           // dkᵀ = (s·q)ᵀ ds: K = Lq, a = s·q as [Lq, dh, G]
-          const qa = tf.reshape(tf.transpose(tf.reshape(sq, [W, L, h, dh]), [1, 3, 0, 2]), [L, dh, G]) as tf.Tensor3D; // [Lq, dh, G]
-          const dkt = groupedProduct(qa, ds); // [dh, G, Lk]
-          const dk = tf.reshape(tf.transpose(tf.reshape(dkt, [dh, W, h, L]), [1, 3, 2, 0]), [W, L, C]); // [W, Lk, C]
-          return [dq, dk, swap01(tf.reshape(dv, [L, W, C])), dBias];
+          const dkt = groupedProduct(aLDG(sq, W, L, h, dh), ds); // [dh, G, Lk] = [dh, h, W, Lk]
+          const dk = tf.reshape(tf.transpose(tf.reshape(dkt, [dh, h, W, L]), [2, 3, 1, 0]), [W, L, h * dh]); // [W, Lk, C]
+          return [dq, dk, fromLGD(dv, W, L, h, dh), dBias];
         }),
     };
   }) as (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, bias: tf.Tensor) => tf.Tensor3D;
