@@ -142,7 +142,12 @@ export class ParallelEngine implements StepEngine {
       return undefined;
     });
     const first = errors.find((e) => e && !e.peer) ?? errors.find((e) => e);
-    if (first) throw first.error;
+    if (first) {
+      // a worker that died (out of memory, say) could not raise the abort flag itself
+      Atomics.store(this.views.control, this.handles.length, 1);
+      for (let w = 0; w <= this.handles.length; w++) Atomics.notify(this.views.control, w);
+      throw first.error;
+    }
     return settled.map((s) => (s as PromiseFulfilledResult<Reply>).value);
   }
 
