@@ -14,7 +14,7 @@ import { initBackend } from '../../runtime/backend/select-backend.ts';
 import { buildModel, type BuildModelOptions } from '../../runtime/model/build-model.ts';
 import { BACKBONE_VARIANTS } from '../../runtime/model/variants.ts';
 import { NonFiniteLossError } from '../../runtime/train/non-finite-guard.ts';
-import type { ParallelTraining } from '../../runtime/train/parallel/parallel-engine.ts';
+import { ParallelEngine, type ParallelTraining } from '../../runtime/train/parallel/parallel-engine.ts';
 import { trainLoop, type Batches, type TrainResult } from '../../runtime/train/train-loop.ts';
 import type { LossIR, ModelIR, TrainIR } from '../../schemas/run-ir.schema.ts';
 
@@ -137,6 +137,24 @@ describe('parallel trainer', () => {
       expect(error).toBeInstanceOf(Error);
       expect((error as Error).message).toMatch(/^training worker 1 \(mri\): linear: x \[2, 16, 16, 2\]/);
     } finally {
+      model.dispose();
+    }
+  }, 60_000);
+
+  it('fails the step, without waiting for the exchange timeout, when a worker dies mid-step', async () => {
+    const model = buildModel(modelIR, build);
+    const engine = await ParallelEngine.start(model.trainableVariables, sgd, parallel());
+    try {
+      const batches = batchesFor(0);
+      const step = engine.step(batches, 0, 0.01, () => undefined);
+      // the CT worker dies (as on a wasm abort) and cannot raise the abort flag itself
+      await (engine as unknown as { handles: Array<{ worker: { terminate(): Promise<number> } }> }).handles[0]!.worker.terminate();
+      const started = Date.now();
+      await expect(step).rejects.toThrow(/^training worker 0 \(ct\): exited with code/);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      tf.dispose([batches.ct.x, batches.ct.y, batches.mri.x, batches.mri.y]);
+    } finally {
+      await engine.dispose();
       model.dispose();
     }
   }, 60_000);

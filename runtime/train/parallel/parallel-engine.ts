@@ -132,7 +132,18 @@ export class ParallelEngine implements StepEngine {
 
   /** Waits for every reply; the first real failure (not a peer giving up because of it) is thrown. */
   private async all(replies: Promise<Reply>[], kind: Reply['kind']): Promise<Reply[]> {
-    const settled = await Promise.allSettled(replies);
+    // On the first failure, raise the abort flag at once: a worker that died (out of memory,
+    // say) could not raise it, and its peers would wait for it in the exchange.
+    const watched = replies.map((p) =>
+      p.then(
+        (r) => (r.kind === 'error' && this.abortPeers(), r),
+        (e: unknown) => {
+          this.abortPeers();
+          throw e;
+        },
+      ),
+    );
+    const settled = await Promise.allSettled(watched);
     const errors = settled.map((s, w) => {
       const h = this.handles[w]!;
       if (s.status === 'rejected') return { peer: false, error: new TrainingWorkerError(w, h.owned, 'Error', (s.reason as Error).message) };
@@ -142,13 +153,13 @@ export class ParallelEngine implements StepEngine {
       return undefined;
     });
     const first = errors.find((e) => e && !e.peer) ?? errors.find((e) => e);
-    if (first) {
-      // a worker that died (out of memory, say) could not raise the abort flag itself
-      Atomics.store(this.views.control, this.handles.length, 1);
-      for (let w = 0; w <= this.handles.length; w++) Atomics.notify(this.views.control, w);
-      throw first.error;
-    }
+    if (first) throw first.error;
     return settled.map((s) => (s as PromiseFulfilledResult<Reply>).value);
+  }
+
+  private abortPeers(): void {
+    Atomics.store(this.views.control, this.handles.length, 1);
+    for (let w = 0; w <= this.handles.length; w++) Atomics.notify(this.views.control, w);
   }
 
   private range(w: number): [number, number] {
