@@ -5,7 +5,7 @@
  * - ×2 expanding between decoder stages: `d → 2d` channels → 2×2 tokens of `d/2`.
  * - final ×P expanding before the head: `d → P²d` channels → P×P tokens of `d`.
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { unfoldBlocks } from './block-folding.ts';
 import { LayerNormLayer } from './layer-norm-layer.ts';
 import { LinearLayer } from './linear-layer.ts';
@@ -35,5 +35,25 @@ export class PatchExpanding {
     const wide = this.expand.apply(x) as tf.Tensor4D; // [B, h, w, s*s*outDim]
     const tokens = unfoldBlocks(wide, this.scale); // [B, h*s, w*s, outDim]
     return this.norm.apply(tokens) as tf.Tensor4D;
+  }
+
+  /**
+   * `unfold(head(norm(tokens)))` for a token-wise `head` (one that maps each token on its
+   * own, as the 1×1 classifier after the final ×P expanding): equal to
+   * `head(apply(x))`, but LayerNorm and `head` run on the tokens still folded in
+   * channels and only `head`'s output is moved into space. At 224² the final expanding's
+   * 96 channels are 4.8M values per image; the 5 class logits are 0.25M.
+   * @param x `[B, h, w, d]`
+   * @param head `[N, outDim] → [N, Cout]`
+   * @returns `[B, h*s, w*s, Cout]`
+   */
+  applyThen(x: tf.Tensor4D, head: (tokens: tf.Tensor2D) => tf.Tensor): tf.Tensor4D {
+    const wide = this.expand.apply(x) as tf.Tensor4D; // [B, h, w, s*s*outDim]
+    const [B, h, w, K] = wide.shape;
+    const perPatch = K / this.outDim; // tokens per input token (s*s, or sd*s*s in 3D)
+    const tokens = tf.reshape(wide, [B * h * w * perPatch, this.outDim]) as tf.Tensor2D; // rows (b, y, x, i, j)
+    const out = head(this.norm.apply(tokens) as tf.Tensor2D); // [B*h*w*s*s, Cout]
+    const cout = out.shape[1]!;
+    return unfoldBlocks(tf.reshape(out, [B, h, w, perPatch * cout]) as tf.Tensor4D, this.scale); // [B, h*s, w*s, Cout]
   }
 }
