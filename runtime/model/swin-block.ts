@@ -5,7 +5,7 @@
  * scaled per channel by `Φ1`, `Φ2` before the residual sum.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { gelu, roll } from '../ops/index.ts';
+import { gelu, roll, scaleChannels } from '../ops/index.ts';
 import { dropPath, type DropPathSource } from './drop-path.ts';
 import { LayerNormLayer } from './layer-norm-layer.ts';
 import { LinearLayer } from './linear-layer.ts';
@@ -138,11 +138,11 @@ export class SwinBlock {
     // reverse cyclic shift
     if (this.isShifted) h = this.cyclicShift(h, 1);
     // eq. 14: X' = X + Φ1 ⊗ MSA(Norm(X))
-    if (ctx.modulation) h = tf.mul(h, ctx.modulation.phi1);
+    if (ctx.modulation) h = scaleChannels(h, ctx.modulation.phi1) as tf.Tensor4D;
     const x1 = tf.add(shortcut, dropPath(h, grid.D, this.cfg.dropPath, rng)) as tf.Tensor4D;
     // eq. 15: X_{l+1} = X' + Φ2 ⊗ FFN(Norm(X'))
     let f = this.fc2.apply(gelu(this.fc1.apply(this.norm2.apply(x1)))) as tf.Tensor4D;
-    if (ctx.modulation) f = tf.mul(f, ctx.modulation.phi2);
+    if (ctx.modulation) f = scaleChannels(f, ctx.modulation.phi2) as tf.Tensor4D;
     return tf.add(x1, dropPath(f, grid.D, this.cfg.dropPath, rng)) as tf.Tensor4D;
   }
 

@@ -25,3 +25,4 @@ export { OpShapeError } from './op-shape-error.ts';
 export { resizeBilinear, interpolationMatrix } from './resize-bilinear.ts';
 export { windowAttentionCore, groupedProduct } from './window-attention-core.ts';
 export { transposeMatrix } from './transpose-matrix.ts';
+export { scaleChannels } from './channel-scale.ts';
