@@ -107,8 +107,8 @@ export class SwinUnetDecoder implements Decoder {
       features[k] = h;
       if (k > 0) h = this.expands[k - 1]!.apply(h); // [B, H_{k-1}, W_{k-1}, C·2^(k-1)]
     }
-    // final ×P expanding and the 1×1 head, the head applied before unfolding (same values)
-    const logits = this.finalExpand.applyThen(this.norm.apply(h) as tf.Tensor4D, (t) => this.head.apply(t)); // [B, H, W, classes]
+    // final ×P expanding and the 1×1 head (applied before unfolding, LayerNorm's γ, β folded in)
+    const logits = this.finalExpand.applyHead(this.norm.apply(h) as tf.Tensor4D, this.head); // [B, H, W, classes]
     return { features, logits };
   }
 

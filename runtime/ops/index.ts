@@ -9,7 +9,7 @@ export { conv3d, type Conv3dOptions } from './conv3d.ts';
 export { convTranspose2d, convTranspose3d } from './transposed-conv.ts';
 export { spaceToDepth2d, depthToSpace2d, spaceToDepth3d, depthToSpace3d } from './space-to-depth.ts';
 export { convOutputSize, type ConvPadding } from './conv-geometry.ts';
-export { layerNorm, LAYER_NORM_EPS } from './layer-norm.ts';
+export { layerNorm, standardize, LAYER_NORM_EPS } from './layer-norm.ts';
 export { gelu } from './gelu.ts';
 export { softmax, logSoftmax } from './softmax.ts';
 export { oneHotMatrix, oneHotGather } from './one-hot-gather.ts';

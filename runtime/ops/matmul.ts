@@ -167,7 +167,8 @@ function swapLastAny(x: tf.Tensor): tf.Tensor {
  *
  * @param x `[..., Cin]`, rank 1–4 (e.g. tokens `[B, L, C]` or an image `[B, H, W, C]`)
  * @param w `[Cin, Cout]`
- * @param b `[Cout]`, optional
+ * @param b `[Cout]`, optional; on wasm its data must have been made at rank 1 (tfjs's fused
+ *   product reads the shape its buffer was created with: a `reshape` of a `[1, Cout]` product is rejected)
  * @returns `[..., Cout]`
  */
 export function linear(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor {

@@ -10,7 +10,7 @@ beforeAll(async () => {
   await initBackend('wasm');
 });
 
-describe('PatchExpanding.applyThen', () => {
+describe('PatchExpanding.applyHead', () => {
   for (const [name, scale] of [
     ['2D ×4 (Swin-Unet final expanding)', { d: 1, h: 4, w: 4 }],
     ['2D ×2', { d: 1, h: 2, w: 2 }],
@@ -28,7 +28,7 @@ describe('PatchExpanding.applyThen', () => {
         const dx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(f(xx as tf.Tensor4D), r)))(x);
         return { y: f(x), value: value.dataSync()[0]!, grads: vars.map((v) => grads[v.name]!.dataSync()), dx: dx.dataSync() };
       };
-      const ours = run((t) => expand.applyThen(t, (tokens) => head.apply(tokens)));
+      const ours = run((t) => expand.applyHead(t, head));
       const ref = run((t) => head.apply(expand.apply(t)));
       expect(ours.y.shape).toEqual([B, h * scale.h, w * scale.w, classes]);
       expectClose(ours.y.dataSync(), ref.y.dataSync(), 1e-6, 'logits');

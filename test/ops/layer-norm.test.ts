@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { layerNorm } from '../../runtime/ops/layer-norm.ts';
+import { layerNorm, standardize } from '../../runtime/ops/layer-norm.ts';
 import { expectClose, expectSameValueAndGrads, valueAndGrads } from './backend-harness.ts';
 import { initBackend } from '../../runtime/backend/select-backend.ts';
 
@@ -38,5 +38,26 @@ describe('layerNorm on wasm matches the composite on cpu', () => {
 
   it('rejects a gamma of the wrong length', () => {
     expect(() => layerNorm(tf.zeros([2, 4]), tf.ones([3]) as tf.Tensor1D, tf.zeros([4]) as tf.Tensor1D)).toThrow(/gamma and beta must be \[C\]/);
+  });
+});
+
+describe('standardize (layerNorm without γ, β) on wasm matches the composite on cpu', () => {
+  for (const [shape, eps] of [
+    [[6, 8], 1e-5],
+    [[2, 3, 2, 16], 1e-6],
+  ] as [number[], number][]) {
+    it(`x ${JSON.stringify(shape)}, eps ${eps}`, async () => {
+      const inputs = [{ shape, seed: 84 }];
+      const ours = await valueAndGrads('wasm', (x) => standardize(x!, eps), inputs);
+      const ref = await valueAndGrads('cpu', (x) => {
+        const { mean, variance } = tf.moments(x!, -1, true);
+        return tf.div(tf.sub(x!, mean), tf.sqrt(tf.add(variance, eps)));
+      }, inputs);
+      expectSameValueAndGrads(ours, ref);
+    });
+  }
+
+  it('rejects a scalar', () => {
+    expect(() => standardize(tf.scalar(1))).toThrow(/channel axis/);
   });
 });
