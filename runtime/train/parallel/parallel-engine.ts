@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Worker } from 'node:worker_threads';
 import type { ModelIR, TrainIR } from '../../../schemas/run-ir.schema.ts';
 import type { BackendName } from '../../backend/backend-name.ts';
+import { isWasmAbort, WASM_ABORT_HINT } from '../../backend/wasm-abort.ts';
 import type { BuildModelOptions } from '../../model/build-model.ts';
 import { flatSlotNames } from '../flat-optimizer.ts';
 import type { OptimizerState } from '../optimizer.ts';
@@ -35,6 +36,9 @@ export interface ParallelTraining {
 }
 
 export class TrainingWorkerError extends Error {
+  /** Set when the worker's wasm module aborted (its heap ran out, most likely). */
+  readonly hint: string | undefined;
+
   constructor(
     readonly worker: number,
     readonly modalities: readonly string[],
@@ -44,6 +48,7 @@ export class TrainingWorkerError extends Error {
   ) {
     super(`training worker ${worker} (${modalities.join(', ')}): ${message}`);
     this.name = causeName === 'Error' ? 'TrainingWorkerError' : causeName;
+    this.hint = isWasmAbort(message) ? WASM_ABORT_HINT : undefined;
   }
 }
 
