@@ -90,6 +90,12 @@ describe('parallel trainer', () => {
     }, 60_000);
   }
 
+  it('is deterministic: the same run twice gives bit-identical losses and parameters', async () => {
+    const [a, b] = [await train(adamw, parallel()), await train(adamw, parallel())];
+    expect(b.losses).toEqual(a.losses);
+    for (const [name, v] of a.params) expect(Array.from(b.params.get(name)!), name).toEqual(Array.from(v));
+  }, 60_000);
+
   it('keeps the tensor count flat on the main thread and in each worker', async () => {
     const counts: number[] = [];
     const workers: number[][] = [];
