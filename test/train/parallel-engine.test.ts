@@ -90,6 +90,32 @@ describe('parallel trainer', () => {
     }, 60_000);
   }
 
+  it('trains three modalities on two workers (one worker owns two) like the serial trainer', async () => {
+    const build3: BuildModelOptions = { ...build, modalities: ['ct', 'mri', 'pet'] };
+    const batches3 = (s: number): Batches => {
+      const [a, b] = [batchesFor(s), batchesFor(s + 100)];
+      tf.dispose([b.mri!.x, b.mri!.y]);
+      return { ...a, pet: b.ct! };
+    };
+    const run = async (mode: ParallelTraining | undefined) => {
+      const model = buildModel(modelIR, build3);
+      const losses: Array<Record<string, number>> = [];
+      try {
+        await trainLoop({ train: sgd, specHash: '3'.repeat(64), model, batchesFor: batches3, stepsPerEpoch: 2, parallel: mode, onStep: (r) => void losses.push(r.terms) });
+        return { losses, params: new Map(model.trainableVariables.map((v) => [v.name, v.dataSync() as Float32Array])) };
+      } finally {
+        model.dispose();
+      }
+    };
+    const serial = await run(undefined);
+    const par = await run({ model: modelIR, build: build3, backend: 'cpu', workers: 2 });
+    expect(Object.keys(par.losses[0]!).sort()).toEqual(['aux/ct', 'aux/mri', 'aux/pet', 'icr', 'mcr', 'seg/ct', 'seg/mri', 'seg/pet', 'total']);
+    par.losses.forEach((terms, s) => {
+      for (const [k, v] of Object.entries(terms)) expect(v, `step ${s} ${k}`).toBeCloseTo(serial.losses[s]![k]!, 4);
+    });
+    expectSameParams(par.params, serial.params, 1e-4);
+  }, 60_000);
+
   it('is deterministic: the same run twice gives bit-identical losses and parameters', async () => {
     const [a, b] = [await train(adamw, parallel()), await train(adamw, parallel())];
     expect(b.losses).toEqual(a.losses);

@@ -190,7 +190,9 @@ export class ParallelEngine implements StepEngine {
     const terms: Record<string, number> = {};
     let loss = 0;
     for (const r of replies as Extract<Reply, { kind: 'grads' }>[]) {
-      Object.assign(terms, r.terms);
+      // per-modality terms come from one worker each; with more than two modalities a pair
+      // term (mcr, icr) is reported in parts, by each owner of some pair's first modality
+      for (const [k, v] of Object.entries(r.terms)) terms[k] = (terms[k] ?? 0) + v;
       loss += r.reported;
     }
     const grads = replies as Extract<Reply, { kind: 'grads' }>[];
