@@ -116,6 +116,27 @@ describe('parallel trainer', () => {
     expectSameParams(par.params, serial.params, 1e-4);
   }, 60_000);
 
+  it('trains a model without EAMs, class embeddings or pair terms (separate networks) like the serial trainer', async () => {
+    const plainIR: ModelIR = { ...modelIR, joint: 'separate', eam: null, classEmbedding: false };
+    const plain: BuildModelOptions = { ...build, loss: { seg: { ce: 1, dice: 1 }, aux: null, mcr: null, icr: null } };
+    const run = async (mode: ParallelTraining | undefined) => {
+      const model = buildModel(plainIR, plain);
+      const losses: Array<Record<string, number>> = [];
+      try {
+        await trainLoop({ train: adamw, specHash: 's'.repeat(64), model, batchesFor: (s) => batchesFor(s), stepsPerEpoch: 2, parallel: mode, onStep: (r) => void losses.push(r.terms) });
+        return losses;
+      } finally {
+        model.dispose();
+      }
+    };
+    const serial = await run(undefined);
+    const par = await run({ model: plainIR, build: plain, backend: 'cpu', workers: 2 });
+    expect(Object.keys(par[0]!).sort()).toEqual(['seg/ct', 'seg/mri', 'total']);
+    par.forEach((terms, s) => {
+      for (const [k, v] of Object.entries(terms)) expect(v, `step ${s} ${k}`).toBeCloseTo(serial[s]![k]!, 4);
+    });
+  }, 60_000);
+
   it('is deterministic: the same run twice gives bit-identical losses and parameters', async () => {
     const [a, b] = [await train(adamw, parallel()), await train(adamw, parallel())];
     expect(b.losses).toEqual(a.losses);
