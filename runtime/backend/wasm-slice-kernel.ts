@@ -10,8 +10,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { replaceWasmKernel } from './replace-wasm-kernel.ts';
 
-/** The parts of tfjs's BackendWasm these kernels use. */
-interface WasmHeapBackend {
+/** The parts of tfjs's BackendWasm that read and write tensors in place on its heap. */
+export interface WasmHeapBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
 }

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CouplingInput } from '../../losses/total-loss.ts';
-import { EXCHANGE_CAPACITY, EXCHANGE_HEADER, type SharedViews } from './shared-buffers.ts';
+import { EXCHANGE_CAPACITY, EXCHANGE_HEADER, raiseAbort, type SharedViews } from './shared-buffers.ts';
 
 /** Raised in a worker whose peer failed; the peer's own error is the one to report. */
 export class PeerFailedError extends Error {
@@ -29,8 +29,6 @@ const KIND_Q = 0;
 const KIND_E = 1;
 
 export class CouplingExchange {
-  private readonly abortSlot: number;
-
   constructor(
     private readonly views: SharedViews,
     private readonly worker: number,
@@ -38,9 +36,7 @@ export class CouplingExchange {
     /** Every modality in the model's order (indices are what the header stores). */
     private readonly modalities: readonly string[],
     private readonly timeoutSeconds = 600,
-  ) {
-    this.abortSlot = workers;
-  }
+  ) {}
 
   /** Publishes `own` for step `step`, waits for every other worker, returns theirs. */
   exchange(step: number, own: readonly CouplingInput[]): CouplingInput[] {
@@ -59,8 +55,7 @@ export class CouplingExchange {
 
   /** Tells every waiting worker to give up (this one failed). */
   abort(): void {
-    Atomics.store(this.views.control, this.abortSlot, 1);
-    for (let w = 0; w <= this.workers; w++) Atomics.notify(this.views.control, w);
+    raiseAbort(this.views.control, this.workers);
   }
 
   private publish(own: readonly CouplingInput[]): void {
@@ -108,7 +103,8 @@ export class CouplingExchange {
   private waitFor(w: number, stamp: number): void {
     const deadline = Date.now() + this.timeoutSeconds * 1000;
     for (;;) {
-      if (Atomics.load(this.views.control, this.abortSlot) !== 0) throw new PeerFailedError();
+      // control[workers] is the abort flag (shared-buffers.ts)
+      if (Atomics.load(this.views.control, this.workers) !== 0) throw new PeerFailedError();
       const seen = Atomics.load(this.views.control, w);
       if (seen === stamp) return;
       if (Date.now() > deadline) throw new ExchangeTimeoutError(this.timeoutSeconds);

@@ -11,16 +11,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '../../backend/select-backend.ts';
+import type { WasmHeapBackend } from '../../backend/wasm-slice-kernel.ts';
 import { buildModel } from '../../model/build-model.ts';
 import { applyFlatUpdate, sumOfSquares } from '../flat-optimizer.ts';
 import { CouplingExchange, PeerFailedError } from './coupling-exchange.ts';
 import { updateRanges, viewsOf } from './shared-buffers.ts';
 import type { Reply, Request, WorkerInit } from './worker-protocol.ts';
-
-/** The part of tfjs's BackendWasm used here (as in runtime/backend/wasm-slice-kernel.ts). */
-interface WasmHeapView {
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
 
 async function serve(init: WorkerInit): Promise<void> {
   const port = parentPort!;
@@ -51,7 +47,7 @@ async function serve(init: WorkerInit): Promise<void> {
   // shared memory, which the next update overwrites.
   const copyIn = tf.getBackend() !== 'wasm';
   // On wasm, gradients are read through a view of the heap (dataSync would copy them once more).
-  const heap = tf.getBackend() === 'wasm' ? (tf.backend() as unknown as WasmHeapView) : undefined;
+  const heap = tf.getBackend() === 'wasm' ? (tf.backend() as unknown as WasmHeapBackend) : undefined;
   const valuesOf = (t: tf.Tensor): Float32Array => (heap ? (heap.typedArrayFromHeap(t) as Float32Array) : (t.dataSync() as Float32Array));
   const n = segments.length;
 

@@ -22,7 +22,7 @@ import { flatSlotNames } from '../flat-optimizer.ts';
 import type { OptimizerState } from '../optimizer.ts';
 import { layoutOf, partRange, type ParameterLayout } from '../parameter-layout.ts';
 import type { Batches, StepEngine, StepOutcome } from '../step-engine.ts';
-import { allocateShared, viewsOf, type SharedViews } from './shared-buffers.ts';
+import { allocateShared, raiseAbort, viewsOf, type SharedViews } from './shared-buffers.ts';
 import type { BatchData, Reply, Request, StepTimes, WorkerInit } from './worker-protocol.ts';
 
 /** How to train in parallel: what each worker builds, on which backend, with how many workers. */
@@ -163,8 +163,7 @@ export class ParallelEngine implements StepEngine {
   }
 
   private abortPeers(): void {
-    Atomics.store(this.views.control, this.handles.length, 1);
-    for (let w = 0; w <= this.handles.length; w++) Atomics.notify(this.views.control, w);
+    raiseAbort(this.views.control, this.handles.length);
   }
 
   private range(w: number): [number, number] {

@@ -26,6 +26,15 @@ export interface SharedMemory {
   exchangeData: SharedArrayBuffer[];
 }
 
+/**
+ * Raises the abort flag (`control[workers]`) and wakes every thread waiting on `control`,
+ * so no worker keeps waiting for a peer that failed.
+ */
+export function raiseAbort(control: Int32Array, workers: number): void {
+  Atomics.store(control, workers, 1);
+  for (let w = 0; w <= workers; w++) Atomics.notify(control, w);
+}
+
 /** Typed views of `SharedMemory`. */
 export interface SharedViews {
   params: Float32Array;
