@@ -5,6 +5,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+/** The factor every gradient is multiplied by, given the global norm `norm`. */
+export function clipScale(norm: number, maxNorm: number): number {
+  return norm > maxNorm ? maxNorm / (norm + 1e-6) : 1;
+}
+
 /** Returns the clipped gradients (new tensors; the inputs are left for the caller to dispose) and the norm before clipping. */
 export function clipByGlobalNorm(
   grads: Record<string, tf.Tensor>,
@@ -12,7 +17,7 @@ export function clipByGlobalNorm(
 ): { grads: Record<string, tf.Tensor>; norm: number } {
   const names = Object.keys(grads);
   const norm = tf.tidy(() => tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n]!))))).dataSync()[0]!);
-  const scale = norm > maxNorm ? maxNorm / (norm + 1e-6) : 1;
+  const scale = clipScale(norm, maxNorm);
   const out: Record<string, tf.Tensor> = {};
   for (const n of names) out[n] = tf.tidy(() => (scale === 1 ? tf.clone(grads[n]!) : tf.mul(grads[n]!, scale)));
   return { grads: out, norm };

@@ -61,7 +61,7 @@ async function serve(init: WorkerInit): Promise<void> {
 
   const step = (req: Extract<Request, { kind: 'step' }>) => {
     const t0 = performance.now();
-    if (req.load) load();
+    load();
     const t1 = performance.now();
     let exchangeMs = 0;
     let t2 = t1;

@@ -18,6 +18,7 @@ import type { ModelIR, TrainIR } from '../../../schemas/run-ir.schema.ts';
 import type { BackendName } from '../../backend/backend-name.ts';
 import { isWasmAbort, WASM_ABORT_HINT } from '../../backend/wasm-abort.ts';
 import type { BuildModelOptions } from '../../model/build-model.ts';
+import { clipScale } from '../clip-gradients.ts';
 import { flatSlotNames } from '../flat-optimizer.ts';
 import type { OptimizerState } from '../optimizer.ts';
 import { layoutOf, partRange, type ParameterLayout } from '../parameter-layout.ts';
@@ -93,7 +94,6 @@ class WorkerHandle {
 
 export class ParallelEngine implements StepEngine {
   private t = 0;
-  private workersHoldParams = false;
   private variablesCurrent = true;
 
   private constructor(
@@ -177,24 +177,19 @@ export class ParallelEngine implements StepEngine {
       data[m] = { x: b.x.dataSync() as Float32Array, xShape: b.x.shape, y: Int32Array.from(b.y.dataSync()), yShape: b.y.shape };
     }
     const t1 = performance.now();
-    const load = !this.workersHoldParams;
-    const replies = await this.all(
-      this.handles.map((h) =>
-        h.request({ kind: 'step', step, load, batches: Object.fromEntries(h.owned.filter((m) => data[m]).map((m) => [m, data[m]!])) }),
-      ),
+    const grads = (await this.all(
+      this.handles.map((h) => h.request({ kind: 'step', step, batches: Object.fromEntries(h.owned.filter((m) => data[m]).map((m) => [m, data[m]!])) })),
       'grads',
-    );
-    this.workersHoldParams = true;
+    )) as Extract<Reply, { kind: 'grads' }>[];
     const t2 = performance.now();
     const terms: Record<string, number> = {};
     let loss = 0;
-    for (const r of replies as Extract<Reply, { kind: 'grads' }>[]) {
+    for (const r of grads) {
       // per-modality terms come from one worker each; with more than two modalities a pair
       // term (mcr, icr) is reported in parts, by each owner of some pair's first modality
       for (const [k, v] of Object.entries(r.terms)) terms[k] = (terms[k] ?? 0) + v;
       loss += r.reported;
     }
-    const grads = replies as Extract<Reply, { kind: 'grads' }>[];
     const slowest = (k: keyof StepTimes) => Math.max(...grads.map((r) => r.ms[k]));
     const phases: Record<string, number> = {
       batches: t1 - t0, load: slowest('load'), passes: slowest('passes'), exchange: slowest('exchange'), gradients: slowest('gradients'), workers: t2 - t1,
@@ -209,14 +204,13 @@ export class ParallelEngine implements StepEngine {
       const parts = await this.all(this.handles.map((h, w) => h.request({ kind: 'sumsq', lo: this.range(w)[0], hi: this.range(w)[1] })), 'sumsq');
       const norm = Math.sqrt(parts.reduce((s, r) => s + (r as Extract<Reply, { kind: 'sumsq' }>).value, 0));
       outcome.gradNorm = norm;
-      if (norm > maxNorm) scale = maxNorm / (norm + 1e-6); // clip-gradients.ts
+      scale = clipScale(norm, maxNorm);
     }
     const t4 = performance.now();
     await this.all(this.handles.map((h, w) => h.request({ kind: 'apply', lo: this.range(w)[0], hi: this.range(w)[1], lr, scale, t: this.t })), 'applied');
     phases.norm = t4 - t3;
     phases.update = performance.now() - t4;
     this.t += 1;
-    this.workersHoldParams = false;
     this.variablesCurrent = false;
     return outcome;
   }

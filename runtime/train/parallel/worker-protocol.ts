@@ -43,8 +43,8 @@ export interface StepTimes {
 }
 
 export type Request =
-  /** Forward + backward on these batches; `load`: take the shared parameters first. */
-  | { kind: 'step'; step: number; load: boolean; batches: Record<string, BatchData> }
+  /** Take the shared parameters, then forward + backward on these batches. */
+  | { kind: 'step'; step: number; batches: Record<string, BatchData> }
   /** Σ g² over elements `[lo, hi)` of the summed gradient. */
   | { kind: 'sumsq'; lo: number; hi: number }
   /** The optimizer update of elements `[lo, hi)`. */
