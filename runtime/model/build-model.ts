@@ -164,7 +164,9 @@ export class SegmentationModel {
       inputs.push({ modality: m, logits: out.logits, labels: batch.y, depth: this.modules.geometry.input.D, aux: out.aux, E: out.E, Q: out.Q });
     }
     if (inputs.length === 0) throw new ModelConfigError(`no batch for any of ${this.modalities.join(', ')}`, 'pass one batch per modality, keyed by modality name');
-    if (!worker) return totalLoss(inputs, loss);
+    // without a pair term the modalities are independent: nothing to wait for
+    const pairTerms = (loss.mcr?.weight ?? 0) > 0 || (loss.icr?.weight ?? 0) > 0;
+    if (!worker || !pairTerms) return totalLoss(inputs, loss);
     const peers = worker.exchange(inputs.map(({ modality, Q, E }) => ({ modality, Q, E })));
     const all = this.modalities.flatMap((m) => inputs.find((i) => i.modality === m) ?? peers.find((p) => p.modality === m) ?? []);
     return totalLoss(all, loss, new Set(inputs.map((i) => i.modality)));
