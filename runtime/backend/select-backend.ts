@@ -13,6 +13,7 @@ import { BackendUnavailableError, GradientsMissingError } from './backend-error.
 import { wasmBinaryDir } from './wasm-paths.ts';
 import { installZeroCopyIdentity } from './wasm-identity-kernel.ts';
 import { installFastSlice } from './wasm-slice-kernel.ts';
+import { installWasmMatMul, wasmMatMulState } from './wasm-matmul-kernel.ts';
 
 /** What `initBackend` started. `note` is one line for logs and MLflow tags. */
 export interface BackendInfo {
@@ -81,6 +82,8 @@ async function tryStart(name: BackendName): Promise<string | undefined> {
         if (!(await tf.setBackend('wasm'))) return 'the wasm module failed to instantiate';
         installZeroCopyIdentity();
         installFastSlice();
+        // ABLATE_WASM_GEMM=xnnpack keeps tfjs's own products (for comparison in benchmarks)
+        if (process.env['ABLATE_WASM_GEMM'] !== 'xnnpack') await installWasmMatMul();
         return undefined;
       }
       case 'cpu': {
@@ -105,7 +108,9 @@ function describe(name: BackendName): string {
     case 'wasm': {
       const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
       // the replaced kernels are named so a run's backend tag says which code produced it
-      return `wasm (${simd ? 'SIMD' : 'no SIMD'}, single-threaded in Node) with ablate's Identity, Slice and SplitV kernels`;
+      const gemm = wasmMatMulState();
+      const products = gemm.installed ? `, and matrix products (${gemm.fma ? 'fused multiply-add' : 'multiply, add'})` : '';
+      return `wasm (${simd ? 'SIMD' : 'no SIMD'}, single-threaded in Node) with ablate's Identity, Slice and SplitV kernels${products}`;
     }
     case 'cpu':
       return 'cpu (pure JavaScript)';

@@ -1,8 +1,12 @@
 /**
  * Matrix products with gradients that are fast on wasm.
  *
- * wasm's BatchMatMul has two paths (tfjs-backend-wasm `batch_mat_mul_impl.cc`): XNNPACK
- * for batch 1 without transposes, and a scalar blocked loop for everything else. So:
+ * On wasm, ablate's GEMM (`runtime/backend/wasm-matmul-kernel.ts`) replaces tfjs's products
+ * when the engine has SIMD (always, in Node ≥ 16.4); it takes transposed operands at full
+ * speed, so products and their gradients pass transposeA/B (`takesTransposes`).
+ *
+ * Without it, wasm's BatchMatMul has two paths (tfjs-backend-wasm `batch_mat_mul_impl.cc`):
+ * XNNPACK for batch 1 without transposes, and a scalar blocked loop for everything else. So:
  * - rank-2 products (batch 1) never pass transposeA/B: transposes are explicit
  *   `tf.transpose` calls (the built-in gradient's transposeA/B is ~10× slower);
  * - batched products (attention, batch > 1) would take the scalar loop; on wasm they are
@@ -12,8 +16,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { columnSum } from './column-sum.ts';
 import { OpShapeError, shapeText } from './op-shape-error.ts';
 import { transposeMatrix as T } from './transpose-matrix.ts';
+import { wasmMatMulState } from '../backend/wasm-matmul-kernel.ts';
 
 type Save = tf.GradSaveFunc;
+
+/** Whether the current backend's products take transposed operands at full speed. */
+function takesTransposes(): boolean {
+  return tf.getBackend() !== 'wasm' || wasmMatMulState().installed;
+}
 
 /** Swap the last two axes of a rank-2 or rank-3 tensor. */
 function swapLast(x: tf.Tensor): tf.Tensor {
@@ -29,6 +39,7 @@ function swapLast(x: tf.Tensor): tf.Tensor {
  * bottleneck, it would transpose a 3072×768 result and is 3× slower than `aᵀ @ b`).
  */
 function transposeTimes(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  if (takesTransposes()) return tf.matMul(a, b, true, false);
   const [N, P] = a.shape;
   const Q = b.shape[1];
   return Q > P && N > P ? T(tf.matMul(T(b), a)) : tf.matMul(T(a), b);
@@ -42,6 +53,7 @@ function transposeTimes(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
  * K·N = 3072·768) spent more time transposing weights than multiplying.
  */
 function timesTransposed(dy: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  if (takesTransposes()) return tf.matMul(dy, w, false, true);
   const [M, N] = dy.shape;
   const K = w.shape[0];
   if (2 * M * N + M * K < 2 * K * N) return T(tf.matMul(w, T(dy)));
@@ -133,6 +145,7 @@ export function matmul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transpose
       );
     }
     const lead = opA.shape.slice(0, -2);
+    if (takesTransposes()) return transposingProduct(opA, b, transposeB, M, N);
     if (b.rank === 2) {
       const y = plainMatmul(tf.reshape(opA, [-1, K]), transposeB ? T(b) : b); // [prod(lead)*M, N]
       return tf.reshape(y, [...lead, M, N]);
@@ -152,6 +165,27 @@ export function matmul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transpose
     if (batch === 1) return tf.reshape(plainMatmul(tf.reshape(a3, [M, K]), tf.reshape(opB, [K, N])), [...lead, M, N]);
     return tf.reshape(batchedMatmul(a3, opB), [...lead, M, N]); // [..., M, N]
   });
+}
+
+/**
+ * `a @ op(b)` where products take transposed operands (ablate's GEMM on wasm, native
+ * backends): one product, and tfjs's own gradient (products with transpose flags).
+ */
+function transposingProduct(a: tf.Tensor, b: tf.Tensor, transposeB: boolean, M: number, N: number): tf.Tensor {
+  const lead = a.shape.slice(0, -2);
+  if (b.rank === 2) {
+    const y = tf.matMul(tf.reshape(a, [-1, a.shape[a.rank - 1]!]) as tf.Tensor2D, b as tf.Tensor2D, false, transposeB);
+    return tf.reshape(y, [...lead, M, N]);
+  }
+  const leadB = b.shape.slice(0, -2);
+  if (lead.length !== leadB.length || lead.some((d, i) => d !== leadB[i])) {
+    throw new OpShapeError(
+      'matmul',
+      `batch dims differ: ${shapeText(a.shape)} @ ${shapeText(b.shape)}`,
+      'give both operands the same leading dims, or pass b as a rank-2 weight',
+    );
+  }
+  return tf.matMul(a, b, false, transposeB);
 }
 
 /** Swap the last two axes of a rank-2..4 tensor. */
