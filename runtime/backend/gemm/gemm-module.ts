@@ -8,7 +8,7 @@
  * worker threads see it too.
  */
 import v8 from 'node:v8';
-import initWabt from 'wabt';
+import { assembleWat } from '../wat-assembler.ts';
 import { gemmWat } from './gemm-wat.ts';
 
 /** `gemm(a, b, c, bias, M, K, N, transA, transB, scratch)`; see `gemm-wat.ts` for layouts. */
@@ -41,17 +41,9 @@ export function enableRelaxedSimd(): boolean {
   return WebAssembly.validate(RELAXED_PROBE);
 }
 
-let wabt: Awaited<ReturnType<typeof initWabt>> | undefined;
-
 /** Assemble the GEMM's text to a binary (fused multiply-add when `fma`). */
-export async function gemmBinary(fma: boolean): Promise<Uint8Array<ArrayBuffer>> {
-  wabt ??= await initWabt();
-  const module = wabt.parseWat('ablate-gemm.wat', gemmWat(fma), { simd: true, relaxed_simd: fma });
-  try {
-    return new Uint8Array(module.toBinary({}).buffer); // a copy with its own ArrayBuffer
-  } finally {
-    module.destroy();
-  }
+export function gemmBinary(fma: boolean): Promise<Uint8Array<ArrayBuffer>> {
+  return assembleWat('ablate-gemm.wat', gemmWat(fma), fma);
 }
 
 /** Instantiate the GEMM on `memory` (tfjs-wasm's heap, so it reads tensors in place). */
