@@ -11,12 +11,16 @@ let wabt: Awaited<ReturnType<typeof initWabt>> | undefined;
 /**
  * @param name file name for wabt's messages
  * @param text the module's text
- * @param relaxedSimd allow relaxed SIMD instructions (SIMD itself is always allowed)
+ * @param features beyond SIMD (always allowed): relaxed SIMD, threads (shared memory)
  * @returns the binary, in a buffer of its own
  */
-export async function assembleWat(name: string, text: string, relaxedSimd = false): Promise<Uint8Array<ArrayBuffer>> {
+export async function assembleWat(
+  name: string,
+  text: string,
+  features: { relaxedSimd?: boolean; threads?: boolean } = {},
+): Promise<Uint8Array<ArrayBuffer>> {
   wabt ??= await initWabt();
-  const module = wabt.parseWat(name, text, { simd: true, relaxed_simd: relaxedSimd });
+  const module = wabt.parseWat(name, text, { simd: true, relaxed_simd: features.relaxedSimd ?? false, threads: features.threads ?? false });
   try {
     return new Uint8Array(module.toBinary({}).buffer); // a copy with its own ArrayBuffer
   } finally {

@@ -43,7 +43,7 @@ export function enableRelaxedSimd(): boolean {
 
 /** Assemble the GEMM's text to a binary (fused multiply-add when `fma`). */
 export function gemmBinary(fma: boolean): Promise<Uint8Array<ArrayBuffer>> {
-  return assembleWat('ablate-gemm.wat', gemmWat(fma), fma);
+  return assembleWat('ablate-gemm.wat', gemmWat(fma), { relaxedSimd: fma });
 }
 
 /** Instantiate the GEMM on `memory` (tfjs-wasm's heap, so it reads tensors in place). */

@@ -13,7 +13,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '../../backend/select-backend.ts';
 import type { WasmHeapBackend } from '../../backend/wasm-slice-kernel.ts';
 import { buildModel } from '../../model/build-model.ts';
-import { applyFlatUpdate, sumOfSquares } from '../flat-optimizer.ts';
+import { wasmFlatUpdater, type FlatUpdater } from '../flat-updater.ts';
 import { CouplingExchange, PeerFailedError } from './coupling-exchange.ts';
 import { updateRanges, viewsOf } from './shared-buffers.ts';
 import type { Reply, Request, WorkerInit } from './worker-protocol.ts';
@@ -30,9 +30,11 @@ async function serve(init: WorkerInit): Promise<void> {
   };
 
   let model;
+  let updater: FlatUpdater;
   try {
     await initBackend(init.backend);
     model = buildModel(init.model, init.build);
+    updater = await wasmFlatUpdater(init.memory.arena);
   } catch (error) {
     fail(error);
     return;
@@ -105,10 +107,10 @@ async function serve(init: WorkerInit): Promise<void> {
           step(req);
           break;
         case 'sumsq':
-          reply({ kind: 'sumsq', value: sumOfSquares(updateRanges(init.layout, views, req.lo, req.hi)) });
+          reply({ kind: 'sumsq', value: updater.sumOfSquares(updateRanges(init.layout, views, req.lo, req.hi)) });
           break;
         case 'apply':
-          applyFlatUpdate(init.optimizer, views.params, views.slots, updateRanges(init.layout, views, req.lo, req.hi), req);
+          updater.apply(init.optimizer, views.params, views.slots, updateRanges(init.layout, views, req.lo, req.hi), req);
           reply({ kind: 'applied' });
           break;
       }

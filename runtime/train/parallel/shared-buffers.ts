@@ -1,8 +1,9 @@
 /**
- * The memory the parallel trainer's threads share (`SharedArrayBuffer`s, no copies between
- * threads): the flat parameters, the optimizer slots, one gradient buffer per worker with a
- * flag per variable saying whether that worker produced its gradient this step, and the
- * coupling exchange (`coupling-exchange.ts`).
+ * The memory the parallel trainer's threads share (no copies between threads): the flat
+ * parameters, the optimizer slots and one gradient buffer per worker in one shared
+ * `WebAssembly.Memory` (the arena, so the optimizer can run as wasm over it:
+ * `flat-updater.ts`), a flag per variable and worker saying whether that worker produced its
+ * gradient this step, and the coupling exchange (`coupling-exchange.ts`).
  */
 import { flatSlotNames, type UpdateRange } from '../flat-optimizer.ts';
 import type { OptimizerSpec } from '../optimizer.ts';
@@ -13,11 +14,19 @@ export const EXCHANGE_CAPACITY = 1 << 22;
 /** Header ints per worker: a count, then 8 per published tensor. */
 export const EXCHANGE_HEADER = 1 + 8 * 64;
 
+/** Floats `[offset, offset + length)` of the arena. */
+export interface FloatRegion {
+  offset: number;
+  length: number;
+}
+
 /** Plain data (structured-clonable): what is sent to each worker at start. */
 export interface SharedMemory {
-  params: SharedArrayBuffer;
-  slots: Record<string, SharedArrayBuffer>;
-  grads: SharedArrayBuffer[];
+  /** Shared wasm memory holding `params`, `slots` and `grads`. */
+  arena: WebAssembly.Memory;
+  params: FloatRegion;
+  slots: Record<string, FloatRegion>;
+  grads: FloatRegion[];
   /** Int32 `[workers × variables]`: 1 where worker w wrote variable i's gradient this step. */
   hasGrad: SharedArrayBuffer;
   /** Int32 `[workers + 1]`: per worker the stamp of the step it last published, then the abort flag. */
@@ -46,12 +55,41 @@ export interface SharedViews {
   exchangeData: Float32Array[];
 }
 
+/** Bytes in a wasm page, and pages in the largest wasm memory (4 GiB). */
+const PAGE = 65536;
+const MAX_PAGES = 65536;
+
+/** The arena would exceed the 4 GiB a wasm memory can address. */
+export class SharedArenaTooLargeError extends Error {
+  constructor(readonly bytes: number) {
+    super(
+      `the parallel trainer's parameters, gradients and optimizer state need ${(bytes / 2 ** 30).toFixed(1)} GiB ` +
+        'of shared memory, more than the 4 GiB a wasm memory holds; hint: train in one thread (--workers 1)',
+    );
+    this.name = 'SharedArenaTooLargeError';
+  }
+}
+
 export function allocateShared(layout: ParameterLayout, optimizer: OptimizerSpec, workers: number): SharedMemory {
+  // regions start on 16-byte boundaries, so the update's vector loads stay aligned
+  const stride = Math.ceil(layout.total / 4) * 4;
+  let next = 0;
+  const region = (): FloatRegion => {
+    const r = { offset: next, length: layout.total };
+    next += stride;
+    return r;
+  };
+  const params = region();
+  const slots = Object.fromEntries(flatSlotNames(optimizer).map((s) => [s, region()]));
+  const grads = Array.from({ length: workers }, region);
+  const pages = Math.max(1, Math.ceil((4 * next) / PAGE));
+  if (pages > MAX_PAGES) throw new SharedArenaTooLargeError(4 * next);
   const floats = (n: number) => new SharedArrayBuffer(4 * n);
   return {
-    params: floats(layout.total),
-    slots: Object.fromEntries(flatSlotNames(optimizer).map((s) => [s, floats(layout.total)])),
-    grads: Array.from({ length: workers }, () => floats(layout.total)),
+    arena: new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }),
+    params,
+    slots,
+    grads,
     hasGrad: floats(workers * layout.segments.length),
     control: floats(workers + 1),
     exchangeHeaders: Array.from({ length: workers }, () => floats(EXCHANGE_HEADER)),
@@ -60,10 +98,11 @@ export function allocateShared(layout: ParameterLayout, optimizer: OptimizerSpec
 }
 
 export function viewsOf(memory: SharedMemory): SharedViews {
+  const view = (r: FloatRegion) => new Float32Array(memory.arena.buffer, 4 * r.offset, r.length);
   return {
-    params: new Float32Array(memory.params),
-    slots: Object.fromEntries(Object.entries(memory.slots).map(([k, b]) => [k, new Float32Array(b)])),
-    grads: memory.grads.map((b) => new Float32Array(b)),
+    params: view(memory.params),
+    slots: Object.fromEntries(Object.entries(memory.slots).map(([k, r]) => [k, view(r)])),
+    grads: memory.grads.map(view),
     hasGrad: new Int32Array(memory.hasGrad),
     control: new Int32Array(memory.control),
     exchangeHeaders: memory.exchangeHeaders.map((b) => new Int32Array(b)),
