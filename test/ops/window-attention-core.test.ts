@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../../runtime/backend/select-backend.ts';
-import { groupedProduct, windowAttentionCore } from '../../runtime/ops/window-attention-core.ts';
+import { wasmMatMulState } from '../../runtime/backend/wasm-matmul-kernel.ts';
+import { batchedAttentionCore, windowAttentionCore } from '../../runtime/ops/window-attention-core.ts';
+import { depthwiseAttentionCore, groupedProduct } from '../../runtime/ops/window-attention-depthwise.ts';
 import { OpShapeError } from '../../runtime/ops/op-shape-error.ts';
 import { expectClose, expectSameValueAndGrads, seeded, valueAndGrads } from './backend-harness.ts';
 
@@ -29,6 +31,14 @@ function reference(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, bias: tf.Tensor, h:
   return tf.reshape(tf.transpose(o, [0, 2, 1, 3]), [W, L, C]);
 }
 
+type Core = typeof windowAttentionCore;
+
+/** Both formulations on wasm: batched products (ablate's GEMM) and the depthwise fallback. */
+const formulations: [string, Core][] = [
+  ['batched products', batchedAttentionCore],
+  ['depthwise convolutions', depthwiseAttentionCore],
+];
+
 describe('windowAttentionCore on wasm matches the textbook attention on cpu', () => {
   const cases = [
     { name: '4 windows of 6 tokens, 2 heads of 3', W: 4, L: 6, h: 2, dh: 3 },
@@ -36,25 +46,39 @@ describe('windowAttentionCore on wasm matches the textbook attention on cpu', ()
     { name: 'one window, one head', W: 1, L: 5, h: 1, dh: 4 },
     { name: 'masked, 2 samples × 3 windows', W: 6, L: 4, h: 2, dh: 2, nW: 3 },
     { name: 'masked, 1 sample × 2 windows of 8 tokens (3D), 4 heads', W: 2, L: 8, h: 4, dh: 3, nW: 2 },
+    { name: 'masked, 2 samples × 1 window, one head', W: 2, L: 5, h: 1, dh: 4, nW: 1 },
   ];
-  for (const c of cases) {
-    it(c.name, async () => {
-      const { W, L, h, dh } = c;
-      const scale = 1 / Math.sqrt(dh);
-      const mask = c.nW ? maskValues(c.nW, L) : undefined;
-      const inputs = [
-        { shape: [W, L, h * dh], seed: 1 },
-        { shape: [W, L, h * dh], seed: 2 },
-        { shape: [W, L, h * dh], seed: 3 },
-        { shape: [L, h, L], seed: 4 },
-      ];
-      const ours = await valueAndGrads('wasm', (q, k, v, b) => windowAttentionCore(q as tf.Tensor3D, k as tf.Tensor3D, v as tf.Tensor3D, b as tf.Tensor3D, h, scale, mask && tf.tensor3d(queryMajor(mask, c.nW!, L), [L, c.nW!, L])), inputs);
-      const ref = await valueAndGrads('cpu', (q, k, v, b) => reference(q!, k!, v!, b!, h, scale, mask, c.nW), inputs);
-      expectSameValueAndGrads(ours, ref);
-    });
+  for (const [formulation, core] of formulations) {
+    for (const c of cases) {
+      it(`${c.name}, through ${formulation}`, async () => {
+        const { W, L, h, dh } = c;
+        const scale = 1 / Math.sqrt(dh);
+        const mask = c.nW ? maskValues(c.nW, L) : undefined;
+        const inputs = [
+          { shape: [W, L, h * dh], seed: 1 },
+          { shape: [W, L, h * dh], seed: 2 },
+          { shape: [W, L, h * dh], seed: 3 },
+          { shape: [L, h, L], seed: 4 },
+        ];
+        const ours = await valueAndGrads('wasm', (q, k, v, b) => core(q as tf.Tensor3D, k as tf.Tensor3D, v as tf.Tensor3D, b as tf.Tensor3D, h, scale, mask && tf.tensor3d(queryMajor(mask, c.nW!, L), [L, c.nW!, L])), inputs);
+        const ref = await valueAndGrads('cpu', (q, k, v, b) => reference(q!, k!, v!, b!, h, scale, mask, c.nW), inputs);
+        expectSameValueAndGrads(ours, ref);
+      });
+    }
   }
 
-  it('is the same on cpu (its fallback products) as the reference', async () => {
+  it("uses batched products on wasm when ablate's GEMM is installed (no depthwise convolution)", async () => {
+    await initBackend('wasm');
+    expect(wasmMatMulState().installed).toBe(true);
+    const x = tf.randomNormal([2, 4, 6]) as tf.Tensor3D;
+    const bias = tf.zeros([4, 2, 4]) as tf.Tensor3D;
+    const kernels = (await tf.profile(() => tf.dispose(tf.grads((q: tf.Tensor) => tf.sum(windowAttentionCore(q as tf.Tensor3D, x, x, bias, 2, 1)))([x])))).kernelNames;
+    expect(kernels).toContain('BatchMatMul');
+    expect(kernels).not.toContain('DepthwiseConv2dNative');
+    tf.dispose([x, bias]);
+  });
+
+  it("is the same on cpu (batched products with tfjs's kernels) as the reference", async () => {
     const inputs = [
       { shape: [6, 4, 4], seed: 1 },
       { shape: [6, 4, 4], seed: 2 },
