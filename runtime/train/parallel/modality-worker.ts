@@ -53,15 +53,11 @@ async function serve(init: WorkerInit): Promise<void> {
   const valuesOf = (t: tf.Tensor): Float32Array => (heap ? (heap.typedArrayFromHeap(t) as Float32Array) : (t.dataSync() as Float32Array));
   const n = segments.length;
 
-  const refCount = (v: tf.Variable) => (tf.backend() as unknown as { refCount(id: tf.DataId): number }).refCount(v.dataId);
   const load = () => {
     for (const [i, v] of variables.entries()) {
       const s = segments[i]!;
       const values = views.params.subarray(s.offset, s.offset + s.size);
-      // On wasm, into the variable's own heap buffer when nothing else shares it (the step's
-      // tensors are gone by now): one copy, no allocation. Otherwise a new tensor.
-      if (heap && refCount(v) === 1) (heap.typedArrayFromHeap(v) as Float32Array).set(values);
-      else tf.tidy(() => v.assign(tf.tensor(copyIn ? values.slice() : values, s.shape)));
+      tf.tidy(() => v.assign(tf.tensor(copyIn ? values.slice() : values, s.shape)));
     }
   };
 
