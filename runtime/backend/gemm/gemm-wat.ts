@@ -65,9 +65,15 @@ export function gemmWat(fma: boolean): string {
     return lines.join('\n      ');
   };
 
-  // A packed as [kc][4] per tile: the tile's 4 values of one k are adjacent.
+  // A packed as [kc][4] per tile: the tile's 4 values of one k are adjacent. A whole tile
+  // (4 rows, 8 columns) goes straight to C; an edge tile through the tile buffer and $emit.
+  const toC = (r: number, h: number, value: string): string => `(v128.store offset=${16 * h} (local.get $c) ${value})`;
+  const addTo = (addr: string, h: number, r: number): string => `(f32x4.add (v128.load offset=${16 * h} ${addr}) (local.get ${acc(r, h)}))`;
+  const rowsToC = (value: (r: number, h: number) => string): string =>
+    rows.map((r) => `${toC(r, 0, value(r, 0))} ${toC(r, 1, value(r, 1))} (local.set $c (i32.add (local.get $c) (local.get $ldc)))`).join('\n          ');
   const kernel = `
   (func $kernel (param $a i32) (param $bp i32) (param $kc i32) (param $t i32)
+      (param $c i32) (param $ldc i32) (param $mv i32) (param $nv i32) (param $mode i32) (param $bias i32)
     (local $x v128) (local $b0 v128) (local $b1 v128) ${accLocals}
     (block $done (loop $k1
       (br_if $done (i32.eqz (local.get $kc)))
@@ -76,32 +82,24 @@ export function gemmWat(fma: boolean): string {
       (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
       (local.set $kc (i32.sub (local.get $kc) (i32.const 1)))
       (br $k1)))
-    ${storeTile})`;
+    (if (i32.and (i32.eq (local.get $mv) (i32.const 4)) (i32.eq (local.get $nv) (i32.const 8)))
+      (then
+        (if (local.get $mode)
+          (then
+          ${rowsToC((r, h) => addTo('(local.get $c)', h, r))})
+          (else (if (local.get $bias)
+            (then
+          ${rowsToC((r, h) => addTo('(local.get $bias)', h, r))})
+            (else
+          ${rowsToC((r, h) => `(local.get ${acc(r, h)})`)})))))
+      (else
+        ${storeTile}
+        (call $emit (local.get $t) (local.get $c) (local.get $ldc) (local.get $mv) (local.get $nv) (local.get $mode) (local.get $bias)))))`;
 
-  // Tile buffer → C. mode 0 writes (adding bias when $bias ≠ 0), mode 1 accumulates.
+  // Edge tile buffer → C, value by value. mode 0 writes (adding bias when $bias ≠ 0), mode 1 accumulates.
   const emit = `
   (func $emit (param $t i32) (param $c i32) (param $ldc i32) (param $mv i32) (param $nv i32) (param $mode i32) (param $bias i32)
     (local $r i32) (local $j i32) (local $v f32) (local $p i32)
-    (if (i32.and (i32.eq (local.get $mv) (i32.const 4)) (i32.eq (local.get $nv) (i32.const 8)))
-      (then
-        (local.set $r (i32.const 0))
-        (loop $rows
-          (if (local.get $mode)
-            (then
-              (v128.store (local.get $c) (f32x4.add (v128.load (local.get $c)) (v128.load (local.get $t))))
-              (v128.store offset=16 (local.get $c) (f32x4.add (v128.load offset=16 (local.get $c)) (v128.load offset=16 (local.get $t)))))
-            (else (if (local.get $bias)
-              (then
-                (v128.store (local.get $c) (f32x4.add (v128.load (local.get $bias)) (v128.load (local.get $t))))
-                (v128.store offset=16 (local.get $c) (f32x4.add (v128.load offset=16 (local.get $bias)) (v128.load offset=16 (local.get $t)))))
-              (else
-                (v128.store (local.get $c) (v128.load (local.get $t)))
-                (v128.store offset=16 (local.get $c) (v128.load offset=16 (local.get $t)))))))
-          (local.set $c (i32.add (local.get $c) (local.get $ldc)))
-          (local.set $t (i32.add (local.get $t) (i32.const 32)))
-          (local.set $r (i32.add (local.get $r) (i32.const 1)))
-          (br_if $rows (i32.lt_u (local.get $r) (i32.const 4))))
-        (return)))
     (local.set $r (i32.const 0))
     (loop $rows
       (local.set $j (i32.const 0))
@@ -261,8 +259,7 @@ export function gemmWat(fma: boolean): string {
           (local.set $apk (local.get $ap))
           (block $tDone (loop $tiles
             (br_if $tDone (i32.ge_u (local.get $ir) (local.get $mc)))
-            (call $kernel (local.get $apk) (local.get $bp) (local.get $kc) (local.get $t))
-            (call $emit (local.get $t)
+            (call $kernel (local.get $apk) (local.get $bp) (local.get $kc) (local.get $t)
               (i32.add (local.get $c) (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $ldc)) (i32.shl (local.get $j0) (i32.const 2))))
               (local.get $ldc) ${minU('(i32.const 4)', '(i32.sub (local.get $mc) (local.get $ir))')} (local.get $nv) (local.get $mode) (local.get $biasP))
             (local.set $apk (i32.add (local.get $apk) (i32.shl (local.get $kc) (i32.const 4))))
