@@ -3,12 +3,17 @@
  * default `nn.GELU()`, which Swin-Unet and nnFormer use. tfjs-core has no GELU op; the
  * gradient `Φ(x) + x φ(x)` is written by hand so it needs only Erf and a sigmoid.
  *
+ * On wasm with ablate's fused kernels (`runtime/backend/wasm-fused-kernels.ts`), forward and
+ * gradient are one SIMD kernel each (`AblateGelu`, `AblateGeluGrad`, erf to ≤ 2e-7) and only x
+ * is kept for the backward pass. Elsewhere (cpu, node, wasm without them) the composite below.
+ *
  * wasm computes Exp (and Erf) with scalar libm calls, ~7 ns per value (8 ms for a
  * 56×56×384 map); its Sigmoid is XNNPACK's vectorised kernel (~1.7 ms). So the backward
  * pass gets `e^z`, `z = -x²/2 ≤ 0`, as `σ(z) / (1 − σ(z))` (an identity; relative error a few
  * ulps, also where `e^z` underflows towards 0): ~2.5 ms instead of ~9 ms there.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { FUSED_KERNEL, hasFusedKernel } from '../backend/fused/fused-kernel-names.ts';
 
 type Save = tf.GradSaveFunc;
 
@@ -33,11 +38,20 @@ const geluErf = tf.customGrad((x: tf.Tensor | Save, save: tf.Tensor | Save) => {
   };
 }) as (x: tf.Tensor) => tf.Tensor;
 
+const geluFused = tf.customGrad((x: tf.Tensor | Save, save: tf.Tensor | Save) => {
+  const tx = x as tf.Tensor;
+  (save as Save)([tx]);
+  return {
+    value: tf.engine().runKernel(FUSED_KERNEL.gelu, { x: tx }) as tf.Tensor,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(FUSED_KERNEL.geluGrad, { dy, x: saved[0]! }) as tf.Tensor,
+  };
+}) as (x: tf.Tensor) => tf.Tensor;
+
 /**
  * Exact GELU, elementwise.
  * @param x any shape, float32
  * @returns same shape as `x`
  */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  return geluErf(x);
+  return x.dtype === 'float32' && hasFusedKernel(FUSED_KERNEL.gelu) ? geluFused(x) : geluErf(x);
 }

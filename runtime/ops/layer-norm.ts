@@ -1,8 +1,14 @@
 /**
  * Layer normalisation over the channel (last) axis, with a hand-written gradient: the
  * composite of mean/sub/square/rsqrt differentiates into ~20 kernels; this one into ~10.
+ *
+ * On wasm with ablate's fused kernels (`runtime/backend/wasm-fused-kernels.ts`) each of
+ * `layerNorm`, `standardize` and their gradients is one kernel that passes over each row in
+ * L1 (`AblateLayerNorm`, `AblateStandardize` and their `…Grad`); `layerNorm` then keeps x,
+ * the row means and rstd for the backward pass instead of x̂. Elsewhere the composites below.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { FUSED_KERNEL, hasFusedKernel } from '../backend/fused/fused-kernel-names.ts';
 import { columnSum } from './column-sum.ts';
 import { OpShapeError, shapeText } from './op-shape-error.ts';
 
@@ -41,7 +47,23 @@ function makeLayerNorm(eps: number) {
   }) as (x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor;
 }
 
+function makeFusedLayerNorm(eps: number) {
+  return tf.customGrad((x: tf.Tensor | Save, gamma: tf.Tensor | Save, beta: tf.Tensor | Save, save: tf.Tensor | Save) => {
+    const [tx, tg, tb] = [x as tf.Tensor, gamma as tf.Tensor1D, beta as tf.Tensor1D];
+    const [y, mean, rstd] = tf.engine().runKernel(FUSED_KERNEL.layerNorm, { x: tx, gamma: tg, beta: tb }, { eps }) as tf.Tensor[];
+    (save as Save)([tx, mean!, rstd!, tg]); // mean, rstd [..., 1]
+    return {
+      value: y!,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, smean, srstd, sg] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+        return tf.engine().runKernel(FUSED_KERNEL.layerNormGrad, { dy, x: sx, mean: smean, rstd: srstd, gamma: sg }) as tf.Tensor[]; // [dx, dgamma, dbeta]
+      },
+    };
+  }) as (x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor;
+}
+
 const byEps = new Map<number, ReturnType<typeof makeLayerNorm>>();
+const fusedByEps = new Map<number, ReturnType<typeof makeFusedLayerNorm>>();
 
 /**
  * `(x - mean) / sqrt(var + eps) * gamma + beta` over the last axis (biased variance,
@@ -62,12 +84,30 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, e
       'gamma and beta must be [C] where C is the last axis of x',
     );
   }
+  if (x.dtype === 'float32' && hasFusedKernel(FUSED_KERNEL.layerNorm)) {
+    let fused = fusedByEps.get(eps);
+    if (fused === undefined) fusedByEps.set(eps, (fused = makeFusedLayerNorm(eps)));
+    return fused(x, gamma, beta);
+  }
   let op = byEps.get(eps);
   if (op === undefined) byEps.set(eps, (op = makeLayerNorm(eps)));
   return op(x, gamma, beta);
 }
 
 const standardizeByEps = new Map<number, (x: tf.Tensor) => tf.Tensor>();
+const fusedStandardizeByEps = new Map<number, (x: tf.Tensor) => tf.Tensor>();
+
+function makeFusedStandardize(eps: number) {
+  return tf.customGrad((x: tf.Tensor | Save, save: tf.Tensor | Save) => {
+    const [xhat, rstd] = tf.engine().runKernel(FUSED_KERNEL.standardize, { x: x as tf.Tensor }, { eps }) as tf.Tensor[];
+    (save as Save)([xhat!, rstd!]); // rstd [..., 1]
+    return {
+      value: xhat!,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.engine().runKernel(FUSED_KERNEL.standardizeGrad, { dy, xhat: saved[0]!, rstd: saved[1]! }) as tf.Tensor,
+    };
+  }) as (x: tf.Tensor) => tf.Tensor;
+}
 
 function makeStandardize(eps: number) {
   return tf.customGrad((x: tf.Tensor | Save, save: tf.Tensor | Save) => {
@@ -99,6 +139,11 @@ function makeStandardize(eps: number) {
  */
 export function standardize(x: tf.Tensor, eps = LAYER_NORM_EPS): tf.Tensor {
   if (x.rank < 1) throw new OpShapeError('standardize', `x ${shapeText(x.shape)}`, 'x must have a channel axis');
+  if (x.dtype === 'float32' && hasFusedKernel(FUSED_KERNEL.standardize)) {
+    let fused = fusedStandardizeByEps.get(eps);
+    if (fused === undefined) fusedStandardizeByEps.set(eps, (fused = makeFusedStandardize(eps)));
+    return fused(x);
+  }
   let op = standardizeByEps.get(eps);
   if (op === undefined) standardizeByEps.set(eps, (op = makeStandardize(eps)));
   return op(x);
