@@ -14,6 +14,7 @@ import { wasmBinaryDir } from './wasm-paths.ts';
 import { installZeroCopyIdentity } from './wasm-identity-kernel.ts';
 import { installFastSlice } from './wasm-slice-kernel.ts';
 import { installWasmMatMul, wasmMatMulState } from './wasm-matmul-kernel.ts';
+import { installWasmFusedKernels } from './wasm-fused-kernels.ts';
 
 /** What `initBackend` started. `note` is one line for logs and MLflow tags. */
 export interface BackendInfo {
@@ -84,6 +85,7 @@ async function tryStart(name: BackendName): Promise<string | undefined> {
         installFastSlice();
         // ABLATE_WASM_GEMM=xnnpack keeps tfjs's own products (for comparison in benchmarks)
         if (process.env['ABLATE_WASM_GEMM'] !== 'xnnpack') await installWasmMatMul();
+        if (process.env['ABLATE_WASM_FUSED'] !== 'off') await installWasmFusedKernels(); // GELU, layer norm
         return undefined;
       }
       case 'cpu': {
