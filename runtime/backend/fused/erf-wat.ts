@@ -4,40 +4,41 @@
  * libm calls (~4 ns a value); these are straight-line SIMD with no table and no branch.
  *
  * **erf.** Two pieces, both evaluated and one selected per lane (z real, s = z²):
- * - |z| ≤ 1: `erf(z) = z·P(s)`, P of degree 6.
+ * - |z| ≤ 1: `erf(z) = z·P(s)`, P of degree 5.
  * - |z| > 1: `erf(z) = sign(z)·(1 − erfc|z|)`, `erfc(u) = Q(v)·e^(−s)` with
- *   `v = 2/(2 + min(u, 4)) − 1/2` (so v ∈ [−1/6, 1/6] for u ∈ [1, 4]), Q of degree 6.
+ *   `v = 2/(2 + min(u, 4)) − 1/2` (so v ∈ [−1/6, 1/6] for u ∈ [1, 4]), Q of degree 4.
  *   Beyond u = 4, erfc < 1.6e-8 and `1 − erfc` rounds to 1 in f32, so the clamp costs nothing.
  *
  * P and Q were fitted for this file (Lawson's iteratively reweighted least squares towards
  * the minimax fit, in float64 against mpmath's erf on Chebyshev nodes, weighted so that the
- * error measured is the absolute error of erf): P on s ∈ [0, 1] to 5.8e-10, Q on u ∈ [1, 4] to
- * 2.3e-11 (absolute error of erf). In f32 arithmetic the rounding dominates: the maximum
- * absolute error of erf is 1.3e-7 (about 2 ulp of values near 0.84), measured over
- * [−10, 10] in `test/backend/fused-module.test.ts` (which asserts ≤ 2e-7 for both builds).
+ * error measured is the absolute error of erf): P on s ∈ [0, 1] to 1.9e-8, Q on u ∈ [1, 4] to
+ * 1.1e-8 (absolute error of erf). In f32 arithmetic the rounding dominates: the maximum
+ * absolute error of erf over [−10, 10] (steps of 1e-5, against float64 erf) is 1.35e-7 with
+ * fused multiply-add and 1.40e-7 without (about 2 ulp of values near 0.8);
+ * `test/backend/fused-module.test.ts` asserts ≤ 2e-7 for both builds. Degrees 6, 6 and 7
+ * (for e^r) gave 1.2–1.3e-7 and cost 12% more time.
  * erf(±0) = ±0, erf(±∞) = ±1, NaN stays NaN.
  *
  * **Φ** (`Φ(x) = ½(1 + erf(x/√2))`) is formed from the same pieces as `½ + ½·z·P(s)` near 0
- * and `½·erfc` / `1 − ½·erfc` in the tails, which keeps relative accuracy for −5.6 < x < −1.4,
- * where `1 + erf` would cancel (below −5.6 the clamped Q is off by up to 2×, on values
- * < 1e-8).
+ * and `½·erfc` / `1 − ½·erfc` in the tails: for x < −1.4, where `1 + erf` would cancel, Φ
+ * keeps a relative error ≤ 2e-6 down to x = −3, 1e-4 to −4 and 1.3e-3 to −5.6 (Q was fitted
+ * for absolute error); below, the clamped Q overestimates Φ (< 1e-8 there) by up to 2.3×.
  *
  * **e^a** for a ≤ 0: `a = n·ln2 + r`, |r| ≤ ln2/2, n by adding 1.5·2²³ (round to nearest), r by
- * Cody–Waite (ln2 split in a 9-bit head, exact in f32, and a tail), `e^r` by its Taylor
- * polynomial of degree 7 (truncation < 5.1e-9 relative), 2ⁿ by writing n + 127 into the
- * exponent field. Relative error ~2 ulp. Lanes with a < −87 (2ⁿ would be subnormal) give 0.
+ * Cody–Waite (ln2 split in a 9-bit head, exact in f32, and a tail), `e^r` by a polynomial of
+ * degree 5 fitted the same way (relative error 7.5e-8 on |r| ≤ ln2/2), 2ⁿ by writing n + 127
+ * into the exponent field. Lanes with a < −87 (2ⁿ would be subnormal) give 0.
  */
 
-/** P(s), erf(z) = z·P(z²) on |z| ≤ 1: coefficients of s⁰ … s⁶ (f32 values). */
+/** P(s), erf(z) = z·P(z²) on |z| ≤ 1: coefficients of s⁰ … s⁵ (f32 values). */
 export const ERF_SMALL = [
-  1.1283791065216064, -0.3761260509490967, 0.11283430457115173, -0.02684861049056053,
-  0.0051797800697386265, -0.0007942584343254566, 7.647783786524087e-5,
+  1.1283788681030273, -0.3761194050312042, 0.11278071999549866, -0.026663972064852715,
+  0.004870852921158075, -0.0005463441484607756,
 ];
 
-/** Q(v), erfc(u) = Q(v)·e^(−u²) on 1 ≤ u ≤ 4 with v = 2/(2 + u) − 1/2: coefficients of v⁰ … v⁶. */
+/** Q(v), erfc(u) = Q(v)·e^(−u²) on 1 ≤ u ≤ 4 with v = 2/(2 + u) − 1/2: coefficients of v⁰ … v⁴. */
 export const ERFC_TAIL = [
-  0.25539568066596985, 0.8543717265129089, 0.9666298627853394, 0.6318509578704834,
-  0.06027630344033241, -0.23412936925888062, 0.0066522713750600815,
+  0.25539612770080566, 0.854373574256897, 0.9658951163291931, 0.646135151386261, -0.03876114264130592,
 ];
 
 /** Where the two pieces of erf meet (|z| ≤ this uses P). */
@@ -80,7 +81,8 @@ const LOG2E = Math.LOG2E;
 const LN2_HI = 0.693359375; // 355/512: n·LN2_HI is exact for |n| < 2^15
 const LN2_LO = Math.LN2 - LN2_HI;
 const ROUND_MAGIC = 1.5 * 2 ** 23; // adding it leaves round(y) in the low mantissa bits
-const EXP_TAYLOR = [1, 1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040];
+/** e^r on |r| ≤ ln2/2: coefficients of r⁰ … r⁵. */
+const EXP_POLY = [1.0000001192092896, 0.9999997019767761, 0.49998894333839417, 0.16667574644088745, 0.04191538318991661, 0.008297652006149292];
 /** Below this e^a is subnormal: the fragment gives 0. */
 const EXP_MIN_ARG = -87;
 
@@ -93,7 +95,7 @@ export function expStatements(madd: Madd): string {
     `(local.set $er ${madd(get('$en'), splat(-LN2_HI), get('$a'))})`,
     `(local.set $er ${madd(get('$en'), splat(-LN2_LO), get('$er'))})`,
     // 2ⁿ: the low bits of $j hold n (two's complement); shifted into the exponent field plus the bias
-    `(local.set $e (f32x4.mul ${horner(madd, EXP_TAYLOR, get('$er'))} (i32x4.add (i32x4.shl ${get('$ej')} (i32.const 23)) (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000))))`,
+    `(local.set $e (f32x4.mul ${horner(madd, EXP_POLY, get('$er'))} (i32x4.add (i32x4.shl ${get('$ej')} (i32.const 23)) (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000))))`,
     `(local.set $e (v128.and ${get('$e')} (f32x4.ge ${get('$a')} ${splat(EXP_MIN_ARG)})))`,
   ].join('\n      ');
 }
