@@ -1,18 +1,20 @@
 /**
  * Window attention's products as XNNPACK depthwise convolutions: the formulation for
- * wasm when its matrix products are tfjs's own (`ABLATE_WASM_GEMM=xnnpack`), whose
- * BatchMatMul runs batched products in a scalar loop. The depthwise convolution computes
- * the same sums several times faster (192 products 49×32 · 32×49: ≈ 3 ms against ≈ 14 ms;
- * see `groupedProduct`). The convolution
- * fixes where each axis lives (`a [K, M, G]`, `b [K, G, N]` → `[M, G, N]`, G innermost),
- * so each product of the forward and backward pass is fed the layout it needs, and
- * each layout is made by one transpose (two when there are fewer windows than heads)
- * straight from `[W, L, h·dh]` tokens: 5
- * transposes forward and 10 backward, three of them of a score-sized `L×L` tensor, where
- * `matmul` on `[W, h, L, dh]` heads needed ~30, seven score-sized. The softmax runs on
- * scores `[Lq, G, Lk]` (keys innermost, G = heads × windows), and the bias gradient sums
- * over windows with an average pool (wasm reduces only the innermost axis without a
- * transpose).
+ * wasm when its matrix products are tfjs's own (`ABLATE_WASM_GEMM=xnnpack`, or an engine
+ * without SIMD), whose BatchMatMul runs batched products in a scalar loop. The depthwise
+ * convolution computes the same sums several times faster (192 products 49×32 · 32×49:
+ * ≈ 3 ms against ≈ 14 ms; see `groupedProduct`); with ablate's GEMM, batched products are
+ * faster still and `window-attention-core.ts` uses those (stage-0 core fwd+bwd ≈ 11 ms
+ * against ≈ 26 ms here).
+ *
+ * The convolution fixes where each axis lives (`a [K, M, G]`, `b [K, G, N]` → `[M, G, N]`,
+ * G innermost), so each product of the forward and backward pass is fed the layout it
+ * needs, and each layout is made by one transpose (two when there are fewer windows than
+ * heads) straight from `[W, L, h·dh]` tokens: 5 transposes forward and 10 backward, three
+ * of them of a score-sized `L×L` tensor (tfjs's own batched products on `[W, h, L, dh]`
+ * heads needed ~30, seven score-sized). The softmax runs on scores `[Lq, G, Lk]` (keys
+ * innermost, G = heads × windows), and the bias gradient sums over windows with an
+ * average pool (wasm reduces only the innermost axis without a transpose).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { OpShapeError, shapeText } from './op-shape-error.ts';
