@@ -109,7 +109,7 @@ const KERNELS: Record<string, Kernel> = {
     const { rows, C, statShape } = rowsOf(FUSED_KERNEL.standardize, x);
     const xhat = backend.makeOutput(x.shape, 'float32');
     const rstd = backend.makeOutput(statShape, 'float32');
-    if (rows > 0 && C > 0) fused.standardize(offset(backend, x), offset(backend, xhat), offset(backend, rstd), rows, C, epsOf(attrs));
+    if (rows > 0 && C > 0) fused.standardize(offset(backend, x), offset(backend, xhat), offset(backend, rstd), rows, C, epsOf(FUSED_KERNEL.standardize, attrs));
     return [xhat, rstd];
   },
   [FUSED_KERNEL.standardizeGrad]: (inputs, _attrs, backend, fused) => {
@@ -129,7 +129,7 @@ const KERNELS: Record<string, Kernel> = {
     if (rows > 0 && C > 0) {
       fused.layer_norm(
         offset(backend, x), offset(backend, gamma), offset(backend, beta),
-        offset(backend, y), offset(backend, mean), offset(backend, rstd), rows, C, epsOf(attrs),
+        offset(backend, y), offset(backend, mean), offset(backend, rstd), rows, C, epsOf(FUSED_KERNEL.layerNorm, attrs),
       );
     }
     return [y, mean, rstd];
@@ -195,8 +195,8 @@ function rowsOf(
   return { rows, C, statShape };
 }
 
-function epsOf(attrs: tf.NamedAttrMap | undefined): number {
+function epsOf(kernel: string, attrs: tf.NamedAttrMap | undefined): number {
   const eps = attrs?.['eps'];
-  if (typeof eps !== 'number' || !(eps >= 0)) throw new FusedKernelInputError(FUSED_KERNEL.standardize, `attribute eps is ${String(eps)}, expected a number ≥ 0`);
+  if (typeof eps !== 'number' || !(eps >= 0)) throw new FusedKernelInputError(kernel, `attribute eps is ${String(eps)}, expected a number ≥ 0`);
   return eps;
 }
