@@ -107,9 +107,10 @@ const KERNELS: Record<string, Kernel> = {
   [FUSED_KERNEL.standardize]: (inputs, attrs, backend, fused) => {
     const [x] = float32(FUSED_KERNEL.standardize, inputs, ['x']);
     const { rows, C, statShape } = rowsOf(FUSED_KERNEL.standardize, x);
+    const eps = epsOf(FUSED_KERNEL.standardize, attrs);
     const xhat = backend.makeOutput(x.shape, 'float32');
     const rstd = backend.makeOutput(statShape, 'float32');
-    if (rows > 0 && C > 0) fused.standardize(offset(backend, x), offset(backend, xhat), offset(backend, rstd), rows, C, epsOf(FUSED_KERNEL.standardize, attrs));
+    if (rows > 0 && C > 0) fused.standardize(offset(backend, x), offset(backend, xhat), offset(backend, rstd), rows, C, eps);
     return [xhat, rstd];
   },
   [FUSED_KERNEL.standardizeGrad]: (inputs, _attrs, backend, fused) => {
@@ -123,13 +124,14 @@ const KERNELS: Record<string, Kernel> = {
   [FUSED_KERNEL.layerNorm]: (inputs, attrs, backend, fused) => {
     const [x, gamma, beta] = float32(FUSED_KERNEL.layerNorm, inputs, ['x', 'gamma', 'beta']);
     const { rows, C, statShape } = rowsOf(FUSED_KERNEL.layerNorm, x, undefined, gamma, beta);
+    const eps = epsOf(FUSED_KERNEL.layerNorm, attrs);
     const y = backend.makeOutput(x.shape, 'float32');
     const mean = backend.makeOutput(statShape, 'float32');
     const rstd = backend.makeOutput(statShape, 'float32');
     if (rows > 0 && C > 0) {
       fused.layer_norm(
         offset(backend, x), offset(backend, gamma), offset(backend, beta),
-        offset(backend, y), offset(backend, mean), offset(backend, rstd), rows, C, epsOf(FUSED_KERNEL.layerNorm, attrs),
+        offset(backend, y), offset(backend, mean), offset(backend, rstd), rows, C, eps,
       );
     }
     return [y, mean, rstd];
