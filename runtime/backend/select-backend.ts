@@ -14,7 +14,7 @@ import { wasmBinaryDir } from './wasm-paths.ts';
 import { installZeroCopyIdentity } from './wasm-identity-kernel.ts';
 import { installFastSlice } from './wasm-slice-kernel.ts';
 import { installWasmMatMul, wasmMatMulState } from './wasm-matmul-kernel.ts';
-import { installWasmFusedKernels } from './wasm-fused-kernels.ts';
+import { installWasmFusedKernels, wasmFusedState } from './wasm-fused-kernels.ts';
 
 /** What `initBackend` started. `note` is one line for logs and MLflow tags. */
 export interface BackendInfo {
@@ -110,9 +110,13 @@ function describe(name: BackendName): string {
     case 'wasm': {
       const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
       // the replaced kernels are named so a run's backend tag says which code produced it
+      const arithmetic = (fma: boolean) => (fma ? 'fused multiply-add' : 'multiply, add');
+      const kernels = ['Identity', 'Slice', 'SplitV'];
       const gemm = wasmMatMulState();
-      const products = gemm.installed ? `, and matrix products (${gemm.fma ? 'fused multiply-add' : 'multiply, add'})` : '';
-      return `wasm (${simd ? 'SIMD' : 'no SIMD'}, single-threaded in Node) with ablate's Identity, Slice and SplitV kernels${products}`;
+      if (gemm.installed) kernels.push(`matrix products (${arithmetic(gemm.fma)})`);
+      const fused = wasmFusedState();
+      if (fused.installed) kernels.push(`GELU/layer norm (${arithmetic(fused.fma)})`);
+      return `wasm (${simd ? 'SIMD' : 'no SIMD'}, single-threaded in Node) with ablate's kernels for ${kernels.slice(0, -1).join(', ')} and ${kernels.at(-1)}`;
     }
     case 'cpu':
       return 'cpu (pure JavaScript)';

@@ -11,16 +11,22 @@ let wabt: Awaited<ReturnType<typeof initWabt>> | undefined;
 /**
  * @param name file name for wabt's messages
  * @param text the module's text
- * @param features beyond SIMD (always allowed): relaxed SIMD, threads (shared memory)
+ * @param features beyond SIMD (always allowed): relaxed SIMD, threads (shared memory), bulk
+ *   memory (`memory.fill`/`memory.copy`)
  * @returns the binary, in a buffer of its own
  */
 export async function assembleWat(
   name: string,
   text: string,
-  features: { relaxedSimd?: boolean; threads?: boolean } = {},
+  features: { relaxedSimd?: boolean; threads?: boolean; bulkMemory?: boolean } = {},
 ): Promise<Uint8Array<ArrayBuffer>> {
   wabt ??= await initWabt();
-  const module = wabt.parseWat(name, text, { simd: true, relaxed_simd: features.relaxedSimd ?? false, threads: features.threads ?? false });
+  const module = wabt.parseWat(name, text, {
+    simd: true,
+    relaxed_simd: features.relaxedSimd ?? false,
+    threads: features.threads ?? false,
+    bulk_memory: features.bulkMemory ?? false,
+  });
   try {
     return new Uint8Array(module.toBinary({}).buffer); // a copy with its own ArrayBuffer
   } finally {

@@ -3,8 +3,8 @@
  * given wasm memory (tfjs-wasm's heap), with fused multiply-add where the engine has relaxed
  * SIMD (`enableRelaxedSimd` from the GEMM's module).
  */
-import initWabt from 'wabt';
 import { enableRelaxedSimd } from '../gemm/gemm-module.ts';
+import { assembleWat } from '../wat-assembler.ts';
 import { fusedWat } from './fused-wat.ts';
 
 /** The exported functions; pointers are byte addresses of dense f32 data, see `fused-wat.ts`. */
@@ -34,17 +34,9 @@ export interface CompiledFused {
   fma: boolean;
 }
 
-let wabt: Awaited<ReturnType<typeof initWabt>> | undefined;
-
 /** Assemble the kernels' text to a binary (fused multiply-add when `fma`). */
-export async function fusedBinary(fma: boolean): Promise<Uint8Array<ArrayBuffer>> {
-  wabt ??= await initWabt();
-  const module = wabt.parseWat('ablate-fused.wat', fusedWat(fma), { simd: true, relaxed_simd: fma, bulk_memory: true });
-  try {
-    return new Uint8Array(module.toBinary({}).buffer); // a copy with its own ArrayBuffer
-  } finally {
-    module.destroy();
-  }
+export function fusedBinary(fma: boolean): Promise<Uint8Array<ArrayBuffer>> {
+  return assembleWat('ablate-fused.wat', fusedWat(fma), { relaxedSimd: fma, bulkMemory: true });
 }
 
 /** Compile the kernels for this engine: with fused multiply-add when it validates relaxed SIMD. */
