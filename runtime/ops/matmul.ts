@@ -145,18 +145,18 @@ export function matmul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transpose
       );
     }
     const lead = opA.shape.slice(0, -2);
-    if (takesTransposes()) return transposingProduct(opA, b, transposeB, M, N);
-    if (b.rank === 2) {
-      const y = plainMatmul(tf.reshape(opA, [-1, K]), transposeB ? T(b) : b); // [prod(lead)*M, N]
-      return tf.reshape(y, [...lead, M, N]);
-    }
     const leadB = b.shape.slice(0, -2);
-    if (lead.length !== leadB.length || lead.some((d, i) => d !== leadB[i])) {
+    if (b.rank > 2 && (lead.length !== leadB.length || lead.some((d, i) => d !== leadB[i]))) {
       throw new OpShapeError(
         'matmul',
         `batch dims differ: ${shapeText(a.shape)} @ ${shapeText(b.shape)}`,
         'give both operands the same leading dims, or pass b as a rank-2 weight',
       );
+    }
+    if (takesTransposes()) return transposingProduct(opA, b, transposeB, M, N);
+    if (b.rank === 2) {
+      const y = plainMatmul(tf.reshape(opA, [-1, K]), transposeB ? T(b) : b); // [prod(lead)*M, N]
+      return tf.reshape(y, [...lead, M, N]);
     }
     const batch = lead.reduce((p, d) => p * d, 1);
     const a3 = tf.reshape(opA, [batch, M, K]) as tf.Tensor3D; // [batch, M, K]
@@ -169,23 +169,13 @@ export function matmul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transpose
 
 /**
  * `a @ op(b)` where products take transposed operands (ablate's GEMM on wasm, native
- * backends): one product, and tfjs's own gradient (products with transpose flags).
+ * backends): one product, and tfjs's own gradient (products with transpose flags). A rank-2
+ * `b` is a weight shared over a's leading dims; otherwise the leading dims are equal.
  */
 function transposingProduct(a: tf.Tensor, b: tf.Tensor, transposeB: boolean, M: number, N: number): tf.Tensor {
-  const lead = a.shape.slice(0, -2);
-  if (b.rank === 2) {
-    const y = tf.matMul(tf.reshape(a, [-1, a.shape[a.rank - 1]!]) as tf.Tensor2D, b as tf.Tensor2D, false, transposeB);
-    return tf.reshape(y, [...lead, M, N]);
-  }
-  const leadB = b.shape.slice(0, -2);
-  if (lead.length !== leadB.length || lead.some((d, i) => d !== leadB[i])) {
-    throw new OpShapeError(
-      'matmul',
-      `batch dims differ: ${shapeText(a.shape)} @ ${shapeText(b.shape)}`,
-      'give both operands the same leading dims, or pass b as a rank-2 weight',
-    );
-  }
-  return tf.matMul(a, b, false, transposeB);
+  if (b.rank > 2) return tf.matMul(a, b, false, transposeB);
+  const y = tf.matMul(tf.reshape(a, [-1, a.shape[a.rank - 1]!]) as tf.Tensor2D, b as tf.Tensor2D, false, transposeB);
+  return tf.reshape(y, [...a.shape.slice(0, -2), M, N]);
 }
 
 /** Swap the last two axes of a rank-2..4 tensor. */

@@ -8,25 +8,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../runtime/backend/select-backend.ts';
 import { applyFlatUpdate, flatSlotNames, sumOfSquares, type UpdateRange } from '../../runtime/train/flat-optimizer.ts';
-import { createOptimizer, type OptimizerSpec } from '../../runtime/train/optimizer.ts';
+import { createOptimizer } from '../../runtime/train/optimizer.ts';
 import { layoutOf, partRange } from '../../runtime/train/parameter-layout.ts';
+import { OPTIMIZER_SPECS, specName, values } from './flat-optimizer-cases.ts';
 
 beforeAll(async () => {
   await initBackend('cpu');
 });
 
-const specs: OptimizerSpec[] = [
-  { kind: 'sgd', lr: 0.1, momentum: 0.9, nesterov: false, weightDecay: 1e-2 },
-  { kind: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0 },
-  { kind: 'sgd', lr: 0.1, momentum: 0, nesterov: false, weightDecay: 1e-3 },
-  { kind: 'adamw', lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.05 },
-];
-
-const values = (n: number, k: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(0.37 * i + 1.3 * k) * (1 + (i % 3)));
 
 describe('flat optimizer', () => {
-  for (const spec of specs) {
-    it(`${spec.kind}${spec.kind === 'sgd' ? ` μ=${spec.momentum} nesterov=${spec.nesterov}` : ''} equals the tfjs optimizer`, () => {
+  for (const spec of OPTIMIZER_SPECS) {
+    it(`${specName(spec)} equals the tfjs optimizer`, () => {
       const vars = [tf.variable(tf.tensor(values(6, 0), [2, 3]), true, `a-${JSON.stringify(spec)}`), tf.variable(tf.tensor(values(4, 1), [4]), true, `b-${JSON.stringify(spec)}`), tf.variable(tf.tensor(values(5, 2), [5]), true, `c-${JSON.stringify(spec)}`)];
       const layout = layoutOf(vars);
       const params = new Float32Array(layout.total);

@@ -7,18 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { applyFlatUpdate, flatSlotNames, sumOfSquares, type UpdateRange } from '../../runtime/train/flat-optimizer.ts';
 import { wasmFlatUpdater } from '../../runtime/train/flat-updater.ts';
-import type { OptimizerSpec } from '../../runtime/train/optimizer.ts';
 import { allocateShared, SharedArenaTooLargeError, viewsOf } from '../../runtime/train/parallel/shared-buffers.ts';
 import { layoutOf } from '../../runtime/train/parameter-layout.ts';
+import { OPTIMIZER_SPECS, specName, values } from './flat-optimizer-cases.ts';
 
-const specs: OptimizerSpec[] = [
-  { kind: 'sgd', lr: 0.1, momentum: 0.9, nesterov: false, weightDecay: 1e-2 },
-  { kind: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0 },
-  { kind: 'sgd', lr: 0.1, momentum: 0, nesterov: false, weightDecay: 1e-3 },
-  { kind: 'adamw', lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.05 },
-];
-
-const values = (n: number, k: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(0.37 * i + 1.3 * k) * (1 + (i % 3)));
 
 /** Three "variables" of 37, 8 and 22 values: segment ends fall inside vectors. */
 const layout = layoutOf([
@@ -39,8 +31,8 @@ function rangesOf(grads: Float32Array[], cut: number): UpdateRange[] {
 }
 
 describe('wasm flat updater', () => {
-  for (const spec of specs) {
-    const name = `${spec.kind}${spec.kind === 'sgd' ? ` μ=${spec.momentum} nesterov=${spec.nesterov}` : ''}`;
+  for (const spec of OPTIMIZER_SPECS) {
+    const name = specName(spec);
     it(`${name}: bit-identical to the JavaScript loops over 4 steps`, async () => {
       const memory = allocateShared(layout, spec, 2);
       const views = viewsOf(memory);
@@ -65,7 +57,7 @@ describe('wasm flat updater', () => {
   }
 
   it('sums squares like the JavaScript loop (to rounding: it adds in another order)', async () => {
-    const spec = specs[0]!;
+    const spec = OPTIMIZER_SPECS[0]!;
     const memory = allocateShared(layout, spec, 2);
     const views = viewsOf(memory);
     const updater = await wasmFlatUpdater(memory.arena);
@@ -78,7 +70,7 @@ describe('wasm flat updater', () => {
   });
 
   it('falls back to the JavaScript loops for buffers elsewhere and for three sources', async () => {
-    const spec = specs[3]!;
+    const spec = OPTIMIZER_SPECS[3]!;
     const memory = allocateShared(layout, spec, 2);
     const updater = await wasmFlatUpdater(memory.arena);
     const params = values(layout.total, 0);
@@ -95,7 +87,7 @@ describe('wasm flat updater', () => {
 
 describe('allocateShared', () => {
   it('puts parameters, slots and gradients in one shared wasm memory, 16-byte aligned', () => {
-    const memory = allocateShared(layout, specs[3]!, 2);
+    const memory = allocateShared(layout, OPTIMIZER_SPECS[3]!, 2);
     const views = viewsOf(memory);
     const all = [views.params, views.slots['m']!, views.slots['v']!, ...views.grads];
     expect(all.every((v) => v.buffer === memory.arena.buffer && v.byteOffset % 16 === 0 && v.length === layout.total)).toBe(true);
@@ -106,7 +98,7 @@ describe('allocateShared', () => {
 
   it('refuses more than 4 GiB with the size and a hint, before allocating', () => {
     const huge = layoutOf([{ name: 'w', shape: [300_000_000] }]); // 1.2 GB each: params, m, v, 2 gradients
-    expect(() => allocateShared(huge, specs[3]!, 2)).toThrow(SharedArenaTooLargeError);
-    expect(() => allocateShared(huge, specs[3]!, 2)).toThrow(/need 5\.6 GiB of shared memory.*hint: train in one thread \(--workers 1\)/);
+    expect(() => allocateShared(huge, OPTIMIZER_SPECS[3]!, 2)).toThrow(SharedArenaTooLargeError);
+    expect(() => allocateShared(huge, OPTIMIZER_SPECS[3]!, 2)).toThrow(/need 5\.6 GiB of shared memory.*hint: train in one thread \(--workers 1\)/);
   });
 });
