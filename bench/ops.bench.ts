@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../runtime/backend/select-backend.ts';
 import * as ops from '../runtime/ops/index.ts';
+import { wasmMatMulState } from '../runtime/backend/wasm-matmul-kernel.ts';
 
 type Row = { name: string; ours: string; builtin: string; note: string };
 const quick = process.argv.includes('--quick');
@@ -55,7 +56,10 @@ const info = await initBackend('wasm');
 console.log(`backend: ${info.note}; times are ${useWall ? 'wall-clock' : 'process CPU'} ms`);
 const rows: Row[] = [];
 
-// matmul 512² and attention-shaped batched products
+// matmul 512² and attention-shaped batched products. With ablate's GEMM installed both
+// columns run on it (transposed operands cost nothing extra there); without it
+// (ABLATE_WASM_GEMM=xnnpack) the built-in gradient's transposeA/B takes tfjs-wasm's scalar loop.
+const gemmNote = wasmMatMulState().installed ? "both on ablate's GEMM" : "tfjs's products (XNNPACK): built-in gradient uses transposeA/B";
 {
   const a = tf.randomNormal([512, 512]);
   const b = tf.randomNormal([512, 512]);
@@ -63,7 +67,7 @@ const rows: Row[] = [];
     name: 'matmul 512×512 fwd+bwd',
     ours: ms(median(fwdBwd((x, y) => ops.matmul(x!, y!), [a, b]), 7)),
     builtin: ms(median(fwdBwd((x, y) => tf.matMul(x!, y!), [a, b]), 5)),
-    note: 'built-in gradient uses transposeA/B',
+    note: gemmNote,
   });
   const q = tf.randomNormal([2 * 64 * 3, 49, 32]);
   const k = tf.randomNormal([2 * 64 * 3, 49, 32]);
@@ -71,7 +75,7 @@ const rows: Row[] = [];
     name: 'q·kᵀ [384,49,32] fwd+bwd',
     ours: ms(median(fwdBwd((x, y) => ops.matmul(x!, y!, false, true), [q, k]), 7)),
     builtin: ms(median(fwdBwd((x, y) => tf.matMul(x!, y!, false, true), [q, k]), 7)),
-    note: '',
+    note: gemmNote,
   });
   const x = tf.randomNormal([2, 3136, 96]);
   const w = tf.randomNormal([96, 384]);
