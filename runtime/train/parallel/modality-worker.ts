@@ -13,7 +13,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '../../backend/select-backend.ts';
 import type { WasmHeapBackend } from '../../backend/wasm-slice-kernel.ts';
 import { buildModel } from '../../model/build-model.ts';
-import { wasmFlatUpdater, type FlatUpdater } from '../flat-updater.ts';
+import { jsFlatUpdater, wasmFlatUpdater, type FlatUpdater } from '../flat-updater.ts';
 import { CouplingExchange, PeerFailedError } from './coupling-exchange.ts';
 import { updateRanges, viewsOf } from './shared-buffers.ts';
 import type { Reply, Request, WorkerInit } from './worker-protocol.ts';
@@ -34,7 +34,8 @@ async function serve(init: WorkerInit): Promise<void> {
   try {
     await initBackend(init.backend);
     model = buildModel(init.model, init.build);
-    updater = await wasmFlatUpdater(init.memory.arena);
+    // the JavaScript loops compute the same values, only slower, where the wasm ones cannot start
+    updater = await wasmFlatUpdater(init.memory.arena).catch(() => jsFlatUpdater);
   } catch (error) {
     fail(error);
     return;
