@@ -15,13 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { compileFused, instantiateFused, type CompiledFused, type FusedModule } from './fused/fused-module.ts';
 import { FUSED_KERNEL } from './fused/fused-kernel-names.ts';
 import { FusedKernelInputError } from './fused/fused-kernel-error.ts';
-
-/** The parts of tfjs's BackendWasm these kernels use. */
-interface WasmBackendInternals {
-  wasm: { asm: Record<string, unknown> };
-  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
+import { heapMemory, heapOffset as offset, type WasmBackendInternals } from './wasm-backend-internals.ts';
 
 /** What `installWasmFusedKernels` did: whether the kernels are registered, and with FMA. */
 export interface WasmFusedState {
@@ -73,8 +67,7 @@ export function removeWasmFusedKernels(): void {
 function fused(kernelName: string, module: CompiledFused, backend: object): FusedModule {
   let instance = instances.get(backend);
   if (instance === undefined) {
-    const asm = (backend as WasmBackendInternals).wasm.asm;
-    const memory = Object.values(asm).find((v): v is WebAssembly.Memory => v instanceof WebAssembly.Memory);
+    const memory = heapMemory(backend as WasmBackendInternals);
     if (!memory) throw new FusedKernelInputError(kernelName, 'the wasm backend exposes no WebAssembly.Memory');
     instances.set(backend, (instance = instantiateFused(module, memory)));
   }
@@ -153,10 +146,6 @@ const KERNELS: Record<string, Kernel> = {
     return [dx, dgamma, dbeta];
   },
 };
-
-function offset(backend: WasmBackendInternals, t: tf.TensorInfo): number {
-  return backend.dataIdMap.get(t.dataId).memoryOffset;
-}
 
 /** The named inputs, each present and float32. */
 function float32(kernel: string, inputs: tf.NamedTensorInfoMap, names: string[]): tf.TensorInfo[] {

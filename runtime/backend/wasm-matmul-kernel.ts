@@ -10,15 +10,9 @@
  * that broadcast other than all-or-nothing.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { instantiateGemm, type GemmModule } from './gemm/gemm-module.ts';
+import { compileGemm, instantiateGemm, type GemmFunction } from './gemm/gemm-module.ts';
 import { gemmScratchBytes } from './gemm/gemm-wat.ts';
-
-/** The parts of tfjs's BackendWasm this kernel uses. */
-interface WasmBackendInternals {
-  wasm: { asm: Record<string, unknown>; _malloc(bytes: number): number; _free(ptr: number): void };
-  dataIdMap: { get(id: tf.DataId): { memoryOffset: number; shape: number[] } };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
+import { heapMemory, heapOffset, type WasmBackendInternals } from './wasm-backend-internals.ts';
 
 /** What `installWasmMatMul` did: whether products now use ablate's GEMM, and with FMA. */
 export interface WasmMatMulState {
@@ -26,10 +20,15 @@ export interface WasmMatMulState {
   fma: boolean;
 }
 
+/** The GEMM on one backend's heap, and its packing scratch there (grown when a wider product needs more). */
+interface HeapGemm {
+  gemm: GemmFunction;
+  scratch: { ptr: number; bytes: number };
+}
+
 let state: WasmMatMulState = { installed: false, fma: false };
-/** The backend instance the GEMM was instantiated on (a re-created backend has a new heap). */
-let owner: unknown;
-let scratch = { ptr: 0, bytes: 0 };
+/** One instance per backend object: a re-created wasm backend has a new heap. */
+const instances = new WeakMap<object, HeapGemm | null>();
 
 /** Whether wasm's matrix products are ablate's GEMM (transposed operands cost nothing extra). */
 export function wasmMatMulState(): WasmMatMulState {
@@ -37,41 +36,55 @@ export function wasmMatMulState(): WasmMatMulState {
 }
 
 /**
- * Replace the wasm backend's BatchMatMul and _FusedMatMul with ablate's GEMM. Call with the
- * wasm backend current. Idempotent; returns what is installed.
+ * Whether the current backend's products take transposed and batched operands at full speed:
+ * ablate's GEMM on wasm, and every other backend. tfjs-wasm's own BatchMatMul runs those in
+ * a scalar loop, so ops reformulate them when this is false.
+ */
+export function productsTakeTransposes(): boolean {
+  return tf.getBackend() !== 'wasm' || state.installed;
+}
+
+/**
+ * Replace the wasm backend's BatchMatMul and _FusedMatMul with ablate's GEMM (compiled once
+ * per process, instantiated on each wasm backend's heap when first used). Idempotent;
+ * returns what is installed.
  */
 export async function installWasmMatMul(): Promise<WasmMatMulState> {
   if (state.installed) return state;
-  const backend = tf.findBackend('wasm') as unknown as WasmBackendInternals | null;
   const batchOriginal = tf.getKernel('BatchMatMul', 'wasm');
   const fusedOriginal = tf.getKernel('_FusedMatMul', 'wasm');
-  if (!backend || !batchOriginal || !fusedOriginal) return state;
-  const memory = Object.values(backend.wasm.asm).find((v): v is WebAssembly.Memory => v instanceof WebAssembly.Memory);
-  if (!memory) return state;
-  let gemm: GemmModule;
+  if (!tf.findBackend('wasm') || !batchOriginal || !fusedOriginal) return state;
+  let compiled: { module: WebAssembly.Module; fma: boolean };
   try {
-    gemm = await instantiateGemm(memory);
+    compiled = await compileGemm();
   } catch {
     return state; // an engine without wasm SIMD: tfjs's kernels stay
   }
-  owner = backend;
-  replace('BatchMatMul', batchOriginal, gemm);
-  replace('_FusedMatMul', fusedOriginal, gemm);
-  state = { installed: true, fma: gemm.fma };
+  for (const original of [batchOriginal, fusedOriginal]) {
+    tf.unregisterKernel(original.kernelName, 'wasm');
+    tf.registerKernel({
+      kernelName: original.kernelName,
+      backendName: 'wasm',
+      kernelFunc: (args) => product(args, compiled.module) ?? (original.kernelFunc(args) as tf.TensorInfo),
+    });
+  }
+  state = { installed: true, fma: compiled.fma };
   return state;
 }
 
-function replace(kernelName: string, original: tf.KernelConfig, gemm: GemmModule): void {
-  tf.unregisterKernel(kernelName, 'wasm');
-  tf.registerKernel({
-    kernelName,
-    backendName: 'wasm',
-    kernelFunc: (args) => (args.backend === owner ? product(args, gemm) : undefined) ?? (original.kernelFunc(args) as tf.TensorInfo),
-  });
+/** The GEMM on `backend`'s heap (null when it exposes no memory: tfjs's kernels run there). */
+function heapGemm(backend: WasmBackendInternals, module: WebAssembly.Module): HeapGemm | null {
+  let instance = instances.get(backend);
+  if (instance === undefined) {
+    const memory = heapMemory(backend);
+    instance = memory ? { gemm: instantiateGemm(module, memory), scratch: { ptr: 0, bytes: 0 } } : null;
+    instances.set(backend, instance);
+  }
+  return instance;
 }
 
 /** `op(a) @ op(b) (+ bias)` for the cases the GEMM covers; undefined for the rest. */
-function product(args: Parameters<tf.KernelFunc>[0], gemm: GemmModule): tf.TensorInfo | undefined {
+function product(args: Parameters<tf.KernelFunc>[0], module: WebAssembly.Module): tf.TensorInfo | undefined {
   const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
   const { transposeA, transposeB, activation } = args.attrs as { transposeA: boolean; transposeB: boolean; activation?: string };
   if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
@@ -91,15 +104,17 @@ function product(args: Parameters<tf.KernelFunc>[0], gemm: GemmModule): tf.Tenso
   const outer = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
 
   const backend = args.backend as unknown as WasmBackendInternals;
+  const heap = heapGemm(backend, module);
+  if (!heap) return undefined;
   const out = backend.makeOutput([...outer, M, N], 'float32');
-  const work = ensureScratch(backend, gemmScratchBytes(N));
-  const pa = backend.dataIdMap.get(a.dataId).memoryOffset;
-  const pb = backend.dataIdMap.get(b.dataId).memoryOffset;
-  const pc = backend.dataIdMap.get(out.dataId).memoryOffset;
-  const pBias = bias ? backend.dataIdMap.get(bias.dataId).memoryOffset : 0;
+  const work = ensureScratch(backend, heap, gemmScratchBytes(N));
+  const pa = heapOffset(backend, a);
+  const pb = heapOffset(backend, b);
+  const pc = heapOffset(backend, out);
+  const pBias = bias ? heapOffset(backend, bias) : 0;
   const batch = Math.max(batchA, batchB);
   for (let i = 0; i < batch; i++) {
-    gemm.gemm(
+    heap.gemm(
       pa + (batchA === 1 ? 0 : i * M * K * 4),
       pb + (batchB === 1 ? 0 : i * K * N * 4),
       pc + i * M * N * 4,
@@ -109,11 +124,11 @@ function product(args: Parameters<tf.KernelFunc>[0], gemm: GemmModule): tf.Tenso
   return out;
 }
 
-/** One scratch block for packing, grown when a wider product needs more. */
-function ensureScratch(backend: WasmBackendInternals, bytes: number): number {
-  if (scratch.bytes < bytes) {
-    if (scratch.ptr !== 0) backend.wasm._free(scratch.ptr);
-    scratch = { ptr: backend.wasm._malloc(bytes), bytes };
+/** The heap's scratch block, grown to at least `bytes`. */
+function ensureScratch(backend: WasmBackendInternals, heap: HeapGemm, bytes: number): number {
+  if (heap.scratch.bytes < bytes) {
+    if (heap.scratch.ptr !== 0) backend.wasm._free(heap.scratch.ptr);
+    heap.scratch = { ptr: backend.wasm._malloc(bytes), bytes };
   }
-  return scratch.ptr;
+  return heap.scratch.ptr;
 }

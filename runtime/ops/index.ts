@@ -23,6 +23,7 @@ export { roll } from './roll.ts';
 export { windowPartition2d, windowReverse2d, windowPartition3d, windowReverse3d } from './window-partition.ts';
 export { OpShapeError } from './op-shape-error.ts';
 export { resizeBilinear, interpolationMatrix } from './resize-bilinear.ts';
-export { windowAttentionCore, groupedProduct } from './window-attention-core.ts';
+export { windowAttentionCore } from './window-attention-core.ts';
+export { groupedProduct } from './window-attention-depthwise.ts';
 export { transposeMatrix } from './transpose-matrix.ts';
 export { scaleChannels } from './channel-scale.ts';

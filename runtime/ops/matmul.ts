@@ -3,7 +3,7 @@
  *
  * On wasm, ablate's GEMM (`runtime/backend/wasm-matmul-kernel.ts`) replaces tfjs's products
  * when the engine has SIMD (always, in Node ≥ 16.4); it takes transposed operands at full
- * speed, so products and their gradients pass transposeA/B (`takesTransposes`).
+ * speed, so products and their gradients pass transposeA/B (`productsTakeTransposes`).
  *
  * Without it, wasm's BatchMatMul has two paths (tfjs-backend-wasm `batch_mat_mul_impl.cc`):
  * XNNPACK for batch 1 without transposes, and a scalar blocked loop for everything else. So:
@@ -16,14 +16,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { columnSum } from './column-sum.ts';
 import { OpShapeError, shapeText } from './op-shape-error.ts';
 import { transposeMatrix as T } from './transpose-matrix.ts';
-import { wasmMatMulState } from '../backend/wasm-matmul-kernel.ts';
+import { productsTakeTransposes } from '../backend/wasm-matmul-kernel.ts';
 
 type Save = tf.GradSaveFunc;
-
-/** Whether the current backend's products take transposed operands at full speed. */
-function takesTransposes(): boolean {
-  return tf.getBackend() !== 'wasm' || wasmMatMulState().installed;
-}
 
 /** Swap the last two axes of a rank-2 or rank-3 tensor. */
 function swapLast(x: tf.Tensor): tf.Tensor {
@@ -39,7 +34,7 @@ function swapLast(x: tf.Tensor): tf.Tensor {
  * bottleneck, it would transpose a 3072×768 result and is 3× slower than `aᵀ @ b`).
  */
 function transposeTimes(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  if (takesTransposes()) return tf.matMul(a, b, true, false);
+  if (productsTakeTransposes()) return tf.matMul(a, b, true, false);
   const [N, P] = a.shape;
   const Q = b.shape[1];
   return Q > P && N > P ? T(tf.matMul(T(b), a)) : tf.matMul(T(a), b);
@@ -53,7 +48,7 @@ function transposeTimes(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
  * K·N = 3072·768) spent more time transposing weights than multiplying.
  */
 function timesTransposed(dy: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
-  if (takesTransposes()) return tf.matMul(dy, w, false, true);
+  if (productsTakeTransposes()) return tf.matMul(dy, w, false, true);
   const [M, N] = dy.shape;
   const K = w.shape[0];
   if (2 * M * N + M * K < 2 * K * N) return T(tf.matMul(w, T(dy)));
@@ -153,7 +148,7 @@ export function matmul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transpose
         'give both operands the same leading dims, or pass b as a rank-2 weight',
       );
     }
-    if (takesTransposes()) return transposingProduct(opA, b, transposeB, M, N);
+    if (productsTakeTransposes()) return transposingProduct(opA, b, transposeB, M, N);
     if (b.rank === 2) {
       const y = plainMatmul(tf.reshape(opA, [-1, K]), transposeB ? T(b) : b); // [prod(lead)*M, N]
       return tf.reshape(y, [...lead, M, N]);

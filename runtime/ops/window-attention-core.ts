@@ -16,19 +16,11 @@
  * convolutions instead (`window-attention-depthwise.ts`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { wasmMatMulState } from '../backend/wasm-matmul-kernel.ts';
+import { productsTakeTransposes } from '../backend/wasm-matmul-kernel.ts';
 import { OpShapeError, shapeText } from './op-shape-error.ts';
 import { depthwiseAttentionCore } from './window-attention-depthwise.ts';
 
-// runtime/ops/index.ts exports it from here
-export { groupedProduct } from './window-attention-depthwise.ts';
-
 type Save = tf.GradSaveFunc;
-
-/** Whether batched and transposed products run at full speed (ablate's GEMM on wasm, or another backend). */
-function batchedProductsAreFast(): boolean {
-  return tf.getBackend() !== 'wasm' || wasmMatMulState().installed;
-}
 
 /** Tokens `[W, L, h·dh]` → heads `[W·h, L, dh]`. */
 function toHeads(x: tf.Tensor, W: number, L: number, h: number, dh: number): tf.Tensor3D {
@@ -130,5 +122,5 @@ export function windowAttentionCore(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor
   if (mask !== undefined && (mask.rank !== 3 || mask.shape[0] !== L || mask.shape[2] !== L || W % mask.shape[1] !== 0)) {
     throw new OpShapeError('windowAttentionCore', `mask ${shapeText(mask.shape)} for ${W} windows of ${L} tokens`, 'mask must be [L, nW, L] with nW dividing the number of windows');
   }
-  return (batchedProductsAreFast() ? batchedAttentionCore : depthwiseAttentionCore)(q, k, v, bias, heads, scale, mask);
+  return (productsTakeTransposes() ? batchedAttentionCore : depthwiseAttentionCore)(q, k, v, bias, heads, scale, mask);
 }

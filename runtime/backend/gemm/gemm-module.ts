@@ -17,12 +17,6 @@ export type GemmFunction = (
   m: number, k: number, n: number, transA: number, transB: number, scratch: number,
 ) => void;
 
-/** An instantiated GEMM and whether it multiplies and adds in one instruction. */
-export interface GemmModule {
-  gemm: GemmFunction;
-  fma: boolean;
-}
-
 // (module (func (result v128) v128.const 0 v128.const 0 v128.const 0 f32x4.relaxed_madd))
 const RELAXED_PROBE = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
@@ -46,9 +40,13 @@ export function gemmBinary(fma: boolean): Promise<Uint8Array<ArrayBuffer>> {
   return assembleWat('ablate-gemm.wat', gemmWat(fma), { relaxedSimd: fma });
 }
 
-/** Instantiate the GEMM on `memory` (tfjs-wasm's heap, so it reads tensors in place). */
-export async function instantiateGemm(memory: WebAssembly.Memory): Promise<GemmModule> {
+/** The GEMM compiled for this engine: with fused multiply-add when it validates relaxed SIMD. */
+export async function compileGemm(): Promise<{ module: WebAssembly.Module; fma: boolean }> {
   const fma = enableRelaxedSimd();
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(await gemmBinary(fma)), { env: { memory } });
-  return { gemm: instance.exports['gemm'] as GemmFunction, fma };
+  return { module: new WebAssembly.Module(await gemmBinary(fma)), fma };
+}
+
+/** Instantiate a compiled GEMM on `memory` (tfjs-wasm's heap, so it reads tensors in place). */
+export function instantiateGemm(module: WebAssembly.Module, memory: WebAssembly.Memory): GemmFunction {
+  return new WebAssembly.Instance(module, { env: { memory } }).exports['gemm'] as GemmFunction;
 }
