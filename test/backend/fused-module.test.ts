@@ -7,26 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { fusedBinary, instantiateFused, type FusedModule } from '../../runtime/backend/fused/fused-module.ts';
 import { enableRelaxedSimd } from '../../runtime/backend/gemm/gemm-module.ts';
-
-/** erf in float64: its Maclaurin series for |z| ≤ 3, the continued fraction of erfc beyond. */
-function erf64(z: number): number {
-  if (Number.isNaN(z)) return NaN;
-  const a = Math.abs(z);
-  if (a <= 3) {
-    let sum = 0;
-    let term = z; // (-1)^n z^(2n+1) / n!
-    for (let n = 0; n < 100; n++) {
-      sum += term / (2 * n + 1);
-      term *= (-z * z) / (n + 1);
-    }
-    return (2 / Math.sqrt(Math.PI)) * sum;
-  }
-  // erfc(a) = e^(−a²)/√π · 1/(a + (1/2)/(a + 1/(a + (3/2)/(a + …)))), evaluated from the tail
-  let f = a;
-  for (let k = 60; k >= 1; k--) f = a + k / 2 / f;
-  const erfc = Math.exp(-a * a) / Math.sqrt(Math.PI) / f;
-  return Math.sign(z) * (1 - erfc);
-}
+import { erf64 } from '../ops/erf-reference.ts';
 
 const phi64 = (x: number): number => 0.5 * (1 + erf64(x / Math.SQRT2));
 const pdf64 = (x: number): number => Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);

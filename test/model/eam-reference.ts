@@ -3,6 +3,7 @@
  * plain arrays, for one image. Not a test file: eam.test.ts compares the tfjs module
  * against it, and uses it for finite differences.
  */
+import { erf64 } from '../ops/erf-reference.ts';
 
 export type Mat = number[][];
 
@@ -48,21 +49,7 @@ function affine(x: number[], l: { w: Mat; b: number[] }): number[] {
   return out;
 }
 
-/** erf by its Maclaurin series (|x| ≤ 3) or continued fraction tail; |error| < 1e-12 here. */
-function erf(x: number): number {
-  const ax = Math.abs(x);
-  if (ax > 5) return Math.sign(x);
-  let sum = 0;
-  let term = ax;
-  for (let k = 0; k < 200; k++) {
-    sum += term / (2 * k + 1);
-    term *= (-ax * ax) / (k + 1);
-    if (Math.abs(term) < 1e-17) break;
-  }
-  return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * sum;
-}
-
-const gelu = (x: number) => 0.5 * x * (1 + erf(x / Math.SQRT2));
+const gelu = (x: number) => 0.5 * x * (1 + erf64(x / Math.SQRT2));
 
 function softmax(x: number[]): number[] {
   const m = Math.max(...x);

@@ -8,17 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../runtime/backend/select-backend.ts';
 import { ExternalAttentionModule, type EamConfig } from '../../runtime/model/eam.ts';
 import { ParameterStore } from '../../runtime/model/parameter-store.ts';
+import { seededValues } from '../ops/backend-harness.ts';
 import { eamReference, type EamWeights, type Mat } from './eam-reference.ts';
-
-function seeded(n: number, seed: number, scale = 1): number[] {
-  const out: number[] = [];
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out.push((s / 2 ** 31 - 1) * scale);
-  }
-  return out;
-}
 
 let store: ParameterStore;
 
@@ -35,7 +26,7 @@ function makeEam(prefix: string, cfg: EamConfig): ExternalAttentionModule {
   for (const [name, v] of store.variables) {
     if (!name.startsWith(`${prefix}/`)) continue;
     const isGamma = name.endsWith('/gamma');
-    const values = seeded(v.size, seed++, name.endsWith('/w') ? 0.5 : 0.3).map((x) => (isGamma ? 1 + x : x));
+    const values = seededValues(v.size, seed++, name.endsWith('/w') ? 0.5 : 0.3).map((x) => (isGamma ? 1 + x : x));
     v.assign(tf.tensor(values, v.shape));
   }
   return eam;
@@ -70,8 +61,8 @@ describe('EAM (eq. 1–8) against naive loops', () => {
   it('modality-specific Q, 2 images, with the reduction to the next scale', () => {
     const [Z, C, N, B, H, W] = [3, 8, 2, 2, 2, 3];
     const eam = makeEam('a/eam1', { dim: C, heads: N, classes: Z, queryDim: C, nextDim: 4, mlpRatio: 2 });
-    const Qv = seeded(Z * C, 1);
-    const Fv = seeded(B * H * W * C, 2);
+    const Qv = seededValues(Z * C, 1);
+    const Fv = seededValues(B * H * W * C, 2);
     const out = tf.tidy(() => {
       const o = eam.apply(tf.tensor2d(Qv, [Z, C]), tf.tensor4d(Fv, [B, H, W, C]), 1);
       return { A: o.A.arraySync(), E: o.E.arraySync(), next: o.next!.arraySync() };
@@ -89,8 +80,8 @@ describe('EAM (eq. 1–8) against naive loops', () => {
   it('image-specific Q [B, Z, C] on volumes (D = 2), last EAM: A and E only', () => {
     const [Z, C, N, B, D, H, W] = [4, 6, 3, 2, 2, 2, 2];
     const eam = makeEam('a/eam3', { dim: C, heads: N, classes: Z, queryDim: C, nextDim: null, mlpRatio: 2 });
-    const Qv = seeded(B * Z * C, 3);
-    const Fv = seeded(B * D * H * W * C, 4);
+    const Qv = seededValues(B * Z * C, 3);
+    const Fv = seededValues(B * D * H * W * C, 4);
     const out = tf.tidy(() => {
       const o = eam.apply(tf.tensor3d(Qv, [B, Z, C]), tf.tensor4d(Fv, [B * D, H, W, C]), D);
       expect(o.next).toBeUndefined();
@@ -122,8 +113,8 @@ describe('EAM (eq. 1–8) against naive loops', () => {
   it('maps a query of another width through the input reduction', () => {
     const [Z, Cq, C, N, H, W] = [3, 8, 4, 2, 2, 2];
     const eam = makeEam('a/eam2', { dim: C, heads: N, classes: Z, queryDim: Cq, nextDim: 2, mlpRatio: 2 });
-    const Qv = seeded(Z * Cq, 5);
-    const Fv = seeded(H * W * C, 6);
+    const Qv = seededValues(Z * Cq, 5);
+    const Fv = seededValues(H * W * C, 6);
     const out = tf.tidy(() => {
       const o = eam.apply(tf.tensor2d(Qv, [Z, Cq]), tf.tensor4d(Fv, [1, H, W, C]), 1);
       return { E: o.E.arraySync()[0]!, next: o.next!.arraySync()[0]! };
@@ -145,11 +136,11 @@ describe('EAM gradients against finite differences (cpu, float32 vs float64 refe
     const L = H * W;
     const eam = makeEam('g/eam1', { dim: C, heads: N, classes: Z, queryDim: C, nextDim: 2, mlpRatio: 2 });
     const w = weightsOf('g/eam1', false);
-    const Qv = seeded(Z * C, 7);
-    const Fv = seeded(L * C, 8);
-    const rA = seeded(N * Z * L, 9);
-    const rE = seeded(Z * Z, 10);
-    const rN = seeded(Z * 2, 11);
+    const Qv = seededValues(Z * C, 7);
+    const Fv = seededValues(L * C, 8);
+    const rA = seededValues(N * Z * L, 9);
+    const rE = seededValues(Z * Z, 10);
+    const rN = seededValues(Z * 2, 11);
     const objective = (Q: Mat, F: Mat, kernels: number[][][]): number => {
       const o = eamReference(Q, F, N, { ...w, kernels });
       const dot = (a: number[], r: number[]) => a.reduce((s, x, i) => s + x * r[i]!, 0);

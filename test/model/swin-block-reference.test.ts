@@ -8,30 +8,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../runtime/backend/select-backend.ts';
 import { ParameterStore } from '../../runtime/model/parameter-store.ts';
+import { seededValues } from '../ops/backend-harness.ts';
 import { SwinBlock } from '../../runtime/model/swin-block.ts';
-
-function seeded(n: number, seed: number, scale: number): number[] {
-  const out: number[] = [];
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out.push((s / 2 ** 31 - 1) * scale);
-  }
-  return out;
-}
-
-function erf(x: number): number {
-  const ax = Math.abs(x);
-  if (ax > 5) return Math.sign(x);
-  let sum = 0;
-  let term = ax;
-  for (let k = 0; k < 200; k++) {
-    sum += term / (2 * k + 1);
-    term *= (-ax * ax) / (k + 1);
-    if (Math.abs(term) < 1e-17) break;
-  }
-  return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * sum;
-}
+import { erf64 } from '../ops/erf-reference.ts';
 
 type Vec = number[];
 const layerNorm = (x: Vec, g: Vec, b: Vec): Vec => {
@@ -91,7 +70,7 @@ function naiveSwinBlock(x: Vec[][], p: P, C: number, heads: number, ws: number, 
     row.map((t, j) => {
       const a = out[i]![j]!.map((v, c) => v * (phi ? phi[0][c]! : 1));
       const x1 = t.map((v, c) => v + a[c]!);
-      const hdn = affine(layerNorm(x1, g('norm2/gamma'), g('norm2/beta')), m('mlp/fc1/w'), g('mlp/fc1/b'), hidden).map((u) => 0.5 * u * (1 + erf(u / Math.SQRT2)));
+      const hdn = affine(layerNorm(x1, g('norm2/gamma'), g('norm2/beta')), m('mlp/fc1/w'), g('mlp/fc1/b'), hidden).map((u) => 0.5 * u * (1 + erf64(u / Math.SQRT2)));
       const f = affine(hdn, m('mlp/fc2/w'), g('mlp/fc2/b'), C);
       return x1.map((v, c) => v + f[c]! * (phi ? phi[1][c]! : 1));
     }),
@@ -138,7 +117,7 @@ function naiveSwinBlock3d(x: Vec[][][], p: P, C: number, heads: number, w: [numb
     sl.map((row, i) =>
       row.map((t, j) => {
         const x1 = t.map((v, c) => v + out[z]![i]![j]![c]!);
-        const hdn = affine(layerNorm(x1, g('norm2/gamma'), g('norm2/beta')), m('mlp/fc1/w'), g('mlp/fc1/b'), hidden).map((u) => 0.5 * u * (1 + erf(u / Math.SQRT2)));
+        const hdn = affine(layerNorm(x1, g('norm2/gamma'), g('norm2/beta')), m('mlp/fc1/w'), g('mlp/fc1/b'), hidden).map((u) => 0.5 * u * (1 + erf64(u / Math.SQRT2)));
         const f = affine(hdn, m('mlp/fc2/w'), g('mlp/fc2/b'), C);
         return x1.map((v, c) => v + f[c]!);
       }),
@@ -165,12 +144,12 @@ describe('SwinBlock against naive loops', () => {
       const params: P = {};
       let seed = 50;
       for (const [n, v] of store.variables) {
-        const values = seeded(v.size, seed++, n.endsWith('/w') ? 0.4 : 0.3).map((u) => (n.endsWith('/gamma') ? 1 + u : u));
+        const values = seededValues(v.size, seed++, n.endsWith('/w') ? 0.4 : 0.3).map((u) => (n.endsWith('/gamma') ? 1 + u : u));
         v.assign(tf.tensor(values, v.shape));
         params[n.slice(prefix.length + 1)] = v.arraySync() as number[] | number[][];
       }
-      const xv = seeded(H * W * C, 7, 1);
-      const phi: [Vec, Vec] = [seeded(C, 8, 1), seeded(C, 9, 1)];
+      const xv = seededValues(H * W * C, 7, 1);
+      const phi: [Vec, Vec] = [seededValues(C, 8, 1), seededValues(C, 9, 1)];
       const got = tf.tidy(() => {
         const modulation = modulated ? { phi1: tf.tensor1d(phi[0]), phi2: tf.tensor1d(phi[1]) } : undefined;
         return block.apply(tf.tensor4d(xv, [1, H, W, C]), { dropPath: undefined, modulation }).dataSync();
@@ -195,11 +174,11 @@ describe('3D SwinBlock (volume windows) against naive loops', () => {
     const params: P = {};
     let seed = 70;
     for (const [n, v] of store.variables) {
-      const values = seeded(v.size, seed++, n.endsWith('/w') ? 0.4 : 0.3).map((u) => (n.endsWith('/gamma') ? 1 + u : u));
+      const values = seededValues(v.size, seed++, n.endsWith('/w') ? 0.4 : 0.3).map((u) => (n.endsWith('/gamma') ? 1 + u : u));
       v.assign(tf.tensor(values, v.shape));
       params[n.slice(prefix.length + 1)] = v.arraySync() as number[] | number[][];
     }
-    const xv = seeded(B * D * H * W * C, 12, 1);
+    const xv = seededValues(B * D * H * W * C, 12, 1);
     const got = tf.tidy(() => block.apply(tf.tensor4d(xv, [B * D, H, W, C]), { dropPath: undefined, modulation: undefined }).dataSync());
     const want: number[] = [];
     for (let b = 0; b < B; b++) {

@@ -18,6 +18,11 @@ export function seeded(n: number, seed: number): Float32Array {
   return out;
 }
 
+/** `seeded(n, seed)` times `scale`, as plain numbers (for float64 references). */
+export function seededValues(n: number, seed: number, scale = 1): number[] {
+  return Array.from(seeded(n, seed), (v) => v * scale);
+}
+
 /** An input spec: a shape and a seed. */
 export interface InputSpec {
   shape: number[];

@@ -4,19 +4,7 @@ import { gelu } from '../../runtime/ops/gelu.ts';
 import { expectClose, expectSameValueAndGrads, valueAndGrads } from './backend-harness.ts';
 import { initBackend } from '../../runtime/backend/select-backend.ts';
 import { FUSED_PATHS, useFusedKernels } from '../backend/fused-paths.ts';
-
-// erf in float64: Taylor series up to |z| = 3, the asymptotic series of erfc beyond
-// (its first omitted term is < 1e-7 there)
-function erf64(z: number): number {
-  if (Math.abs(z) > 3) return Math.sign(z) * (1 - Math.exp(-z * z) / (Math.abs(z) * Math.sqrt(Math.PI)) * (1 - 1 / (2 * z * z) + 3 / (4 * z ** 4)));
-  let sum = 0;
-  let term = z;
-  for (let n = 0; n < 80; n++) {
-    sum += term / (2 * n + 1);
-    term *= (-z * z) / (n + 1);
-  }
-  return (2 / Math.sqrt(Math.PI)) * sum;
-}
+import { erf64 } from './erf-reference.ts';
 
 describe.each(FUSED_PATHS)('gelu on wasm: $label', ({ fused }) => {
   beforeAll(() => useFusedKernels(fused));
