@@ -34,7 +34,7 @@ import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from nnformer import Decoder3D, Encoder3D, Geometry3D  # noqa: E402
+from nnformer import Decoder3D, Encoder3D, Geometry3D, drop_path_rates  # noqa: E402
 
 SHARED = "shared"
 
@@ -186,15 +186,6 @@ class PatchExpanding(nn.Module):
 
     def forward(self, x):
         return self.norm(depth_to_space(self.expand(x), self.scale))
-
-
-def drop_path_rates(depths, rate):
-    total = sum(depths)
-    rates, i = [], 0
-    for d in depths:
-        rates.append([rate * (i + j) / max(total - 1, 1) for j in range(d)])
-        i += d
-    return rates
 
 
 class Geometry:
