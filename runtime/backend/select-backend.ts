@@ -15,6 +15,7 @@ import { installZeroCopyIdentity } from './wasm-identity-kernel.ts';
 import { installFastSlice } from './wasm-slice-kernel.ts';
 import { installWasmMatMul, wasmMatMulState } from './wasm-matmul-kernel.ts';
 import { installWasmFusedKernels, wasmFusedState } from './wasm-fused-kernels.ts';
+import { readWasmKernelSwitches, type WasmKernelSwitches } from './wasm-kernel-switches.ts';
 
 /** What `initBackend` started. `note` is one line for logs and MLflow tags. */
 export interface BackendInfo {
@@ -39,13 +40,16 @@ let wasmPathsSet = false;
  * @returns the backend started and a note on what was skipped and why.
  * @throws GradientsMissingError if no gradients are registered (should not happen:
  *   this module imports tfjs-layers).
+ * @throws WasmKernelSwitchError if ABLATE_WASM_GEMM or ABLATE_WASM_FUSED has an unknown value.
  */
 export async function initBackend(preferred?: BackendName): Promise<BackendInfo> {
   assertGradientsRegistered();
+  // before any backend is tried: a bad switch must not send the run to another backend
+  const switches = readWasmKernelSwitches();
   const order = preferred ? [preferred] : BACKEND_PREFERENCE;
   const attempts: { backend: BackendName; reason: string }[] = [];
   for (const name of order) {
-    const failure = await tryStart(name);
+    const failure = await tryStart(name, switches);
     if (failure === undefined) {
       const skipped = attempts.map((a) => `${a.backend}: ${a.reason}`);
       return { name, note: [describe(name), ...skipped.map((s) => `skipped ${s}`)].join('; ') };
@@ -62,7 +66,7 @@ export async function initBackend(preferred?: BackendName): Promise<BackendInfo>
 }
 
 /** Returns undefined on success, otherwise why the backend could not start. */
-async function tryStart(name: BackendName): Promise<string | undefined> {
+async function tryStart(name: BackendName, switches: WasmKernelSwitches): Promise<string | undefined> {
   try {
     switch (name) {
       case 'node-gpu':
@@ -83,9 +87,9 @@ async function tryStart(name: BackendName): Promise<string | undefined> {
         if (!(await tf.setBackend('wasm'))) return 'the wasm module failed to instantiate';
         installZeroCopyIdentity();
         installFastSlice();
-        // ABLATE_WASM_GEMM=xnnpack keeps tfjs's own products (for comparison in benchmarks)
-        if (process.env['ABLATE_WASM_GEMM'] !== 'xnnpack') await installWasmMatMul();
-        if (process.env['ABLATE_WASM_FUSED'] !== 'off') await installWasmFusedKernels(); // GELU, layer norm
+        // the switches keep tfjs's own kernels (for comparison in benchmarks)
+        if (switches.gemm) await installWasmMatMul();
+        if (switches.fused) await installWasmFusedKernels(); // GELU, layer norm
         return undefined;
       }
       case 'cpu': {
