@@ -1,13 +1,15 @@
 /**
  * A lock between processes that share one folder (e.g. `ablate reproduce --jobs N` writing
- * one `./mlruns`): the holder creates the lock file exclusively and removes it when done.
- * A lock file older than `staleMs` is taken to be left over from a crashed process.
+ * one `./mlruns`), on `proper-lockfile`: the lock is a folder created atomically, and its
+ * holder refreshes the folder's mtime every `staleMs / 2` for as long as it holds it. Only a
+ * lock whose holder stopped refreshing (a crashed process) is taken to be stale and broken;
+ * a slow holder keeps its lock however long it writes.
  */
-import { open, stat, unlink } from 'node:fs/promises';
+import lockfile from 'proper-lockfile';
 import { TrackingError } from './tracking-error.ts';
 
 export interface FileLockOptions {
-  /** A lock older than this (ms) is broken. Default 30000. */
+  /** A lock not refreshed for this long (ms) is broken. Default 30000; proper-lockfile's minimum is 2000. */
   staleMs?: number;
   /** Give up after waiting this long (ms). Default 60000. */
   timeoutMs?: number;
@@ -17,32 +19,42 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Run `fn` while holding the lock file `path`. */
+/** Run `fn` while holding the lock `path` (a folder while held). */
 export async function withFileLock<T>(path: string, fn: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
-  const staleMs = options.staleMs ?? 30_000;
+  const stale = Math.max(2000, options.staleMs ?? 30_000);
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  let compromised: Error | undefined;
+  let release: () => Promise<void>;
   for (;;) {
     try {
-      const handle = await open(path, 'wx');
-      await handle.writeFile(`${process.pid}\n`);
-      await handle.close();
+      // `path` itself need not exist: realpath off, and the lock folder is `path`.
+      release = await lockfile.lock(path, {
+        stale,
+        realpath: false,
+        lockfilePath: path,
+        onCompromised: (e) => {
+          compromised ??= e;
+        },
+      });
       break;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      try {
-        if (Date.now() - (await stat(path)).mtimeMs > staleMs) await unlink(path);
-      } catch {
-        // Released (or broken) by someone else meanwhile: try again.
-      }
+      if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw e;
       if (Date.now() > deadline) {
-        throw new TrackingError('RESOURCE_BUSY', `Timed out waiting for the lock ${path}`, { hint: 'If no other ablate process is running, delete that file.' });
+        throw new TrackingError('RESOURCE_BUSY', `Timed out waiting for the lock ${path}`, {
+          hint: `Another ablate process holds it and is still alive (it refreshes the lock). If none is running, delete the folder ${path}.`,
+        });
       }
-      await sleep(2 + Math.random() * 10);
+      await sleep(5 + Math.random() * 20);
     }
   }
+  let result: T;
   try {
-    return await fn();
+    result = await fn();
   } finally {
-    await unlink(path).catch(() => undefined);
+    await release().catch(() => undefined);
   }
+  if (compromised) {
+    throw new TrackingError('INVALID_STATE', `The lock ${path} was taken over while held: ${compromised.message}`, { hint: 'Was the folder deleted by hand, or is the file system too slow to refresh it?' });
+  }
+  return result;
 }

@@ -39,6 +39,7 @@ import {
   validateRunId,
   validateTag,
 } from './mlflow-limits.ts';
+import { checkArtifactPath } from './artifact-path.ts';
 import { withFileLock } from './file-lock.ts';
 import { formatPythonFloat, parsePythonFloat } from './python-float.ts';
 import { parseFilter, parseOrderBy, runMatches, sortRuns } from './run-search.ts';
@@ -68,10 +69,11 @@ const STATUS_BY_CODE = new Map<number, RunStatus>(Object.entries(RUN_STATUS_CODE
 const SOURCE_TYPE_LOCAL = 4;
 const TRASH = '.trash';
 /** Folders at the root that are not experiments. */
-const NOT_EXPERIMENTS = new Set([TRASH, 'models']);
+const EXPERIMENT_LOCK = '.ablate-experiments.lock';
+/** Folders at the root that are not experiments (the lock is a folder while held). */
+const NOT_EXPERIMENTS = new Set([TRASH, 'models', EXPERIMENT_LOCK]);
 const DEFAULT_EXPERIMENT_ID = '0';
 const DEFAULT_EXPERIMENT_NAME = 'Default';
-const EXPERIMENT_LOCK = '.ablate-experiments.lock';
 
 /** Fields of a run's meta.yaml, as MLflow writes them. */
 export interface RunMeta {
@@ -435,6 +437,31 @@ export class FileStoreTracker implements Tracker {
     return e;
   }
 
+  /**
+   * An experiment folder whose meta.yaml cannot be read and may hold `name` (it does not parse,
+   * or it names `name` but lacks fields): creating `name` again would make a second experiment.
+   */
+  private async unreadableExperimentMeta(name: string): Promise<{ file: string; why: string } | undefined> {
+    for (const { dir } of await this.experimentDirs('ALL')) {
+      const file = join(dir, 'meta.yaml');
+      let meta: Record<string, unknown>;
+      try {
+        meta = parseMetaYaml(await readFile(file, 'utf8'), file);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+          if ((await readdir(dir)).length === 0) continue;
+          return { file, why: 'the file is missing' };
+        }
+        return { file, why: (e as Error).message.replace(`${file}: `, '') };
+      }
+      if (meta['name'] !== undefined && String(meta['name']) !== name) continue;
+      if (meta['name'] === undefined) return { file, why: "it has no 'name'" };
+      if (String(meta['experiment_id'] ?? '') !== basename(dir)) return { file, why: `its experiment_id '${String(meta['experiment_id'] ?? '')}' is not the folder's name` };
+      if (meta['artifact_location'] === undefined) return { file, why: "it has no 'artifact_location'" };
+    }
+    return undefined;
+  }
+
   async getExperimentByName(name: string): Promise<Experiment | undefined> {
     return (await this.listExperiments('ALL')).find((e) => e.name === name);
   }
@@ -450,6 +477,12 @@ export class FileStoreTracker implements Tracker {
       );
     }
     if (existing) throw new TrackingError('RESOURCE_ALREADY_EXISTS', `Experiment '${name}' already exists.`);
+    const unreadable = await this.unreadableExperimentMeta(name);
+    if (unreadable) {
+      throw new TrackingError('INVALID_STATE', `Cannot tell whether experiment '${name}' exists: ${unreadable.file} is malformed (${unreadable.why})`, {
+        hint: `Repair that file (MLflow writes experiment_id, name, artifact_location, lifecycle_stage) or move its folder out of ${this.root}; a new experiment of the same name would split its runs.`,
+      });
+    }
     let id = newExperimentId();
     while ((await exists(join(this.root, id))) || (await exists(join(this.root, TRASH, id)))) id = newExperimentId();
     return this.writeExperiment(id, name, tags);
@@ -824,15 +857,8 @@ export class FileStoreTracker implements Tracker {
   }
 
   private static artifactSubpath(base: string, artifactPath: string | undefined): string {
-    if (artifactPath === undefined || artifactPath === '' || artifactPath === '.') return base;
-    const norm = posixNormpath(artifactPath.replace(/\\/g, '/'));
-    if (norm === '.' ) return base;
-    if (norm.startsWith('..') || norm.startsWith('/')) {
-      throw new TrackingError('INVALID_PARAMETER_VALUE', `Invalid artifact path '${artifactPath}'`, { hint: 'Use a relative path inside the run, such as "plots/curves.svg".' });
-    }
-    const full = join(base, ...norm.split('/'));
-    if (!full.startsWith(base + sep) && full !== base) throw new TrackingError('INVALID_PARAMETER_VALUE', `Invalid artifact path '${artifactPath}'`);
-    return full;
+    const norm = checkArtifactPath(artifactPath);
+    return norm === '' ? base : join(base, ...norm.split('/'));
   }
 
   async logArtifact(runId: string, localPath: string, artifactPath?: string): Promise<void> {
@@ -863,7 +889,8 @@ export class FileStoreTracker implements Tracker {
     } catch {
       return [];
     }
-    const prefix = path === undefined || path === '' || path === '.' ? '' : `${posixNormpath(path)}/`;
+    const norm = checkArtifactPath(path);
+    const prefix = norm === '' ? '' : `${norm}/`;
     const out: ArtifactEntry[] = [];
     for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       if (e.isDirectory()) out.push({ path: prefix + e.name, isDir: true, fileSize: null });
