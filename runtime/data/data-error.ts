@@ -19,7 +19,17 @@ export type DataErrorCode =
   | 'phantom-class' // a class name the phantom generator cannot draw
   | 'phantom-modality' // a modality name the phantom generator cannot render
   | 'cache-corrupt' // a cached preprocessed volume cannot be decoded
-  | 'invalid-volume'; // shapes or sizes passed to a data function do not fit
+  | 'invalid-volume' // shapes or sizes passed to a data function do not fit
+  | 'non-finite-voxel' // an image holds NaN or ±Inf voxels
+  | 'bad-dicom' // a .dcm file cannot be read (truncated, compressed, no geometry)
+  | 'mixed-series' // two DICOM series in one folder
+  | 'series-mismatch' // a slice disagrees with its series (size, orientation, spacing, position)
+  | 'missing-slice' // a gap in a DICOM series
+  | 'bad-png' // a PNG mask cannot be read
+  | 'mask-size' // a mask's size differs from its image's
+  | 'unknown-grey-value' // a PNG mask holds a grey value the dataset's coding does not know
+  | 'unknown-layout' // a downloaded folder is not in the layout its dataset is published in
+  | 'output-exists'; // an import's output folder already holds a dataset
 
 export class DataError extends Error {
   override readonly name = 'DataError';
