@@ -105,6 +105,7 @@ export function buildRunIr(run: ConcreteRun, settings: S, dataset: DatasetIR, cw
       dims,
       slices,
       crop: data.crop,
+      cropAt: data.crop_at,
       spacing: data.spacing ?? null,
       intensity: { clipTop: intensity.clip_top, normalize: intensity.normalize },
       split: { train: split.train, val: split.val, test: split.test, seed: split.seed, annotated: split.annotated ?? {} },

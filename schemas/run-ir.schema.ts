@@ -238,7 +238,7 @@ export const runIrSchema = {
     data: {
       type: 'object',
       additionalProperties: false,
-      required: ['modalities', 'dims', 'slices', 'crop', 'spacing', 'intensity', 'split', 'sample'],
+      required: ['modalities', 'dims', 'slices', 'crop', 'cropAt', 'spacing', 'intensity', 'split', 'sample'],
       properties: {
         /** Modalities trained jointly, in the paper's order M1, M2. One for `separate` single-modality runs is allowed. */
         modalities: { type: 'array', items: identifier, minItems: 1, uniqueItems: true },
@@ -248,6 +248,12 @@ export const runIrSchema = {
         slices: positiveInt,
         /** 2D: in-plane crop [x, y]; 3D: training patch [x, y, z]. */
         crop: { type: 'array', items: positiveInt, minItems: 2, maxItems: 3 },
+        /**
+         * 2D: what places the in-plane crop of every case (runtime/data/input-crop.ts): `image`,
+         * the body found in the image (no label read, also for test cases and `predict`), or
+         * `label`, the reference label's bounding box (the paper's protocol; uses test labels).
+         */
+        cropAt: { enum: ['image', 'label'] },
         /** Resampling target in mm, or null to keep each case's spacing. */
         spacing: { oneOf: [spacingMm, { type: 'null' }] },
         intensity: {

@@ -2,22 +2,26 @@
  * Preprocessing of one case as the paper's Appendix C describes, in this order:
  *  1. resample to `data.spacing` (trilinear for the image, nearest for the label; see
  *     resample.ts for the grid convention); skipped when the spacing is null;
- *  2. 2D: crop a fixed in-plane box `data.crop` ([x, y], e.g. 256 × 256) centred on the
- *     bounding box of the foreground (label > 0; the volume centre when there is none),
- *     kept inside the volume when it fits, padded symmetrically when the volume is smaller;
- *     all slices are kept. 3D: no crop, but each axis is padded up to the patch size;
+ *  2. 2D: crop a fixed in-plane box `data.crop` ([x, y], e.g. 256 × 256) placed by
+ *     `inputCropBox` (input-crop.ts) under `data.crop_at`: centred on the body found in the
+ *     image (the default; no label read) or on the reference label's bounding box (the
+ *     paper's protocol); kept inside the volume when it fits, padded symmetrically when the
+ *     volume is smaller; all slices are kept. 3D: no crop, but each axis is padded up to
+ *     the patch size;
  *  3. clip at the (1 − clipTop) quantile of the (unpadded) voxels;
  *  4. normalise per volume (z-score / min-max / none) over the unpadded voxels.
  * Padding holds the normalised minimum of the image and label 0 (background).
  *
- * The crop uses the reference label, also for test cases, as the paper's protocol does
- * (UMMKD's "central heart region"); `CaseGeometry` records every step so that predictions can
- * be put back on the original grid (volume-inference.ts).
+ * Every case of every role (and `ablate predict`, which passes no label) goes through this
+ * one function, so a test volume and the same file given to `predict` are cut alike;
+ * `CaseGeometry` records every step so that predictions can be put back on the original grid
+ * (volume-inference.ts).
  */
 import type { DataIR } from '../../schemas/run-ir.schema.ts';
 import { clipTop, normalize, type Normalization } from './intensity.ts';
 import { resample, resampledAffine, resampledDims } from './resample.ts';
 import { boundingBox } from '../metrics/mask.ts';
+import { boxStart, inputCropBox, type CropAt } from './input-crop.ts';
 import type { LoadedCase } from './dataset.ts';
 import { IDENTITY_ORIENTATION, type Orientation } from './orientation.ts';
 
@@ -25,8 +29,10 @@ import { IDENTITY_ORIENTATION, type Orientation } from './orientation.ts';
 export interface PreprocessSettings {
   /** Target spacing in mm, or null to keep each case's spacing. */
   spacing: [number, number, number] | null;
-  /** In-plane box [x, y] cropped around the foreground (2D), or null. */
+  /** In-plane box [x, y] (2D), or null. */
   crop: [number, number] | null;
+  /** What places the in-plane box: the body in the image, or the reference label (input-crop.ts). */
+  cropAt: CropAt;
   /** Minimum dims [x, y, z]: smaller axes are padded (3D patch size), or null. */
   minSize: [number, number, number] | null;
   /** Fraction of the histogram removed from the top (0.02 = 2 %). */
@@ -37,7 +43,7 @@ export interface PreprocessSettings {
 /** The settings a Run IR's `data` block asks for. */
 export function preprocessSettings(data: DataIR): PreprocessSettings {
   const spacing = data.spacing ? ([data.spacing[0]!, data.spacing[1]!, data.spacing[2]!] as [number, number, number]) : null;
-  const common = { spacing, clipTop: data.intensity.clipTop, normalize: data.intensity.normalize };
+  const common = { spacing, clipTop: data.intensity.clipTop, normalize: data.intensity.normalize, cropAt: data.cropAt };
   if (data.dims === 2) return { ...common, crop: [data.crop[0]!, data.crop[1]!], minSize: null };
   return { ...common, crop: null, minSize: [data.crop[0]!, data.crop[1]!, data.crop[2] ?? 1] };
 }
@@ -64,6 +70,8 @@ export interface CaseGeometry {
   offset: [number, number, number];
   /** Labelled voxels (resampled grid) that fall outside the crop box: > 0 means the crop cuts the foreground. */
   droppedForeground: number;
+  /** What placed the 2D crop (input-crop.ts), or null when nothing was cropped (3D). */
+  centredOn: 'body' | 'label' | 'volume' | null;
 }
 
 /** A preprocessed case, ready for the samplers. */
@@ -89,14 +97,7 @@ export function foregroundBox(label: Uint8Array, dims: readonly number[]): { min
   return { min: [...box.lo], max: [box.hi[0] - 1, box.hi[1] - 1, box.hi[2] - 1] }; // boundingBox's hi is exclusive
 }
 
-/**
- * Start index of a box of `size` voxels on an axis of `n` voxels centred on `centre`: kept
- * inside [0, n) when size ≤ n, else negative (symmetric padding, the extra voxel after).
- */
-export function boxStart(n: number, size: number, centre: number): number {
-  if (size > n) return 0 - Math.floor((size - n) / 2); // 0 - 0 is +0, unlike -0
-  return Math.min(Math.max(Math.round(centre - size / 2), 0), n - size);
-}
+export { boxStart };
 
 /** Copies box [offset, offset + size) of an x-fastest volume; voxels outside the volume get `fill`. */
 export function extractBox<T extends Float32Array | Uint8Array>(data: T, dims: readonly number[], offset: readonly number[], size: readonly number[], fill: number): T {
@@ -120,8 +121,12 @@ export function extractBox<T extends Float32Array | Uint8Array>(data: T, dims: r
   return out;
 }
 
-/** Preprocesses a loaded case (see the module comment for the steps and conventions). */
-export function preprocessCase(loaded: LoadedCase, settings: PreprocessSettings): PreprocessedCase {
+/**
+ * Preprocesses a loaded case (see the module comment for the steps and conventions).
+ * `hasLabel: false` (`predict`) says the label volume is a placeholder: it is never used
+ * to place the crop.
+ */
+export function preprocessCase(loaded: LoadedCase, settings: PreprocessSettings, options: { hasLabel?: boolean } = {}): PreprocessedCase {
   const { image, label } = loaded;
   const dims = image.dims;
   // 1. resample
@@ -138,13 +143,12 @@ export function preprocessCase(loaded: LoadedCase, settings: PreprocessSettings)
   // 2. crop / pad (image padding is NaN until normalisation)
   const size: [number, number, number] = [...rDims];
   const offset: [number, number, number] = [0, 0, 0];
+  let centredOn: CaseGeometry['centredOn'] = null;
   if (settings.crop) {
-    const box = foregroundBox(lab, rDims);
-    for (const a of [0, 1]) {
-      const centre = box ? (box.min[a]! + box.max[a]! + 1) / 2 : rDims[a]! / 2;
-      size[a] = settings.crop[a]!;
-      offset[a] = boxStart(rDims[a]!, size[a]!, centre);
-    }
+    const box = inputCropBox(img, options.hasLabel === false ? null : lab, rDims, settings.crop, settings.cropAt);
+    [offset[0], offset[1]] = box.offset;
+    [size[0], size[1]] = box.size;
+    centredOn = box.centredOn;
   }
   if (settings.minSize) {
     for (const a of [0, 1, 2]) {
@@ -193,6 +197,7 @@ export function preprocessCase(loaded: LoadedCase, settings: PreprocessSettings)
       step,
       offset,
       droppedForeground,
+      centredOn,
     },
   };
 }

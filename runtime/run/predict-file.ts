@@ -65,16 +65,22 @@ export async function predictFile(options: PredictFileOptions): Promise<string> 
     const source = await readNifti(options.image);
     const n = source.dims[0] * source.dims[1] * source.dims[2];
     const image: LoadedCase['image'] = { ...source, data: Float32Array.from(source.data as ArrayLike<number>), datatype: 'float32' };
-    // No reference at prediction time: an empty label map (the crop is then centred).
+    // No reference at prediction time: an empty placeholder label, never used to place the crop.
     const label: LoadedCase['label'] = { ...source, data: new Uint8Array(n), datatype: 'uint8' };
     const ref = { modality: options.modality, id: path.basename(options.image), image: options.image, label: '' };
-    const prepared = preprocessCase(toCanonicalGrid(ref, image, label), preprocessSettings(ir.data));
+    // A model evaluated with label-centred crops (the paper's protocol) is applied with the
+    // image rule here: there is no label to centre on, and the caller is told so.
+    const settings = { ...preprocessSettings(ir.data), cropAt: 'image' as const };
+    const prepared = preprocessCase(toCanonicalGrid(ref, image, label), settings, { hasLabel: false });
     const prediction = await predictCase(model, ir, options.modality, prepared);
     const labels = labelsToOriginalGrid(prediction.labels, prepared.dims, prepared.geometry);
     const values = options.labelValues ? ir.dataset.modalities[options.modality]?.labelValues : undefined;
     await writePrediction(options.out, labels, source, values);
     const counts = ir.dataset.classes.map((c, i) => `${c} ${labels.reduce((k, v) => k + (v === i + 1 ? 1 : 0), 0)}`);
-    return `${options.out}: ${source.dims.join('×')} voxels; voxels per class: ${counts.join(', ')}`;
+    const note = ir.data.dims === 2 && ir.data.cropAt === 'label'
+      ? '; note: this model was evaluated with label-centred crops (crop_at: label); here the crop is centred on the body in the image'
+      : '';
+    return `${options.out}: ${source.dims.join('×')} voxels; voxels per class: ${counts.join(', ')}${note}`;
   } finally {
     model.dispose();
   }

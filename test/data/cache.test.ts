@@ -17,7 +17,7 @@ const affine = [
   [0, 0, 0, 1],
 ];
 const vol = (data: Float32Array | Uint8Array): Volume => ({ data, dims: DIMS, spacing: [1.2, 1.2, 2.5], affine, datatype: data instanceof Uint8Array ? 'uint8' : 'float32' });
-const SETTINGS: PreprocessSettings = { spacing: [1, 1, 2], crop: [4, 4], minSize: null, clipTop: 0.02, normalize: 'zscore' };
+const SETTINGS: PreprocessSettings = { spacing: [1, 1, 2], crop: [4, 4], minSize: null, clipTop: 0.02, normalize: 'zscore', cropAt: 'label' };
 
 async function dataset(name: string, labelValue = 1): Promise<ModalitySource> {
   const dir = join(root, name);
@@ -91,7 +91,7 @@ describe('preprocessed-case cache', () => {
       affine,
       image: Float32Array.from([0.5, -1, 3.25, NaN, 1e-8, 7]),
       label: Uint8Array.from([0, 1, 2, 3, 4, 5]),
-      geometry: { orientation: { perm: [2, 0, 1] as [number, number, number], flip: [true, false, false] as [boolean, boolean, boolean] }, storedDims: [1, 3, 2] as [number, number, number], originalDims: [3, 2, 1] as [number, number, number], originalSpacing: [1, 1, 2] as [number, number, number], originalAffine: affine, resampledDims: [3, 2, 1] as [number, number, number], step: [1, 1, 1] as [number, number, number], offset: [0, 0, 0] as [number, number, number], droppedForeground: 0 },
+      geometry: { orientation: { perm: [2, 0, 1] as [number, number, number], flip: [true, false, false] as [boolean, boolean, boolean] }, storedDims: [1, 3, 2] as [number, number, number], originalDims: [3, 2, 1] as [number, number, number], originalSpacing: [1, 1, 2] as [number, number, number], originalAffine: affine, resampledDims: [3, 2, 1] as [number, number, number], step: [1, 1, 1] as [number, number, number], offset: [0, 0, 0] as [number, number, number], droppedForeground: 0, centredOn: 'label' as const },
     };
     expect(decodePreprocessed(encodePreprocessed(c), 'e.bin')).toEqual(c);
     const bytes = encodePreprocessed(c);

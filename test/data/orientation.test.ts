@@ -75,7 +75,7 @@ describe('canonical orientation', () => {
     const raw = await loadCase(ref!, src, { reorient: false });
     expect(raw.image.dims).toEqual(dims);
 
-    const pre = preprocessCase(c, { spacing: null, crop: [6, 6], minSize: null, clipTop: 0, normalize: 'none' });
+    const pre = preprocessCase(c, { spacing: null, crop: [6, 6], minSize: null, clipTop: 0, normalize: 'none', cropAt: 'label' });
     const back = labelsToOriginalGrid(pre.label, pre.dims, pre.geometry);
     expect(Array.from(back)).toEqual(Array.from(label));
     const source = await readNifti(ref!.image);

@@ -24,6 +24,7 @@ const DATA: DataIR = {
   dims: 2,
   slices: 3,
   crop: [24, 24],
+  cropAt: 'label',
   spacing: [4, 4, 8],
   intensity: { clipTop: 0.02, normalize: 'zscore' },
   split: { train: 0.6, val: 0.2, test: 0.2, seed: 0, annotated: { mri: 1 } },

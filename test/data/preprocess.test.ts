@@ -146,23 +146,24 @@ const DATA2D: DataIR = {
   crop: [4, 4],
   spacing: [1, 1, 2],
   intensity: { clipTop: 0.02, normalize: 'zscore' },
+  cropAt: 'label',
   split: { train: 0.7, val: 0.1, test: 0.2, seed: 0, annotated: {} },
   sample: null,
 };
 
 describe('preprocessCase', () => {
   it('derives settings from the Run IR data block (2D crop, 3D minimum size)', () => {
-    expect(preprocessSettings(DATA2D)).toEqual({ spacing: [1, 1, 2], crop: [4, 4], minSize: null, clipTop: 0.02, normalize: 'zscore' });
-    expect(preprocessSettings({ ...DATA2D, dims: 3, slices: 1, crop: [8, 8, 4], spacing: null })).toEqual({ spacing: null, crop: null, minSize: [8, 8, 4], clipTop: 0.02, normalize: 'zscore' });
+    expect(preprocessSettings(DATA2D)).toEqual({ spacing: [1, 1, 2], crop: [4, 4], minSize: null, clipTop: 0.02, normalize: 'zscore', cropAt: 'label' });
+    expect(preprocessSettings({ ...DATA2D, dims: 3, slices: 1, crop: [8, 8, 4], spacing: null })).toEqual({ spacing: null, crop: null, minSize: [8, 8, 4], clipTop: 0.02, normalize: 'zscore', cropAt: 'label' });
   });
 
-  it('resamples, crops around the foreground, clips, z-scores and records the geometry', () => {
+  it('resamples, crops around the foreground (crop_at: label), clips, z-scores and records the geometry', () => {
     // 10 × 8 × 3 at 0.5 × 0.5 × 2 mm; foreground block x 12..15 (resampled 6..7), y 4..7.
     const dims: [number, number, number] = [16, 12, 3];
     const img = new Float32Array(16 * 12 * 3).map((_, i) => (i * 37) % 101);
     const lab = new Uint8Array(16 * 12 * 3);
     for (let z = 0; z < 3; z++) for (let y = 4; y < 8; y++) for (let x = 12; x < 16; x++) lab[at(dims, x, y, z)] = 2;
-    const out = preprocessCase(loaded(dims, [0.5, 0.5, 2], img, lab), { spacing: [1, 1, 2], crop: [4, 4], minSize: null, clipTop: 0.1, normalize: 'zscore' });
+    const out = preprocessCase(loaded(dims, [0.5, 0.5, 2], img, lab), { spacing: [1, 1, 2], crop: [4, 4], minSize: null, clipTop: 0.1, normalize: 'zscore', cropAt: 'label' });
     expect(out.geometry.resampledDims).toEqual([8, 6, 3]);
     expect(out.geometry.step).toEqual([2, 2, 1]);
     expect(out.dims).toEqual([4, 4, 3]);
@@ -195,7 +196,7 @@ describe('preprocessCase', () => {
   it('counts the foreground voxels a crop cuts off', () => {
     const dims: [number, number, number] = [8, 1, 1];
     const lab = Uint8Array.from([0, 1, 1, 1, 1, 1, 1, 0]);
-    const out = preprocessCase(loaded(dims, [1, 1, 1], new Float32Array(8), lab), { spacing: null, crop: [4, 1], minSize: null, clipTop: 0, normalize: 'none' });
+    const out = preprocessCase(loaded(dims, [1, 1, 1], new Float32Array(8), lab), { spacing: null, crop: [4, 1], minSize: null, clipTop: 0, normalize: 'none', cropAt: 'label' });
     expect(out.geometry.offset).toEqual([2, 0, 0]);
     expect(Array.from(out.label)).toEqual([1, 1, 1, 1]);
     expect(out.geometry.droppedForeground).toBe(2);
@@ -203,7 +204,7 @@ describe('preprocessCase', () => {
 
   it('pads a small volume: statistics ignore the padding, which gets the normalised minimum', () => {
     const dims: [number, number, number] = [2, 2, 1];
-    const out = preprocessCase(loaded(dims, [1, 1, 1], Float32Array.from([1, 2, 3, 4]), Uint8Array.from([0, 1, 0, 0])), { spacing: null, crop: [4, 3], minSize: null, clipTop: 0, normalize: 'minmax' });
+    const out = preprocessCase(loaded(dims, [1, 1, 1], Float32Array.from([1, 2, 3, 4]), Uint8Array.from([0, 1, 0, 0])), { spacing: null, crop: [4, 3], minSize: null, clipTop: 0, normalize: 'minmax', cropAt: 'label' });
     expect(out.dims).toEqual([4, 3, 1]);
     expect(out.geometry.offset).toEqual([-1, 0, 0]);
     const v = 1 / 3;
@@ -214,7 +215,7 @@ describe('preprocessCase', () => {
 
   it('3D: pads each axis up to the patch size and keeps the rest', () => {
     const dims: [number, number, number] = [5, 4, 2];
-    const out = preprocessCase(loaded(dims, [1, 1, 1], new Float32Array(40).map((_, i) => i), new Uint8Array(40)), { spacing: null, crop: null, minSize: [4, 4, 4], clipTop: 0, normalize: 'none' });
+    const out = preprocessCase(loaded(dims, [1, 1, 1], new Float32Array(40).map((_, i) => i), new Uint8Array(40)), { spacing: null, crop: null, minSize: [4, 4, 4], clipTop: 0, normalize: 'none', cropAt: 'image' });
     expect(out.dims).toEqual([5, 4, 4]);
     expect(out.geometry.offset).toEqual([0, 0, -1]);
     expect(out.image[at(out.dims, 3, 2, 1)]).toBe(3 + 5 * 2);

@@ -120,7 +120,7 @@ describe('back to the original grid', () => {
 
   it('un-crops and un-resamples labels: a prediction equal to the preprocessed label gives back the original', () => {
     // Upsampling by 2 in-plane (nearest there and back is exact) plus a crop around the foreground.
-    const pre = preprocessCase(loadedCase(dims, [1, 1, 2], label), { spacing: [0.5, 0.5, 2], crop: [10, 10], minSize: null, clipTop: 0, normalize: 'none' });
+    const pre = preprocessCase(loadedCase(dims, [1, 1, 2], label), { spacing: [0.5, 0.5, 2], crop: [10, 10], minSize: null, clipTop: 0, normalize: 'none', cropAt: 'label' });
     expect(pre.dims).toEqual([10, 10, 3]);
     expect(Array.from(labelsToOriginalGrid(pre.label, pre.dims, pre.geometry))).toEqual(Array.from(label));
     // Through probabilities (one-hot), with trilinear resampling back.
@@ -131,7 +131,7 @@ describe('back to the original grid', () => {
   });
 
   it('pads back: a crop larger than the volume is removed again', () => {
-    const pre = preprocessCase(loadedCase(dims, [1, 1, 2], label), { spacing: null, crop: [12, 11], minSize: null, clipTop: 0, normalize: 'none' });
+    const pre = preprocessCase(loadedCase(dims, [1, 1, 2], label), { spacing: null, crop: [12, 11], minSize: null, clipTop: 0, normalize: 'none', cropAt: 'label' });
     expect(pre.geometry.offset).toEqual([-1, -1, 0]);
     expect(Array.from(labelsToOriginalGrid(pre.label, pre.dims, pre.geometry))).toEqual(Array.from(label));
   });
