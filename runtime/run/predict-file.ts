@@ -30,7 +30,8 @@ export interface PredictFileOptions {
   trackingUri: string;
 }
 
-async function modelFolder(model: string, trackingUri: string): Promise<string> {
+/** The model folder `model` names: itself when it holds model.json, else the `model` artifact of that MLflow run id (downloaded to a temp folder). */
+export async function modelFolder(model: string, trackingUri: string): Promise<string> {
   if (existsSync(path.join(model, 'model.json'))) return model;
   if (/^[0-9a-f]{32}$/.test(model)) {
     const tracker = createTracker(trackingUri);
