@@ -1,14 +1,20 @@
 /**
  * `ablate data …`: dataset tools. `ablate data phantom` writes a phantom CT/MRI dataset
- * (NIfTI images + labels + manifest.json) that any experiment can then load as a NIfTI
- * dataset, or that a user can open in a viewer. `ablate data check` reads every case of a
- * NIfTI folder pair and lists every problem at once.
+ * (NIfTI images + labels + manifest.json, or with `--layout` a download-like MM-WHS, BTCV or
+ * CHAOS folder). `ablate data import` turns a downloaded MM-WHS 2017, BTCV or CHAOS folder
+ * into ablate's NIfTI + manifest form. `ablate data check` reads every case of a dataset
+ * (an imported or phantom folder, a download folder, or a NIfTI folder pair) and lists every
+ * problem at once.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
 import { generatePhantom, type PhantomSpec } from '../../runtime/data/phantom/generate.ts';
 import type { PhantomAnatomy } from '../../runtime/data/phantom/anatomy.ts';
 import { checkModality } from '../../runtime/data/check-dataset.ts';
+import { checkDatasetFolder, type DatasetFolderCheck } from '../../runtime/data/import/check-folder.ts';
+import { importPublished } from '../../runtime/data/import/import-dataset.ts';
+import type { PublishedDatasetKind } from '../../runtime/data/import/published-dataset.ts';
+import { writePublishedLayout } from '../../runtime/data/phantom/published-layout.ts';
 
 const DEFAULTS: Record<PhantomAnatomy, { classes: string[]; spacing: [number, number, number] }> = {
   cardiac: { classes: ['LVM', 'LAC', 'LVC', 'AA'], spacing: [1.25, 1.25, 3] },
@@ -45,7 +51,7 @@ function list(text: string): string[] {
 }
 
 interface PhantomOptions {
-  anatomy: string;
+  anatomy?: string;
   cases: number;
   size: [number, number, number];
   spacing?: [number, number, number];
@@ -53,15 +59,37 @@ interface PhantomOptions {
   classes?: string[];
   seed: number;
   out: string;
+  layout: string;
   quiet?: boolean;
 }
 
+const PUBLISHED = ['mmwhs', 'btcv', 'chaos'] as const;
+
+function publishedKind(text: string): PublishedDatasetKind {
+  if (!(PUBLISHED as readonly string[]).includes(text)) throw new InvalidArgumentError(`must be one of ${PUBLISHED.join(', ')}`);
+  return text as PublishedDatasetKind;
+}
+
+function printFolderCheck(report: DatasetFolderCheck, json: boolean | undefined): void {
+  if (json) {
+    const problems = report.problems.map((e) => ({ code: e.code, subject: 'subject' in e ? e.subject : e.file, message: e.message }));
+    process.stdout.write(`${JSON.stringify({ kind: report.kind, folder: report.folder, cases: report.cases, problems }, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(`${report.folder}: ${report.kind}\n`);
+  for (const c of report.cases) {
+    process.stdout.write(`ok   ${c.modality} ${c.id}  ${c.dims.join('×')} @ ${c.spacing.map((v) => +v.toFixed(3)).join('×')} mm\n`);
+  }
+  for (const p of report.problems) process.stdout.write(`FAIL ${p.message}\n`);
+  process.stdout.write(`${report.cases.length} case(s) readable, ${report.problems.length} problem(s)\n`);
+}
+
 export function registerDataCommand(program: Command): void {
-  const data = program.command('data').description('dataset tools (phantom generator)');
+  const data = program.command('data').description('dataset tools: import the paper\'s datasets, check a dataset, generate phantoms');
   data
     .command('phantom')
     .description('write a phantom CT/MRI dataset as NIfTI images + labels + manifest.json')
-    .requiredOption('--anatomy <name>', 'cardiac | abdominal')
+    .option('--anatomy <name>', 'cardiac | abdominal (required with --layout ablate)')
     .requiredOption('--out <dir>', 'output folder (created; existing cases are overwritten)')
     .option('--cases <n>', 'cases per modality', positiveInt('--cases'), 12)
     .addOption(new Option('--size <XxYxZ>', 'voxels per case').argParser(triple('--size', true)).default([96, 96, 24], '96x96x24'))
@@ -69,8 +97,15 @@ export function registerDataCommand(program: Command): void {
     .addOption(new Option('--modalities <list>', 'modality names (ct… renders CT, mr…/t1…/t2… MRI)').argParser(list).default(['ct', 'mri'], 'ct,mri'))
     .option('--classes <list>', 'class names in label order 1..Z (default cardiac LVM,LAC,LVC,AA; abdominal liver,R_kidney,L_kidney,spleen)', list)
     .option('--seed <n>', 'random seed', integer, 0)
+    .addOption(new Option('--layout <form>', "ablate: NIfTI + manifest; mmwhs | btcv | chaos: the dataset's download layout (CHAOS as DICOM series + PNG masks), to try `data import` on").choices(['ablate', ...PUBLISHED]).default('ablate'))
     .option('--quiet', 'print nothing but errors')
     .action(async (opts: PhantomOptions) => {
+      if (opts.layout !== 'ablate') {
+        const kind = opts.layout as PublishedDatasetKind;
+        const truth = await writePublishedLayout(kind, resolve(opts.out), { cases: opts.cases, size: opts.size, seed: opts.seed });
+        if (!opts.quiet) process.stdout.write(`wrote ${truth.length} phantom case(s) in the ${kind} download layout (${opts.size.join('×')} voxels) to ${resolve(opts.out)}\n`);
+        return;
+      }
       if (opts.anatomy !== 'cardiac' && opts.anatomy !== 'abdominal') {
         throw new Error(`--anatomy must be cardiac or abdominal, not ${JSON.stringify(opts.anatomy)}`);
       }
@@ -95,11 +130,31 @@ export function registerDataCommand(program: Command): void {
     });
 
   data
+    .command('import')
+    .description("read a downloaded MM-WHS 2017, BTCV or CHAOS folder in its published layout and write ablate's NIfTI + manifest form (all or nothing; exit 1 listing every problem)")
+    .argument('<dataset>', 'mmwhs | btcv | chaos', publishedKind)
+    .argument('<folder>', 'the download folder (see README, "Using the paper\'s datasets")')
+    .requiredOption('--out <dir>', 'output folder (must not exist unless --force)')
+    .option('--force', 'replace an existing output folder')
+    .option('--quiet', 'print nothing but errors')
+    .action(async (kind: PublishedDatasetKind, folder: string, opts: { out: string; force?: boolean; quiet?: boolean }) => {
+      const start = performance.now();
+      const onCase = opts.quiet ? undefined : (modality: string, id: string, ok: boolean) => process.stdout.write(`${ok ? 'read' : 'FAIL'} ${modality} ${id}\n`);
+      const manifest = await importPublished(kind, resolve(folder), resolve(opts.out), { force: opts.force, onCase });
+      if (!opts.quiet) {
+        const counts = Object.entries(manifest.modalities).map(([m, v]) => `${m}: ${v.cases.length}`).join(', ');
+        process.stdout.write(`imported ${manifest.title} (${counts} cases, classes ${manifest.classes.join(', ')}) to ${resolve(opts.out)} in ${((performance.now() - start) / 1000).toFixed(1)} s\n`);
+      }
+    });
+
+  data
     .command('check')
-    .description('read every case of a NIfTI images/labels folder pair and report all problems (exit 1 if any)')
-    .requiredOption('--images <dir>', 'images folder')
+    .description('read every case of a dataset and report all problems (exit 1 if any): an imported or phantom folder (manifest.json), a downloaded MM-WHS/BTCV/CHAOS folder, or a NIfTI images/labels pair (--images)')
+    .argument('[folder]', 'dataset folder: imported (manifest.json) or as downloaded')
+    .addOption(new Option('--dataset <kind>', 'read the folder as this download layout instead of detecting it').choices([...PUBLISHED]))
+    .option('--images <dir>', 'images folder of a NIfTI folder pair')
     .option('--labels <dir>', 'labels folder (default: the images folder; labels then need a _label/_seg/… suffix)')
-    .requiredOption('--values <list>', 'stored label value of each class in order, e.g. 205,420,500,820', (t: string) => list(t).map((v) => {
+    .option('--values <list>', 'with --images: stored label value of each class in order, e.g. 205,420,500,820', (t: string) => list(t).map((v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('--values must be positive integers');
       return n;
@@ -107,7 +162,14 @@ export function registerDataCommand(program: Command): void {
     .option('--classes <list>', 'class names (for messages)', list)
     .option('--background <list>', 'extra stored values that mean background, e.g. 550,600,850', (t: string) => list(t).map(Number))
     .option('--json', 'print the report as JSON')
-    .action(async (opts: { images: string; labels?: string; values: number[]; classes?: string[]; background?: number[]; json?: boolean }) => {
+    .action(async (folder: string | undefined, opts: { dataset?: PublishedDatasetKind; images?: string; labels?: string; values?: number[]; classes?: string[]; background?: number[]; json?: boolean }) => {
+      if (folder !== undefined) {
+        const report = await checkDatasetFolder(resolve(folder), opts.dataset);
+        printFolderCheck(report, opts.json);
+        if (report.problems.length) process.exitCode = 1;
+        return;
+      }
+      if (!opts.images || !opts.values) throw new InvalidArgumentError('give a dataset folder, or --images DIR with --values (see ablate data check --help)');
       const source = {
         modality: 'data',
         imagesDir: resolve(opts.images),

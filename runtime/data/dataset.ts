@@ -16,6 +16,7 @@ import type { DatasetIR } from '../../schemas/run-ir.schema.ts';
 import { DataError } from './data-error.ts';
 import { assertSameGrid, readNifti, type Volume } from './nifti.ts';
 import { ensurePhantom } from './phantom/ensure-phantom.ts';
+import { nonFiniteProblem } from './non-finite-voxels.ts';
 import { canonicalOrientation, isIdentityOrientation, orientedAffine, orientedDims, orientedSpacing, reorient, type Orientation } from './orientation.ts';
 
 /** One case of one modality: its id and the two files. */
@@ -229,12 +230,16 @@ function withSpacing<V extends Volume>(v: V, spacing: [number, number, number]):
  * Reads a case: image as float32, label mapped to class indices. The two files must share
  * dims and affine (`NiftiError('grid-mismatch')` naming both); a modality spacing override
  * replaces both headers' spacing; then both are reoriented to the closest RAS+ voxel order
- * unless `options.reorient` is false. NIfTI errors (truncated, corrupt gzip, …) name the file.
+ * unless `options.reorient` is false. NIfTI errors (truncated, corrupt gzip, …) name the file;
+ * NaN or infinite image voxels are `DataError('non-finite-voxel')` naming the case and file
+ * (never silently replaced: preprocessing would take NaN for padding).
  */
 export async function loadCase(ref: CaseRef, source: ModalitySource, options: LoadOptions = {}): Promise<LoadedCase> {
   const image = await readNifti(ref.image);
   const label = await readNifti(ref.label);
   assertSameGrid(image, ref.image, label, ref.label);
+  const nonFinite = nonFiniteProblem(image, `${ref.modality} case ${ref.id}`, ref.image);
+  if (nonFinite) throw nonFinite;
   const classes = labelValuesToClasses(label.data, label.dims, source.labelValues, ref.label, source.classes, options.backgroundValues);
   const imageData = image.data instanceof Float32Array ? image.data : Float32Array.from(image.data as ArrayLike<number>);
   let img: LoadedCase['image'] = { ...image, data: imageData, datatype: 'float32' };

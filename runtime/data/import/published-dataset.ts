@@ -8,6 +8,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError } from '../data-error.ts';
 import { assertSameGrid, NiftiError, readNifti, type Volume } from '../nifti.ts';
+import { nonFiniteProblem } from '../non-finite-voxels.ts';
 
 export type PublishedDatasetKind = 'mmwhs' | 'btcv' | 'chaos';
 
@@ -71,22 +72,6 @@ export async function findLayoutRoot(root: string, candidates: readonly string[]
     if (names && needs.every((n) => names.includes(n))) return dir;
   }
   return null;
-}
-
-/** NaN / ±Inf voxels of a volume as a problem naming the file, or null. */
-export function nonFiniteProblem(v: Volume, subject: string, file: string): DataError | null {
-  let count = 0;
-  let first = -1;
-  for (let i = 0; i < v.data.length; i++) {
-    if (!Number.isFinite(v.data[i]!)) {
-      if (first < 0) first = i;
-      count++;
-    }
-  }
-  if (!count) return null;
-  const [X, Y] = v.dims;
-  const at = `(${first % X}, ${Math.floor(first / X) % Y}, ${Math.floor(first / (X * Y))})`;
-  return new DataError('non-finite-voxel', `${subject}: ${file}`, `holds ${count} NaN or infinite voxel(s), the first at ${at} (value ${v.data[first]})`, 'the image is damaged or was exported with an invalid scaling; fix or remove the case');
 }
 
 /** Stored label values outside `allowed` (0 is always allowed) as a problem naming the file, or null. */
