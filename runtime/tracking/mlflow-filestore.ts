@@ -17,7 +17,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { access, appendFile, copyFile, cp, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Document, parse as parseYaml, visit } from 'yaml';
@@ -41,6 +40,7 @@ import {
 } from './mlflow-limits.ts';
 import { checkArtifactPath } from './artifact-path.ts';
 import { withFileLock } from './file-lock.ts';
+import { currentUser } from './run-user.ts';
 import { formatPythonFloat, parsePythonFloat } from './python-float.ts';
 import { parseFilter, parseOrderBy, runMatches, sortRuns } from './run-search.ts';
 import { TrackingError } from './tracking-error.ts';
@@ -155,14 +155,6 @@ function newExperimentId(): string {
 /** uuid4 as 32 lowercase hex characters. */
 function newRunId(): string {
   return randomUUID().replace(/-/g, '');
-}
-
-function defaultUser(): string {
-  try {
-    return userInfo().username || 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -617,7 +609,7 @@ export class FileStoreTracker implements Tracker {
     const runId = options.runId ?? newRunId();
     validateRunId(runId);
     const runName = options.runName ?? tagName ?? `run-${runId.slice(0, 8)}`;
-    const userId = options.userId ?? tags[MLFLOW_USER_TAG] ?? defaultUser();
+    const userId = options.userId ?? tags[MLFLOW_USER_TAG] ?? currentUser();
     tags[MLFLOW_RUN_NAME_TAG] = runName;
     tags[MLFLOW_USER_TAG] ??= userId;
     if (options.parentRunId !== undefined) tags[MLFLOW_PARENT_RUN_ID_TAG] = options.parentRunId;

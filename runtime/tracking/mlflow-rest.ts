@@ -343,9 +343,9 @@ export class MlflowRestClient {
   }
 
   /** `PUT mlflow-artifacts/artifacts/<proxy path>/<artifactPath>`. */
-  async uploadArtifact(artifactUri: string, artifactPath: string, body: Uint8Array | string, contentType?: string): Promise<void> {
+  async uploadArtifact(artifactUri: string, artifactPath: string, body: Uint8Array | string, contentType?: string, retries?: number): Promise<void> {
     const path = `/api/2.0/mlflow-artifacts/artifacts/${encodePath(`${artifactProxyPath(artifactUri)}/${artifactPath}`)}`;
-    await this.request('PUT', path, { body, contentType: contentType ?? contentTypeFor(artifactPath) });
+    await this.request('PUT', path, { body, contentType: contentType ?? contentTypeFor(artifactPath) }, retries);
   }
 
   /** `GET mlflow-artifacts/artifacts?path=`: basenames and sizes directly under `path` of the proxy. */

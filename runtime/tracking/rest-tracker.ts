@@ -1,16 +1,21 @@
 /**
  * The Tracker over an MLflow tracking server (MLFLOW_TRACKING_URI=http(s)://…).
  *
- * Metrics and tags logged during a run go through a buffer so that a server outage loses
- * nothing: what cannot be sent stays buffered (training goes on) and is sent as soon as a
- * request gets through again. When the server is still unreachable at `flush()`,
- * `setTerminated()` or `close()` (after the client's retries), or the buffer outgrows
- * `maxBufferedMetrics`, the buffered values are written to a local FileStore under the same
- * run id and reported through `onFallback`.
+ * A run finishes whatever the server does. Metrics and tags go through a buffer that is sent
+ * as soon as a request gets through; what the server cannot take at `flush()`,
+ * `setTerminated()` or `close()` (or when the buffer outgrows `maxBufferedMetrics`), and params
+ * and artifacts it cannot take at once, are kept in a local spool (spool-delivery.ts) under the
+ * same run id and reported through `onSpool`. A run whose data is in the spool gets its final
+ * status in the spool too: the server shows it RUNNING until `ablate sync` (or the next
+ * `ablate run` with this server) has delivered everything, status last.
+ *
+ * A circuit breaker keeps an outage cheap: after a request failed for good, no request goes
+ * out for `probeIntervalMs`; the next one is a single try (no backoff), which closes the
+ * circuit when it gets through.
  */
 import { readdir, readFile, stat, mkdir, writeFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
 import { basename, join, relative, sep } from 'node:path';
+import { checkArtifactPath } from './artifact-path.ts';
 import { FileStoreTracker } from './mlflow-filestore.ts';
 import { validateMetric, validateParam, validateTag } from './mlflow-limits.ts';
 import {
@@ -24,6 +29,8 @@ import {
   type WireRun,
   type WireRunInfo,
 } from './mlflow-rest.ts';
+import { currentUser } from './run-user.ts';
+import { DEFAULT_SPOOL_URI, SPOOL_TAGS, deliverSpooledRun, removeSpooledRun, syncSpool, type SyncOutcome } from './spool-delivery.ts';
 import { MlflowRestError, MlflowUnreachableError, TrackingError } from './tracking-error.ts';
 import { MLFLOW_PARENT_RUN_ID_TAG, MLFLOW_USER_TAG } from './mlflow-tags.ts';
 import type {
@@ -41,20 +48,23 @@ import type {
   UpdateRunOptions,
 } from './tracker.ts';
 
-/** What was written to the local store because the server could not take it. */
-export interface FallbackReport {
+/** What one run has kept in the spool so far because the server could not take it. */
+export interface SpoolReport {
   remoteUri: string;
   runId: string;
-  /** Root folder of the local FileStore that received the values. */
+  runName: string;
+  /** Root folder of the spool (a local MLflow FileStore). */
   localRoot: string;
   localExperimentId: string;
+  /** Counts over every spill of this run so far. */
   metrics: number;
+  params: number;
   tags: number;
-  /** Artifact paths written locally. */
+  /** Artifact paths kept in the spool. */
   artifacts: string[];
-  /** Terminal status recorded locally when the server could not be told. */
+  /** The final status, kept in the spool because the server could not be told. */
   status?: TerminalStatus;
-  /** Why the server was given up on. */
+  /** Why the server was given up on (the last failure). */
   reason: string;
 }
 
@@ -66,14 +76,20 @@ export interface OutageEvent {
 }
 
 export interface RestTrackerOptions extends MlflowRestClientOptions {
-  /** Where buffered values go when the server stays unreachable. Default `./mlruns`. */
-  fallbackUri?: string;
-  /** Default: a warning on stderr. */
-  onFallback?: (report: FallbackReport) => void;
+  /** The spool: where undelivered values go. Default `./mlruns-spool`. */
+  spoolUri?: string;
+  /** Called after every spill with the run's totals. Default: one warning per run on stderr. */
+  onSpool?: (report: SpoolReport) => void;
+  /** Called by `close()` when runs have data in the spool. Default: a summary on stderr saying where the data is. */
+  onSpoolSummary?: (reports: SpoolReport[]) => void;
   /** Default: a warning on stderr. */
   onOutage?: (event: OutageEvent) => void;
-  /** Spill to the fallback store when more metrics than this are waiting. Default 100000. */
+  /** Spill to the spool when more metrics than this are waiting. Default 100000. */
   maxBufferedMetrics?: number;
+  /** While the server is known to be down, no request goes out for this long (ms) after a failure. Default 30000. */
+  probeIntervalMs?: number;
+  /** Clock (ms), for the circuit breaker. Default Date.now. */
+  now?: () => number;
 }
 
 interface Pending {
@@ -87,6 +103,21 @@ interface RunMemo {
   startTime: number;
   tags: Record<string, string>;
   artifactUri: string;
+}
+
+/** The summary `close()` prints when runs have data in the spool. */
+export function describeSpool(reports: readonly SpoolReport[]): string {
+  const lines = reports.map((r) => {
+    const what = [`${r.metrics} metric value(s)`, `${r.params} param(s)`, `${r.tags} tag(s)`, `${r.artifacts.length} artifact(s)`];
+    const status = r.status !== undefined ? ` and its final status ${r.status}` : '';
+    return `  run ${r.runId}${r.runName ? ` (${r.runName})` : ''}: ${what.join(', ')}${status}`;
+  });
+  const root = reports[0]?.localRoot ?? '';
+  return [
+    `[mlflow] ${reports[0]?.remoteUri ?? 'the tracking server'} could not take everything (${reports[reports.length - 1]?.reason ?? ''}); kept in the spool ${root}:`,
+    ...lines,
+    `  The server shows these runs as RUNNING until the spool is delivered: run 'ablate sync' when it is back (the next 'ablate run' with this server also delivers it). To look at them now: mlflow ui --backend-store-uri ${root}`,
+  ].join('\n');
 }
 
 function isOutage(e: unknown): boolean {
@@ -133,14 +164,6 @@ export function runFromWire(r: WireRun): Run {
   return { info: runInfoFromWire(r.info), data: { params: toObject(r.data.params), tags: toObject(r.data.tags), metrics } };
 }
 
-function defaultUser(): string {
-  try {
-    return userInfo().username || 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
 async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
@@ -154,37 +177,48 @@ async function listFiles(dir: string): Promise<string[]> {
 export class RestTracker implements Tracker {
   readonly uri: string;
   readonly client: MlflowRestClient;
-  /** Every fallback written so far. */
-  readonly fallbackReports: FallbackReport[] = [];
-  private readonly fallbackUri: string;
-  private readonly onFallback: (r: FallbackReport) => void;
+  private readonly spoolUri: string;
+  private readonly onSpool: (r: SpoolReport) => void;
+  private readonly onSpoolSummary: (r: SpoolReport[]) => void;
   private readonly onOutage: (e: OutageEvent) => void;
   private readonly maxBuffered: number;
+  private readonly probeIntervalMs: number;
+  private readonly now: () => number;
   private readonly pending = new Map<string, Pending>();
   private readonly runs = new Map<string, RunMemo>();
   private readonly experimentNames = new Map<string, string>();
-  private fallback: FileStoreTracker | undefined;
-  /** True after a send gave up; later sends try once instead of backing off. */
-  private degraded = false;
+  /** Per run, what this tracker has put in the spool. */
+  private readonly spooled = new Map<string, SpoolReport>();
+  private spool: FileStoreTracker | undefined;
+  /** Set while the server is known to be down: when it went down, and when to try again. */
+  private down: { since: number; nextTry: number; error: Error } | undefined;
   /** Sends of buffered values run one at a time, so no value is sent twice. */
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(uri: string, options: RestTrackerOptions = {}) {
     this.uri = uri.replace(/\/+$/, '');
     this.client = new MlflowRestClient(this.uri, options);
-    this.fallbackUri = options.fallbackUri ?? './mlruns';
+    this.spoolUri = options.spoolUri ?? DEFAULT_SPOOL_URI;
     this.maxBuffered = options.maxBufferedMetrics ?? 100_000;
-    this.onFallback =
-      options.onFallback ??
-      ((r) => console.warn(`[mlflow] ${this.uri} unreachable (${r.reason}); wrote ${r.metrics} metric value(s) and ${r.tags} tag(s) of run ${r.runId} to ${r.localRoot}`));
+    this.probeIntervalMs = options.probeIntervalMs ?? 30_000;
+    this.now = options.now ?? Date.now;
+    const warned = new Set<string>();
+    this.onSpool =
+      options.onSpool ??
+      ((r) => {
+        if (warned.has(r.runId)) return;
+        warned.add(r.runId);
+        console.warn(`[mlflow] ${this.uri} unreachable (${r.reason}); keeping what run ${r.runId} cannot deliver in the spool ${r.localRoot} (training goes on)`);
+      });
+    this.onSpoolSummary = options.onSpoolSummary ?? ((reports) => console.warn(describeSpool(reports)));
     this.onOutage =
       options.onOutage ??
       ((e) => console.warn(e.kind === 'down' ? `[mlflow] ${this.uri} unreachable; buffering metrics (${e.pendingMetrics} waiting): ${e.error?.message ?? ''}` : `[mlflow] ${this.uri} reachable again; sent buffered metrics`));
   }
 
-  /** True while the last attempt to reach the server failed. */
+  /** True while the server is known to be down. */
   get isDegraded(): boolean {
-    return this.degraded;
+    return this.down !== undefined;
   }
 
   /** Metric values waiting to be sent, over all runs. */
@@ -194,10 +228,43 @@ export class RestTracker implements Tracker {
     return n;
   }
 
+  /** Per run, what this tracker has kept in the spool (empty when the server took everything). */
+  get spoolReports(): SpoolReport[] {
+    return [...this.spooled.values()].map((r) => ({ ...r, artifacts: [...r.artifacts] }));
+  }
+
+  // ---- circuit breaker --------------------------------------------------------------
+
+  /**
+   * One request through the circuit breaker: with the full retries while the server is up;
+   * while it is known to be down, nothing is sent before `nextTry`, then a single try.
+   */
+  private async call<T>(fn: (retries: number | undefined) => Promise<T>, endpoint = this.uri): Promise<T> {
+    const down = this.down;
+    if (down !== undefined && this.now() < down.nextTry) {
+      throw new MlflowUnreachableError(endpoint, 0, undefined, new Error(`server down since ${new Date(down.since).toISOString()} (${down.error.message}); next try after ${new Date(down.nextTry).toISOString()}`));
+    }
+    try {
+      const result = await fn(down !== undefined ? 0 : undefined);
+      if (this.down !== undefined) {
+        this.down = undefined;
+        this.onOutage({ kind: 'recovered', pendingMetrics: this.pendingMetricCount });
+      }
+      return result;
+    } catch (e) {
+      if (isOutage(e)) {
+        const first = this.down === undefined;
+        this.down = { since: this.down?.since ?? this.now(), nextTry: this.now() + this.probeIntervalMs, error: e as Error };
+        if (first) this.onOutage({ kind: 'down', pendingMetrics: this.pendingMetricCount, error: e as Error });
+      }
+      throw e;
+    }
+  }
+
   // ---- experiments ------------------------------------------------------------------
 
   async getExperiment(experimentId: string): Promise<Experiment> {
-    const e = experimentFromWire(await this.client.getExperiment(experimentId));
+    const e = experimentFromWire(await this.call(() => this.client.getExperiment(experimentId)));
     this.experimentNames.set(e.experimentId, e.name);
     return e;
   }
@@ -206,11 +273,13 @@ export class RestTracker implements Tracker {
     const out: Experiment[] = [];
     let pageToken: string | undefined;
     do {
-      const res = await this.client.searchExperiments({
-        max_results: 100,
-        ...(view !== 'ACTIVE_ONLY' ? { view_type: view } : {}),
-        ...(pageToken !== undefined ? { page_token: pageToken } : {}),
-      });
+      const res = await this.call(() =>
+        this.client.searchExperiments({
+          max_results: 100,
+          ...(view !== 'ACTIVE_ONLY' ? { view_type: view } : {}),
+          ...(pageToken !== undefined ? { page_token: pageToken } : {}),
+        }),
+      );
       out.push(...(res.experiments ?? []).map(experimentFromWire));
       pageToken = res.next_page_token || undefined;
     } while (pageToken !== undefined);
@@ -220,7 +289,7 @@ export class RestTracker implements Tracker {
 
   async getExperimentByName(name: string): Promise<Experiment | undefined> {
     try {
-      const e = experimentFromWire(await this.client.getExperimentByName(name));
+      const e = experimentFromWire(await this.call(() => this.client.getExperimentByName(name)));
       this.experimentNames.set(e.experimentId, e.name);
       return e;
     } catch (err) {
@@ -237,7 +306,7 @@ export class RestTracker implements Tracker {
     if (found) return found;
     let id: string;
     try {
-      id = await this.client.createExperiment(name, Object.entries(tags).map(([key, value]) => ({ key, value })));
+      id = await this.call(() => this.client.createExperiment(name, Object.entries(tags).map(([key, value]) => ({ key, value }))));
     } catch (err) {
       // Someone else created it between our get and our create.
       if (err instanceof MlflowRestError && err.errorCode === 'RESOURCE_ALREADY_EXISTS') {
@@ -253,27 +322,39 @@ export class RestTracker implements Tracker {
 
   async createRun(options: CreateRunOptions): Promise<RunInfo> {
     const tags: Record<string, string> = { ...(options.tags ?? {}) };
-    const userId = options.userId ?? tags[MLFLOW_USER_TAG] ?? defaultUser();
+    const userId = options.userId ?? tags[MLFLOW_USER_TAG] ?? currentUser();
     tags[MLFLOW_USER_TAG] ??= userId;
     if (options.parentRunId !== undefined) tags[MLFLOW_PARENT_RUN_ID_TAG] = options.parentRunId;
     for (const [k, v] of Object.entries(tags)) validateTag(k, v);
     const startTime = options.startTime ?? Date.now();
-    const run = await this.client.createRun({
-      experiment_id: options.experimentId,
-      user_id: userId,
-      ...(options.runName !== undefined ? { run_name: options.runName } : {}),
-      start_time: startTime,
-      tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
-    });
+    const run = await this.call(() =>
+      this.client.createRun({
+        experiment_id: options.experimentId,
+        user_id: userId,
+        ...(options.runName !== undefined ? { run_name: options.runName } : {}),
+        start_time: startTime,
+        tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
+      }),
+    );
     const info = runInfoFromWire(run.info);
     this.runs.set(info.runId, { experimentId: info.experimentId, runName: info.runName, startTime, tags, artifactUri: info.artifactUri });
     return info;
   }
 
+  /** Sent at once; during an outage they are kept in the spool. */
   async logParams(runId: string, params: Record<string, string>): Promise<void> {
     const kvs = Object.entries(params).map(([key, value]) => ({ key, value }));
     for (const p of kvs) validateParam(p.key, p.value);
-    await this.client.logBatchChunked(runId, { params: kvs });
+    try {
+      await this.call((retries) => this.client.logBatchChunked(runId, { params: kvs }, retries));
+    } catch (e) {
+      if (!isOutage(e)) throw e;
+      await this.exclusive(async () => {
+        const { store, experimentId } = await this.spoolRun(runId);
+        await store.logParams(runId, params);
+        this.record(runId, experimentId, e as Error, { params: kvs.length });
+      });
+    }
   }
 
   private pendingFor(runId: string): Pending {
@@ -286,7 +367,7 @@ export class RestTracker implements Tracker {
   }
 
   /** Send one run's buffer in limit-sized requests; sent values leave the buffer as they go. */
-  private async sendPending(runId: string, retries: number | undefined): Promise<void> {
+  private async sendPending(runId: string): Promise<void> {
     const p = this.pending.get(runId);
     if (!p) return;
     const parts = splitBatch(
@@ -302,7 +383,7 @@ export class RestTracker implements Tracker {
     };
     for (const part of parts) {
       try {
-        await this.client.logBatch({ run_id: runId, ...part }, retries);
+        await this.call((retries) => this.client.logBatch({ run_id: runId, ...part }, retries));
       } catch (e) {
         // A rejected request (4xx) will never succeed: drop it and report; keep the rest.
         if (!isOutage(e)) settle(part);
@@ -326,17 +407,9 @@ export class RestTracker implements Tracker {
 
   private async trySendAllNow(): Promise<void> {
     try {
-      for (const runId of [...this.pending.keys()]) await this.sendPending(runId, this.degraded ? 0 : undefined);
-      if (this.degraded) {
-        this.degraded = false;
-        this.onOutage({ kind: 'recovered', pendingMetrics: 0 });
-      }
+      for (const runId of [...this.pending.keys()]) await this.sendPending(runId);
     } catch (e) {
       if (!isOutage(e)) throw e;
-      if (!this.degraded) {
-        this.degraded = true;
-        this.onOutage({ kind: 'down', pendingMetrics: this.pendingMetricCount, error: e as Error });
-      }
       if (this.pendingMetricCount > this.maxBuffered) {
         for (const runId of [...this.pending.keys()]) await this.spill(runId, e as Error);
       }
@@ -358,14 +431,14 @@ export class RestTracker implements Tracker {
     await this.trySendAll();
   }
 
-  private async fallbackStore(): Promise<FileStoreTracker> {
-    this.fallback ??= new FileStoreTracker(this.fallbackUri);
-    return this.fallback;
+  private spoolStore(): FileStoreTracker {
+    this.spool ??= new FileStoreTracker(this.spoolUri, { onWarning: () => {} });
+    return this.spool;
   }
 
-  /** The run's copy in the local fallback store, created (same id, name, tags) when missing. */
-  private async fallbackRun(runId: string): Promise<{ store: FileStoreTracker; experimentId: string }> {
-    const store = await this.fallbackStore();
+  /** The run's copy in the spool, created (same id, name, tags) when missing. */
+  private async spoolRun(runId: string): Promise<{ store: FileStoreTracker; experimentId: string }> {
+    const store = this.spoolStore();
     try {
       return { store, experimentId: (await store.getRun(runId)).info.experimentId };
     } catch (e) {
@@ -379,47 +452,57 @@ export class RestTracker implements Tracker {
       experimentId: exp.experimentId,
       runId,
       ...(memo ? { runName: memo.runName, startTime: memo.startTime } : {}),
-      tags: { ...(memo?.tags ?? {}), 'ablate.fallback.remoteUri': this.uri, 'ablate.fallback.remoteRunId': runId },
+      tags: { ...(memo?.tags ?? {}), [SPOOL_TAGS.remoteUri]: this.uri, [SPOOL_TAGS.remoteExperimentId]: remoteExp ?? '' },
     });
     return { store, experimentId: exp.experimentId };
   }
 
-  /**
-   * Write one run's buffer (and a terminal status, and artifacts already copied there) to the
-   * local store under the same run id, and report it.
-   */
-  private async spill(runId: string, reason: Error, extra: { status?: TerminalStatus; endTime?: number; artifacts?: string[] } = {}): Promise<void> {
+  /** Add to the run's spool totals and report them. */
+  private record(runId: string, experimentId: string, reason: Error, add: { metrics?: number; params?: number; tags?: number; artifacts?: string[]; status?: TerminalStatus }): void {
+    const r: SpoolReport = this.spooled.get(runId) ?? {
+      remoteUri: this.uri,
+      runId,
+      runName: this.runs.get(runId)?.runName ?? '',
+      localRoot: this.spoolStore().root,
+      localExperimentId: '',
+      metrics: 0,
+      params: 0,
+      tags: 0,
+      artifacts: [],
+      reason: '',
+    };
+    r.metrics += add.metrics ?? 0;
+    r.params += add.params ?? 0;
+    r.tags += add.tags ?? 0;
+    for (const a of add.artifacts ?? []) if (!r.artifacts.includes(a)) r.artifacts.push(a);
+    if (add.status !== undefined) r.status = add.status;
+    r.localExperimentId = experimentId;
+    r.reason = reason.message;
+    this.spooled.set(runId, r);
+    this.onSpool({ ...r, artifacts: [...r.artifacts] });
+  }
+
+  /** Write one run's buffer (and a terminal status) to the spool under the same run id, and report it. */
+  private async spill(runId: string, reason: Error, extra: { status?: TerminalStatus; endTime?: number } = {}): Promise<void> {
     const p = this.pending.get(runId) ?? { metrics: [], tags: new Map<string, string>() };
-    const { store, experimentId } = await this.fallbackRun(runId);
+    const { store, experimentId } = await this.spoolRun(runId);
     await store.logMetrics(runId, p.metrics);
     if (p.tags.size > 0) await store.setTags(runId, Object.fromEntries(p.tags));
     if (extra.status !== undefined) await store.setTerminated(runId, extra.status, extra.endTime);
     this.pending.delete(runId);
-    const report: FallbackReport = {
-      remoteUri: this.uri,
-      runId,
-      localRoot: store.root,
-      localExperimentId: experimentId,
-      metrics: p.metrics.length,
-      tags: p.tags.size,
-      artifacts: extra.artifacts ?? [],
-      ...(extra.status !== undefined ? { status: extra.status } : {}),
-      reason: reason.message,
-    };
-    this.fallbackReports.push(report);
-    this.onFallback(report);
+    this.record(runId, experimentId, reason, { metrics: p.metrics.length, tags: p.tags.size, ...(extra.status !== undefined ? { status: extra.status } : {}) });
   }
 
-  /** Run an artifact upload; if the server is unreachable, write the artifact locally instead. */
-  private async uploadOrFallback(runId: string, label: string, upload: () => Promise<void>, local: (store: FileStoreTracker) => Promise<void>): Promise<void> {
+  /** Run an artifact upload; if the server is unreachable (or known to be down), keep the artifact in the spool. */
+  private async uploadOrSpool(runId: string, label: string, upload: (retries: number | undefined) => Promise<void>, local: (store: FileStoreTracker) => Promise<void>): Promise<void> {
     try {
-      await upload();
+      await this.call(upload);
     } catch (e) {
       if (!isOutage(e)) throw e;
       await this.exclusive(async () => {
-        const { store } = await this.fallbackRun(runId);
+        const { store, experimentId } = await this.spoolRun(runId);
         await local(store);
-        await this.spill(runId, e as Error, { artifacts: [label] });
+        this.record(runId, experimentId, e as Error, { artifacts: [label] });
       });
     }
   }
@@ -429,33 +512,60 @@ export class RestTracker implements Tracker {
     if (update.status !== undefined) body.status = update.status;
     if (update.endTime !== undefined && update.endTime !== null) body.end_time = update.endTime;
     if (update.runName !== undefined) body.run_name = update.runName;
-    return runInfoFromWire(await this.client.updateRun(body));
+    const info = runInfoFromWire(await this.call(() => this.client.updateRun(body)));
+    // A resumed run: remember what a spool copy of it needs.
+    if (!this.runs.has(runId)) this.runs.set(runId, { experimentId: info.experimentId, runName: info.runName, startTime: info.startTime, tags: {}, artifactUri: info.artifactUri });
+    return info;
+  }
+
+  /** Whether the spool holds a copy of this run (from this process or an earlier one). */
+  private async inSpool(runId: string): Promise<boolean> {
+    if (this.spooled.has(runId)) return true;
+    try {
+      await this.spoolStore().getRun(runId);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /**
-   * Send the run's buffer, then its status. If the server stays unreachable, both go to the
-   * local fallback store and a FallbackReport is issued instead of an error.
+   * Send the run's buffer and whatever of it waits in the spool, then its status. If the
+   * server cannot take all of it, the rest and the status go to the spool (reported through
+   * `onSpool`) instead of an error: the server never shows a run ended with data missing.
    */
   setTerminated(runId: string, status: TerminalStatus, endTime: number = Date.now()): Promise<void> {
     return this.exclusive(() => this.setTerminatedNow(runId, status, endTime));
   }
 
   private async setTerminatedNow(runId: string, status: TerminalStatus, endTime: number): Promise<void> {
+    const spooled = await this.inSpool(runId);
     try {
-      await this.sendPending(runId, undefined);
-      await this.client.updateRun({ run_id: runId, status, end_time: endTime });
-      if (this.degraded) {
-        this.degraded = false;
-        this.onOutage({ kind: 'recovered', pendingMetrics: this.pendingMetricCount });
-      }
+      await this.sendPending(runId);
+      if (spooled) await this.call((retries) => deliverSpooledRun(this.client, this.spoolStore(), runId, { ...(retries !== undefined ? { retries } : {}), removeWhenDone: false }));
+      await this.call((retries) => this.client.updateRun({ run_id: runId, status, end_time: endTime }, retries));
     } catch (e) {
-      if (!isOutage(e)) throw e;
+      if (!isOutage(e) && !spooled) throw e;
+      // The spool could not be delivered (outage, or a refusal to show in `ablate sync`): the status waits with it.
       await this.spill(runId, e as Error, { status, endTime });
+      return;
+    }
+    if (spooled) {
+      await removeSpooledRun(this.spoolStore(), runId);
+      this.spooled.delete(runId);
     }
   }
 
+  /**
+   * Deliver every run this server has in the spool (`ablate sync`, and the start of the next
+   * `ablate run` with this server). Failures are in the outcomes, not thrown.
+   */
+  async deliverSpool(onRun?: (outcome: SyncOutcome) => void): Promise<SyncOutcome[]> {
+    return syncSpool(this.spoolStore().root, { remoteUri: this.uri, clientOf: () => this.client, ...(onRun ? { onRun } : {}) });
+  }
+
   async getRun(runId: string): Promise<Run> {
-    const run = runFromWire(await this.client.getRun(runId));
+    const run = runFromWire(await this.call(() => this.client.getRun(runId)));
     const memo = this.runs.get(runId);
     if (memo) memo.artifactUri = run.info.artifactUri;
     else this.runs.set(runId, { experimentId: run.info.experimentId, runName: run.info.runName, startTime: run.info.startTime, tags: run.data.tags, artifactUri: run.info.artifactUri });
@@ -467,14 +577,16 @@ export class RestTracker implements Tracker {
     const out: Run[] = [];
     let pageToken: string | undefined;
     do {
-      const res = await this.client.searchRuns({
-        experiment_ids: options.experimentIds,
-        ...(options.filter !== undefined ? { filter: options.filter } : {}),
-        run_view_type: options.runViewType ?? 'ACTIVE_ONLY',
-        max_results: Math.min(1000, want - out.length),
-        ...(options.orderBy !== undefined ? { order_by: options.orderBy } : {}),
-        ...(pageToken !== undefined ? { page_token: pageToken } : {}),
-      });
+      const res = await this.call(() =>
+        this.client.searchRuns({
+          experiment_ids: options.experimentIds,
+          ...(options.filter !== undefined ? { filter: options.filter } : {}),
+          run_view_type: options.runViewType ?? 'ACTIVE_ONLY',
+          max_results: Math.min(1000, want - out.length),
+          ...(options.orderBy !== undefined ? { order_by: options.orderBy } : {}),
+          ...(pageToken !== undefined ? { page_token: pageToken } : {}),
+        }),
+      );
       out.push(...(res.runs ?? []).map(runFromWire));
       pageToken = res.next_page_token || undefined;
     } while (pageToken !== undefined && out.length < want);
@@ -482,11 +594,11 @@ export class RestTracker implements Tracker {
   }
 
   async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
-    return (await this.client.getMetricHistory(runId, key)).map((m) => ({ key: m.key, value: decodeMetricValue(m.value), timestamp: m.timestamp, step: m.step ?? 0 }));
+    return (await this.call(() => this.client.getMetricHistory(runId, key))).map((m) => ({ key: m.key, value: decodeMetricValue(m.value), timestamp: m.timestamp, step: m.step ?? 0 }));
   }
 
   async deleteRun(runId: string): Promise<void> {
-    await this.client.deleteRun(runId);
+    await this.call(() => this.client.deleteRun(runId));
   }
 
   // ---- artifacts --------------------------------------------------------------------
@@ -495,26 +607,27 @@ export class RestTracker implements Tracker {
     return this.runs.get(runId)?.artifactUri ?? (await this.getRun(runId)).info.artifactUri;
   }
 
-  /** Uploads through the artifact proxy; during an outage the artifact goes to the local fallback store. */
+  /** Uploads through the artifact proxy; during an outage the artifact goes to the spool. */
   async logArtifact(runId: string, localPath: string, artifactPath?: string): Promise<void> {
+    const base = checkArtifactPath(artifactPath);
     let info;
     try {
       info = await stat(localPath);
     } catch {
       throw new TrackingError('RESOURCE_DOES_NOT_EXIST', `Cannot log artifact '${localPath}': no such file or folder`);
     }
-    const prefix = artifactPath === undefined || artifactPath === '' ? '' : `${artifactPath.replace(/\/+$/, '')}/`;
-    await this.uploadOrFallback(
+    const prefix = base === '' ? '' : `${base}/`;
+    await this.uploadOrSpool(
       runId,
       prefix + (info.isDirectory() ? '' : basename(localPath)),
-      async () => {
+      async (retries) => {
         const uri = await this.artifactUri(runId);
         if (info.isDirectory()) {
           for (const file of await listFiles(localPath)) {
-            await this.client.uploadArtifact(uri, prefix + relative(localPath, file).split(sep).join('/'), await readFile(file));
+            await this.client.uploadArtifact(uri, prefix + relative(localPath, file).split(sep).join('/'), await readFile(file), undefined, retries);
           }
         } else {
-          await this.client.uploadArtifact(uri, prefix + basename(localPath), await readFile(localPath));
+          await this.client.uploadArtifact(uri, prefix + basename(localPath), await readFile(localPath), undefined, retries);
         }
       },
       (store) => store.logArtifact(runId, localPath, artifactPath),
@@ -523,23 +636,27 @@ export class RestTracker implements Tracker {
 
   /** Like logArtifact, for content in memory. */
   async logText(runId: string, content: string | Uint8Array, artifactFile: string): Promise<void> {
-    await this.uploadOrFallback(
+    const path = checkArtifactPath(artifactFile);
+    await this.uploadOrSpool(
       runId,
-      artifactFile,
-      async () => this.client.uploadArtifact(await this.artifactUri(runId), artifactFile, content),
-      (store) => store.logText(runId, content, artifactFile),
+      path,
+      async (retries) => this.client.uploadArtifact(await this.artifactUri(runId), path, content, undefined, retries),
+      (store) => store.logText(runId, content, path),
     );
   }
 
   async listArtifacts(runId: string, path?: string): Promise<ArtifactEntry[]> {
-    const res = await this.client.listArtifacts(runId, path);
+    const norm = checkArtifactPath(path);
+    const res = await this.call(() => this.client.listArtifacts(runId, norm === '' ? path : norm));
     return res.files
       .map((f) => ({ path: f.path, isDir: f.is_dir, fileSize: f.is_dir ? null : (f.file_size ?? null) }))
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
   async readArtifact(runId: string, path: string): Promise<Uint8Array> {
-    return this.client.downloadArtifact(await this.artifactUri(runId), path);
+    const norm = checkArtifactPath(path);
+    const uri = await this.artifactUri(runId);
+    return this.call(() => this.client.downloadArtifact(uri, norm));
   }
 
   async downloadArtifact(runId: string, path: string, destDir: string): Promise<string> {
@@ -550,7 +667,7 @@ export class RestTracker implements Tracker {
     return out;
   }
 
-  /** Send every buffer; what the server still cannot take goes to the fallback store. */
+  /** Send every buffer; what the server still cannot take goes to the spool. */
   flush(): Promise<void> {
     return this.exclusive(() => this.flushNow());
   }
@@ -558,7 +675,7 @@ export class RestTracker implements Tracker {
   private async flushNow(): Promise<void> {
     for (const runId of [...this.pending.keys()]) {
       try {
-        await this.sendPending(runId, undefined);
+        await this.sendPending(runId);
       } catch (e) {
         if (!isOutage(e)) throw e;
         await this.spill(runId, e as Error);
@@ -566,7 +683,9 @@ export class RestTracker implements Tracker {
     }
   }
 
+  /** Flush; when runs have data in the spool, say where (`onSpoolSummary`). */
   async close(): Promise<void> {
     await this.flush();
+    if (this.spooled.size > 0) this.onSpoolSummary(this.spoolReports);
   }
 }

@@ -31,7 +31,7 @@ async function restError(p: Promise<unknown>): Promise<MlflowRestError> {
 beforeAll(async () => {
   exchanges = await loadExchanges();
   server = await startTestServer(exchanges);
-  const options = { maxRetries: 0, fallbackUri: '/nonexistent-should-not-be-used', onOutage: () => {}, onFallback: () => {} };
+  const options = { maxRetries: 0, spoolUri: '/nonexistent-should-not-be-used', onOutage: () => {}, onSpool: () => {} };
   client = new MlflowRestClient(server.url, options);
   tracker = createTracker(server.url, { rest: options }) as RestTracker;
 });

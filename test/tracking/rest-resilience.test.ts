@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { FileStoreTracker } from '../../runtime/tracking/mlflow-filestore.ts';
 import { MlflowRestClient, splitBatch } from '../../runtime/tracking/mlflow-rest.ts';
-import { RestTracker, type FallbackReport, type OutageEvent } from '../../runtime/tracking/rest-tracker.ts';
+import { RestTracker, type SpoolReport, type OutageEvent } from '../../runtime/tracking/rest-tracker.ts';
 import { RunLogger } from '../../runtime/tracking/run-logger.ts';
 import { MlflowRestError, MlflowUnreachableError } from '../../runtime/tracking/tracking-error.ts';
 import { tempDir } from './fixture-store.ts';
@@ -71,7 +71,7 @@ let server: TestServer;
 let tmp: { dir: string; cleanup: () => Promise<void> };
 let sleeps: number[];
 let outages: OutageEvent[];
-let fallbacks: FallbackReport[];
+let fallbacks: SpoolReport[];
 
 function newTracker(extra: Partial<ConstructorParameters<typeof RestTracker>[1]> = {}): RestTracker {
   return new RestTracker(server.url, {
@@ -80,9 +80,11 @@ function newTracker(extra: Partial<ConstructorParameters<typeof RestTracker>[1]>
     sleep: async (ms) => {
       sleeps.push(ms);
     },
-    fallbackUri: join(tmp.dir, 'fallback-mlruns'),
+    spoolUri: join(tmp.dir, 'spool'),
     onOutage: (e) => outages.push(e),
-    onFallback: (r) => fallbacks.push(r),
+    onSpool: (r) => fallbacks.push(r),
+    onSpoolSummary: () => {},
+    probeIntervalMs: 0,
     ...extra,
   });
 }
@@ -223,7 +225,7 @@ describe('a server outage in the middle of a run', () => {
     expect(fallbacks).toEqual([]);
   });
 
-  it('writes what the server never took to the local FileStore, under the same run id, and reports it', async () => {
+  it('keeps what the server never took in the spool, under the same run id, status included, and reports it', async () => {
     const mem = memoryMlflow(server);
     const t = newTracker();
     const exp = await t.getOrCreateExperiment('cardiac');
@@ -240,15 +242,15 @@ describe('a server outage in the middle of a run', () => {
 
     expect(fallbacks).toHaveLength(1);
     const report = fallbacks[0]!;
-    expect(report).toMatchObject({ remoteUri: url, runId: logger.runId, localRoot: join(tmp.dir, 'fallback-mlruns'), metrics: 4, tags: 0, artifacts: [], status: 'FINISHED' });
-    expect(report.reason).toMatch(/failed after 3 attempt/);
-    expect(t.fallbackReports).toEqual(fallbacks);
+    expect(report).toMatchObject({ remoteUri: url, runId: logger.runId, runName: 'ours', localRoot: join(tmp.dir, 'spool'), metrics: 4, params: 0, tags: 0, artifacts: [], status: 'FINISHED' });
+    expect(report.reason).toMatch(/failed after 1 attempt/); // the circuit was open: one try, no backoff
+    expect(t.spoolReports).toEqual(fallbacks);
 
     const local = new FileStoreTracker(report.localRoot);
     const run = await local.getRun(logger.runId);
     expect((await local.getExperiment(run.info.experimentId)).name).toBe(exp.name);
     expect([run.info.runName, run.info.status, run.info.startTime, run.info.endTime]).toEqual(['ours', 'FINISHED', 5, 1700000009000]);
-    expect(run.data.tags).toMatchObject({ 'ablate.specHash': 'h1', 'ablate.fallback.remoteUri': url, 'ablate.fallback.remoteRunId': logger.runId });
+    expect(run.data.tags).toMatchObject({ 'ablate.specHash': 'h1', 'ablate.spool.remoteUri': url, 'ablate.spool.remoteExperimentId': exp.experimentId });
     expect((await local.getMetricHistory(logger.runId, 'loss')).map((m) => [m.step, m.value])).toEqual([[1, 0.5], [2, 0.25]]);
     expect((await local.getMetricHistory(logger.runId, 'dice/ct')).map((m) => [m.step, m.value])).toEqual([[1, 0.7], [2, NaN]]);
     expect(mem.history.get('loss')).toEqual([0]);
@@ -267,14 +269,14 @@ describe('a server outage in the middle of a run', () => {
     expect(t.pendingMetricCount).toBe(0);
   });
 
-  it('writes artifacts to the local store when the server is unreachable', async () => {
+  it('keeps artifacts in the spool when the server is unreachable', async () => {
     memoryMlflow(server);
     const t = newTracker();
     const run = await t.createRun({ experimentId: '7', runName: 'art', startTime: 1 });
     await server.close();
     await t.logText(run.runId, 'a,b\n1,2\n', 'tables/results.csv');
     expect(fallbacks.map((f) => [f.artifacts, f.metrics])).toEqual([[['tables/results.csv'], 0]]);
-    const local = new FileStoreTracker(join(tmp.dir, 'fallback-mlruns'));
+    const local = new FileStoreTracker(join(tmp.dir, 'spool'));
     expect(Buffer.from(await local.readArtifact(run.runId, 'tables/results.csv')).toString('utf8')).toBe('a,b\n1,2\n');
     expect((await local.getRun(run.runId)).info.runName).toBe('art');
     server = await startTestServer();
@@ -290,7 +292,7 @@ describe('a server outage in the middle of a run', () => {
     await t.logMetrics(run.runId, metrics(2, 4));
     expect(fallbacks.map((f) => [f.metrics, f.status])).toEqual([[6, undefined]]);
     expect(t.pendingMetricCount).toBe(0);
-    const local = new FileStoreTracker(join(tmp.dir, 'fallback-mlruns'));
+    const local = new FileStoreTracker(join(tmp.dir, 'spool'));
     expect((await local.getRun(run.runId)).info.status).toBe('RUNNING');
   });
 });

@@ -29,10 +29,10 @@ const backends: Array<[string, Make]> = [
       serveFileStore(server, new FileStoreTracker(join(dir, 'served'), { onWarning: () => {} }), 2);
       const tracker = new RestTracker(server.url, {
         maxRetries: 0,
-        fallbackUri: join(dir, 'fallback'),
+        spoolUri: join(dir, 'spool'),
         onOutage: () => {},
-        onFallback: (r) => {
-          throw new Error(`unexpected fallback: ${r.reason}`);
+        onSpool: (r) => {
+          throw new Error(`unexpected spool: ${r.reason}`);
         },
       });
       return { tracker, close: () => server.close() };

@@ -1,0 +1,224 @@
+/**
+ * The spool: what a run could not deliver to its MLflow tracking server (the server stayed
+ * down) kept in a local MLflow FileStore (default `./mlruns-spool`, readable by
+ * `mlflow ui --backend-store-uri ./mlruns-spool`), one spooled run per server run, under the
+ * same run id and tagged with the server's URI. `deliverSpooledRun` sends one such run to the
+ * server and `syncSpool` (`ablate sync`) all of them.
+ *
+ * Delivery is idempotent, so an interrupted sync can simply run again: metric values already on
+ * the server (same key, step, timestamp and value; counted as a multiset) are not sent again,
+ * params and tags the server already holds are skipped, artifact uploads overwrite, and a
+ * spooled status is set only while the server's run still says RUNNING. A spooled run is
+ * removed once everything, its final status included, is on the server; a spooled run still
+ * RUNNING (its process may still be writing) is delivered and kept.
+ */
+import { existsSync } from 'node:fs';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { FileStoreTracker } from './mlflow-filestore.ts';
+import { decodeMetricValue, encodeMetricValue, MlflowRestClient, type MlflowRestClientOptions, type WireMetric } from './mlflow-rest.ts';
+import { MlflowRestError, TrackingError } from './tracking-error.ts';
+import type { Metric, Run, TerminalStatus } from './tracker.ts';
+
+/** Default spool folder, relative to the working directory. */
+export const DEFAULT_SPOOL_URI = './mlruns-spool';
+
+/** Tags on a spooled run (never delivered): where it belongs. */
+export const SPOOL_TAGS = {
+  remoteUri: 'ablate.spool.remoteUri',
+  remoteExperimentId: 'ablate.spool.remoteExperimentId',
+} as const;
+
+/** What one delivery sent (or found already there). */
+export interface DeliveryReport {
+  runId: string;
+  remoteUri: string;
+  metricsSent: number;
+  /** Spooled metric values the server already held (sent earlier by an interrupted sync). */
+  metricsAlreadyThere: number;
+  params: number;
+  tags: number;
+  artifacts: string[];
+  /** The spooled terminal status set on the server. */
+  status?: TerminalStatus;
+  /** The server's run had ended already, so the spooled status was left out. */
+  statusKept?: string;
+  /** The spooled run was removed (everything, its status included, is on the server). */
+  removed: boolean;
+}
+
+const metricId = (m: { step: number; timestamp: number; value: number | string }): string =>
+  `${m.step}\u0000${m.timestamp}\u0000${String(encodeMetricValue(typeof m.value === 'string' ? decodeMetricValue(m.value) : m.value))}`;
+
+async function listFiles(dir: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const e of entries) {
+    const full = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await listFiles(full)));
+    else if (e.isFile()) out.push(full);
+  }
+  return out.sort();
+}
+
+/** Tags of a spooled run that belong on the server (not the spool's own). */
+export function deliverableTags(tags: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(tags).filter(([k]) => !k.startsWith('ablate.spool.')));
+}
+
+/**
+ * Send one spooled run to `client`'s server; remove it from the spool when it carries a
+ * terminal status and `keepTerminal` is off. Throws (MlflowUnreachableError, MlflowRestError)
+ * when the server cannot take it; what was sent stays sent and a later call sends the rest.
+ */
+export async function deliverSpooledRun(
+  client: MlflowRestClient,
+  spool: FileStoreTracker,
+  runId: string,
+  options: { retries?: number; removeWhenDone?: boolean } = {},
+): Promise<DeliveryReport> {
+  const local: Run = await spool.getRun(runId);
+  let remote;
+  try {
+    remote = await client.getRun(runId);
+  } catch (e) {
+    if (e instanceof MlflowRestError && e.errorCode === 'RESOURCE_DOES_NOT_EXIST') {
+      throw new TrackingError('RESOURCE_DOES_NOT_EXIST', `Spooled run ${runId} is not on ${client.baseUrl}`, {
+        hint: `It was spooled for ${local.data.tags[SPOOL_TAGS.remoteUri] ?? 'another server'}; sync it to that server, or open the spool with mlflow ui --backend-store-uri ${spool.root}.`,
+        cause: e,
+      });
+    }
+    throw e;
+  }
+  const report: DeliveryReport = { runId, remoteUri: client.baseUrl, metricsSent: 0, metricsAlreadyThere: 0, params: 0, tags: 0, artifacts: [], removed: false };
+
+  // Params and tags the server lacks (or holds with another value: MLflow refuses a changed
+  // param with a 400, which is reported as it is).
+  const remoteParams = Object.fromEntries((remote.data.params ?? []).map((p) => [p.key, p.value]));
+  const remoteTags = Object.fromEntries((remote.data.tags ?? []).map((t) => [t.key, t.value]));
+  const params = Object.entries(local.data.params).filter(([k, v]) => remoteParams[k] !== v).map(([key, value]) => ({ key, value }));
+  const tags = Object.entries(deliverableTags(local.data.tags))
+    .filter(([k, v]) => remoteTags[k] !== v && k !== 'mlflow.runName' && k !== 'mlflow.user')
+    .map(([key, value]) => ({ key, value }));
+  if (params.length > 0 || tags.length > 0) await client.logBatchChunked(runId, { params, tags }, options.retries);
+  report.params = params.length;
+  report.tags = tags.length;
+
+  // Every metric value not on the server yet, by (step, timestamp, value) with multiplicity.
+  for (const key of local.data.metrics.map((m) => m.key)) {
+    const spooled: Metric[] = await spool.getMetricHistory(runId, key);
+    const there = new Map<string, number>();
+    for (const m of await client.getMetricHistory(runId, key)) there.set(metricId(m), (there.get(metricId(m)) ?? 0) + 1);
+    const missing: WireMetric[] = [];
+    for (const m of spooled) {
+      const id = metricId(m);
+      const n = there.get(id) ?? 0;
+      if (n > 0) {
+        there.set(id, n - 1);
+        report.metricsAlreadyThere++;
+      } else {
+        missing.push({ key, value: encodeMetricValue(m.value), timestamp: m.timestamp, step: m.step });
+      }
+    }
+    if (missing.length > 0) await client.logBatchChunked(runId, { metrics: missing }, options.retries);
+    report.metricsSent += missing.length;
+  }
+
+  // Artifacts: an upload overwrites, so a second delivery is harmless.
+  const dir = await spool.artifactsDir(runId);
+  for (const file of await listFiles(dir)) {
+    const path = relative(dir, file).split(sep).join('/');
+    await client.uploadArtifact(remote.info.artifact_uri, path, await readFile(file));
+    report.artifacts.push(path);
+  }
+
+  const status = local.info.status;
+  if (status === 'FINISHED' || status === 'FAILED' || status === 'KILLED') {
+    if (remote.info.status === 'RUNNING') {
+      await client.updateRun({ run_id: runId, status, ...(local.info.endTime !== null ? { end_time: local.info.endTime } : {}) }, options.retries);
+      report.status = status;
+    } else {
+      report.statusKept = remote.info.status;
+    }
+    if (options.removeWhenDone ?? true) {
+      await removeSpooledRun(spool, runId);
+      report.removed = true;
+    }
+  }
+  return report;
+}
+
+/** Delete a delivered run's folder from the spool. */
+export async function removeSpooledRun(spool: FileStoreTracker, runId: string): Promise<void> {
+  const { info } = await spool.getRun(runId);
+  await rm(join(spool.root, info.experimentId, runId), { recursive: true, force: true });
+}
+
+/** A run waiting in the spool. */
+export interface SpooledRun {
+  runId: string;
+  runName: string;
+  remoteUri: string;
+  status: string;
+  metrics: number;
+}
+
+/** The runs in the spool at `root` (all servers), oldest first. */
+export async function listSpooledRuns(root: string): Promise<SpooledRun[]> {
+  if (!existsSync(root)) return [];
+  const spool = new FileStoreTracker(root, { onWarning: () => {} });
+  const experiments = await spool.listExperiments();
+  if (experiments.length === 0) return [];
+  const runs = await spool.searchRuns({ experimentIds: experiments.map((e) => e.experimentId) });
+  return runs
+    .filter((r) => r.data.tags[SPOOL_TAGS.remoteUri] !== undefined)
+    .sort((a, b) => a.info.startTime - b.info.startTime)
+    .map((r) => ({ runId: r.info.runId, runName: r.info.runName, remoteUri: r.data.tags[SPOOL_TAGS.remoteUri]!, status: r.info.status, metrics: r.data.metrics.length }));
+}
+
+/** The outcome of `syncSpool` for one spooled run. */
+export type SyncOutcome = { run: SpooledRun; delivered: DeliveryReport } | { run: SpooledRun; error: Error };
+
+/**
+ * Deliver every run in the spool at `root` to the server it was spooled for (or only those of
+ * `remoteUri`). A run that cannot be delivered (server still down, run unknown there) is
+ * reported and stays in the spool; the others go on.
+ */
+export async function syncSpool(
+  root: string,
+  options: {
+    remoteUri?: string;
+    /** Options of the REST clients made per server (retries, auth). */
+    client?: MlflowRestClientOptions;
+    /** The client for a server URI (default: a new MlflowRestClient with `client`). */
+    clientOf?: (uri: string) => MlflowRestClient;
+    onRun?: (outcome: SyncOutcome) => void;
+  } = {},
+): Promise<SyncOutcome[]> {
+  const spool = new FileStoreTracker(root, { onWarning: () => {} });
+  const wanted = options.remoteUri?.replace(/\/+$/, '');
+  const clients = new Map<string, MlflowRestClient>();
+  const out: SyncOutcome[] = [];
+  for (const run of await listSpooledRuns(root)) {
+    if (wanted !== undefined && run.remoteUri !== wanted) continue;
+    let client = clients.get(run.remoteUri);
+    if (!client) {
+      client = options.clientOf?.(run.remoteUri) ?? new MlflowRestClient(run.remoteUri, options.client);
+      clients.set(run.remoteUri, client);
+    }
+    let outcome: SyncOutcome;
+    try {
+      outcome = { run, delivered: await deliverSpooledRun(client, spool, run.runId) };
+    } catch (e) {
+      outcome = { run, error: e as Error };
+    }
+    out.push(outcome);
+    options.onRun?.(outcome);
+  }
+  return out;
+}
