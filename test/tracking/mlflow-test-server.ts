@@ -56,7 +56,8 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(exchanges: Exchange[] = []): Promise<TestServer> {
+/** `port` 0 picks a free one; a given port restarts a stopped server at the same address. */
+export async function startTestServer(exchanges: Exchange[] = [], port = 0): Promise<TestServer> {
   const state: TestServer = { url: '', received: [], replayed: new Set(), handler: undefined, close: async () => {} };
 
   const replay = (req: Received): Answer => {
@@ -108,7 +109,7 @@ export async function startTestServer(exchanges: Exchange[] = []): Promise<TestS
       res.end(isJson ? JSON.stringify(answer!.body) : String(answer!.body));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   state.close = () =>
     new Promise<void>((resolve) => {
