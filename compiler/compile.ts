@@ -165,6 +165,7 @@ class Compilation {
     for (const figure of selected.figures) {
       const sweep = this.figureSweep(figure);
       if (sweep) runs.push(...this.expand(sweep));
+      for (const ref of this.figureReferences(figure)) runs.push(...(this.referenceRuns(ref.name) ?? []));
     }
     const concrete = this.unique(runs).map((r) => applyOverrides(r, overrides.overrides));
     if (this.bag.hasErrors) return this.result(Phase.Resolved);
@@ -247,11 +248,38 @@ class Compilation {
     const name = bracket < 0 ? ref : ref.slice(0, bracket);
     const decl = this.program.decls.get(name)?.decl;
     if (!decl) return undefined;
-    if (bracket < 0) return decl.kind === 'Experiment' || decl.kind === 'Repeat' ? this.expand(decl) : undefined;
-    if (decl.kind !== 'Sweep') return undefined;
+    if (bracket < 0) return decl.kind === 'Experiment' || (decl.kind === 'Repeat' && !this.isRepeatOfSweep(decl)) ? this.expand(decl) : undefined;
+    if (decl.kind !== 'Sweep' && decl.kind !== 'Repeat') return undefined;
+    // A point: `sweep[v]` (single axis) or `sweep[path=v]`; of a repeat over a sweep, all its draws.
     const inner = ref.slice(bracket + 1, -1);
-    const point = this.expand(decl).find((r) => r.name === ref || (Object.keys(r.point).length === 1 && String(Object.values(r.point)[0]) === inner));
-    return point ? [point] : undefined;
+    const matches = (r: ConcreteRun) => {
+      const label = Object.entries(r.point).map(([k, v]) => `${k}=${String(v)}`).join(',');
+      return label === inner || (Object.keys(r.point).length === 1 && String(Object.values(r.point)[0]) === inner);
+    };
+    const found = this.expand(decl).filter((r) => Object.keys(r.point).length > 0 && matches(r));
+    return found.length > 0 ? (decl.kind === 'Sweep' ? found.slice(0, 1) : found) : undefined;
+  }
+
+  /** True for `repeat … from <sweep>`. */
+  private isRepeatOfSweep(decl: Decl): boolean {
+    return decl.kind === 'Repeat' && this.program.decls.get(decl.from.name)?.decl.kind === 'Sweep';
+  }
+
+  /** The runs a figure's reference line pools: an experiment (one run) or a repeat of one (its draws). */
+  private referenceRuns(name: string): ConcreteRun[] | undefined {
+    const decl = this.program.decls.get(name)?.decl;
+    return decl && (decl.kind === 'Experiment' || (decl.kind === 'Repeat' && !this.isRepeatOfSweep(decl))) ? this.expand(decl) : undefined;
+  }
+
+  /** A figure's `references { "label": name }`, in source order. */
+  private figureReferences(decl: FigureDecl): { label: string; name: string; at: Location }[] {
+    const refs = lookup(blockFromObject(decl.body, new DiagnosticBag()), ['references']);
+    if (!refs || refs.kind !== 'block') return [];
+    const out: { label: string; name: string; at: Location }[] = [];
+    for (const [label, value] of refs.fields) {
+      if (value.kind === 'leaf' && value.expr.kind === 'Ident') out.push({ label, name: value.expr.name, at: { node: value.expr } });
+    }
+    return out;
   }
 
   /** Decodes, checks and converts a dataset once per compilation. */
@@ -374,11 +402,20 @@ class Compilation {
     return posix(relative(this.cwd, resolve(this.program.decls.get(decl.name.name)!.file)));
   }
 
+  /** The sweep a figure plots, or the repeat over a sweep (every point × every draw: error bars). */
   private figureSweep(decl: FigureDecl): Decl | undefined {
     const sweep = lookup(blockFromObject(decl.body, new DiagnosticBag()), ['sweep']);
     if (sweep?.kind !== 'leaf' || sweep.expr.kind !== 'Ident') return undefined;
     const found = this.program.decls.get(sweep.expr.name)?.decl;
-    return found?.kind === 'Sweep' ? found : undefined;
+    return found?.kind === 'Sweep' || (found && this.isRepeatOfSweep(found)) ? found : undefined;
+  }
+
+  /** How a figure's `sweep:` name reads when it is not a sweep (for E122), or undefined when nothing has that name. */
+  private declKindText(name: string): string | undefined {
+    const decl = this.program.decls.get(name)?.decl;
+    if (!decl) return undefined;
+    if (decl.kind === 'Repeat') return 'a repeat of an experiment';
+    return { Experiment: 'an experiment', Dataset: 'a dataset', Table: 'a table', Figure: 'a figure', Sweep: 'a sweep' }[decl.kind];
   }
 
   /** Type-checks a figure and runs its rules. */
@@ -390,6 +427,7 @@ class Compilation {
     const sweepName = settings.sweep as string;
     const sweepDecl = this.figureSweep(decl);
     const points = sweepDecl ? this.expand(sweepDecl) : [];
+    const references = this.figureReferences(decl);
     if (!bag.hasErrors) {
       runChecks('Figure', {
         name: decl.name.name,
@@ -400,17 +438,21 @@ class Compilation {
         y: settings.y as string,
         yAt: locateIn(locations, 'y', decl),
         axes: sweepDecl ? [...new Set(points.flatMap((p) => Object.keys(p.point)))] : undefined,
-        sweepNames: [...this.program.decls.values()].filter((d) => d.decl.kind === 'Sweep').map((d) => d.decl.name.name),
+        kind: this.declKindText(sweepName),
+        sweepNames: [...this.program.decls.values()].filter((d) => d.decl.kind === 'Sweep' || this.isRepeatOfSweep(d.decl)).map((d) => d.decl.name.name),
+        references: references.map((r) => ({ name: r.name, at: r.at, known: this.referenceRuns(r.name) !== undefined })),
+        referenceNames: [...this.program.decls.values()].filter((d) => d.decl.kind === 'Experiment' || (d.decl.kind === 'Repeat' && !this.isRepeatOfSweep(d.decl))).map((d) => d.decl.name.name),
         report: (issue, at) => this.bag.report(issue, at),
       });
     }
-    return { decl, settings, sweepName, points };
+    return { decl, settings, sweepName, points, references };
   }
 
   private figureIr(checked: ReturnType<Compilation['checkFigure']>, runs: Map<string, RunIR>): FigureIR {
-    const { decl, settings, sweepName, points } = checked;
+    const { decl, settings, sweepName, points, references } = checked;
     const figure = { name: decl.name.name, title: decl.title?.value ?? null, file: this.displayFile(decl), sweep: sweepName, x: settings.x as string, y: settings.y as string };
-    return buildFigureIr(figure, points, runs);
+    const lines = references.map((r) => ({ label: r.label, ref: r.name, runs: this.referenceRuns(r.name) ?? [] }));
+    return buildFigureIr(figure, points, lines, runs);
   }
 }
 

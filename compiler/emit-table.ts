@@ -61,7 +61,8 @@ export function buildTableIr(table: TableSource, runs: ReadonlyMap<string, RunIR
   const paperOnly = paper.filter((p) => !declared.has(p.row)).map((p) => ({ label: p.row, ref: null, kind: 'paper-only' as const, runs: [], specHashes: [] }));
   const rows = table.rows.map((row, i) => {
     const concrete = table.rowRuns[i]!;
-    const kind = row.ref.includes('[') ? ('sweep-point' as const) : concrete[0]?.repeat ? ('repeat' as const) : ('experiment' as const);
+    // A point of a repeat over a sweep pools its draws like any repeat.
+    const kind = concrete[0]?.repeat ? ('repeat' as const) : row.ref.includes('[') ? ('sweep-point' as const) : ('experiment' as const);
     return { label: row.label, ref: row.ref, kind, runs: concrete.map((r) => r.name), specHashes: concrete.map((r) => runs.get(r.name)?.specHash ?? '') };
   });
   return {
@@ -76,15 +77,21 @@ export function buildTableIr(table: TableSource, runs: ReadonlyMap<string, RunIR
   };
 }
 
-/** The Figure IR: one point per sweep run, x read from the run's sweep point. */
+/**
+ * The Figure IR: one point per sweep run, x read from the run's sweep point (a repeat over a
+ * sweep gives several runs per x: its draws), and one entry per reference line with the
+ * runs it pools.
+ */
 export function buildFigureIr(
   figure: { name: string; title: string | null; file: string; sweep: string; x: string; y: string },
-  points: readonly { name: string; point: Record<string, PointValue> }[],
+  points: readonly { name: string; point: Record<string, PointValue>; repeat: ConcreteRun['repeat'] }[],
+  references: readonly { label: string; ref: string; runs: readonly { name: string }[] }[],
   runs: ReadonlyMap<string, RunIR>,
 ): FigureIR {
   return {
     irVersion: IR_VERSION,
     ...figure,
-    points: points.map((p) => ({ run: p.name, x: p.point[figure.x]!, specHash: runs.get(p.name)?.specHash ?? '' })),
+    points: points.map((p) => ({ run: p.name, x: p.point[figure.x]!, draw: p.repeat?.index ?? null, specHash: runs.get(p.name)?.specHash ?? '' })),
+    references: references.map((r) => ({ label: r.label, ref: r.ref, runs: r.runs.map((x) => x.name), specHashes: r.runs.map((x) => runs.get(x.name)?.specHash ?? '') })),
   };
 }

@@ -2,8 +2,9 @@
  * Expansion of declarations into concrete runs, each with its own configuration tree:
  * an experiment is one run; a `sweep` is the cross product of its axes (`grid`, the
  * default) or their pairwise combination (`zip`, equal lengths required), with its fixed
- * entries applied to every point; a `repeat` is `times` draws of the same experiment,
- * draw i sampling cases with seed `seed + i`. `-s` overrides are one more layer on top.
+ * entries applied to every point; a `repeat` is `times` draws of the same experiment (or of
+ * every point of a sweep), draw i with seed `seed + i`, which picks its case subset and its
+ * own train/val/test split (runtime/data/split.ts). `-s` overrides are one more layer on top.
  */
 import type { Entry, Expr, Key, NumberLit, RepeatDecl, Span, SweepDecl } from '../dsl/ast.ts';
 import type { ExtendsResolver } from './apply-extends.ts';
@@ -26,6 +27,7 @@ export interface ConcreteRun {
   group: { kind: 'sweep' | 'repeat'; name: string; index: number; count: number } | null;
   point: Record<string, PointValue>;
   repeat: { group: string; index: number; count: number; pool: boolean } | null;
+  /** A repeat's draw: cases kept per modality (none named: all) and the draw's seed, which also seeds its split. */
   sample: { cases: Record<string, number>; seed: number } | null;
   /** Where the run was asked for (the declaration's name), for issues about the run as a whole. */
   at: { span: Span };
@@ -162,9 +164,33 @@ export function expandSweep(decl: SweepDecl, program: Program, resolver: Extends
   });
 }
 
-/** The concrete runs of a repeat: `times` draws, draw i with sample seed `seed + i`. */
+/**
+ * The runs a repeat draws from: one experiment, or every point of a sweep (`repeat … from
+ * <sweep>`: every point × every draw). Anything else is E120; an unknown name E013.
+ */
+function repeatBases(decl: RepeatDecl, program: Program, resolver: ExtendsResolver, bag: DiagnosticBag): ConcreteRun[] | null {
+  const found = program.decls.get(decl.from.name)?.decl;
+  if (found?.kind === 'Sweep') return expandSweep(found, program, resolver, bag);
+  if (found && found.kind !== 'Experiment') {
+    bag.report({ code: 'E120', repeat: decl.name.name, base: decl.from.name, kind: found.kind.toLowerCase() }, { node: decl.from });
+    return null;
+  }
+  const sweeps = [...program.decls.values()].filter((d) => d.decl.kind === 'Sweep').map((d) => d.decl.name.name);
+  if (!found) {
+    bag.report({ code: 'E013', name: decl.from.name, role: 'from', suggestion: suggest(decl.from.name, [...resolver.experimentNames(), ...sweeps]) }, { node: decl.from });
+    return null;
+  }
+  const run = experimentRun(program, resolver, decl.from.name);
+  return run ? [run] : null;
+}
+
+/**
+ * The concrete runs of a repeat: `times` draws of each base run (one experiment, or each
+ * point of a sweep), draw i with seed `seed + i`. Every draw carries a `sample` (with no
+ * modality named when the repeat samples none), so every draw cuts its own split.
+ */
 export function expandRepeat(decl: RepeatDecl, program: Program, resolver: ExtendsResolver, bag: DiagnosticBag): ConcreteRun[] {
-  const base = baseRun(program, resolver, decl.from, bag, 'from');
+  const bases = repeatBases(decl, program, resolver, bag);
   const body = blockFromObject(decl.body, bag);
   const repeatLocations = new Map<string, Location>();
   const settings: Settings = decodeFields(repeatFields, body, [], { bag, locations: repeatLocations, rootAt: { node: decl.name } });
@@ -172,20 +198,25 @@ export function expandRepeat(decl: RepeatDecl, program: Program, resolver: Exten
   for (const [path, location] of repeatLocations) {
     if (path === 'sample' || path.startsWith('sample.')) locations.set(`data.sample.cases${path.slice('sample'.length)}`, location);
   }
-  if (!base || typeof settings.times !== 'number') return [];
+  if (!bases || bases.length === 0 || typeof settings.times !== 'number') return [];
   const times = settings.times;
   const seed = (settings.seed as number | undefined) ?? 0;
-  const sample = (settings.sample as Record<string, number> | null | undefined) ?? null;
+  const cases = (settings.sample as Record<string, number> | null | undefined) ?? {};
   const pool = (settings.pool as boolean | undefined) ?? false;
-  return Array.from({ length: times }, (_, index) => ({
-    ...base,
-    name: `${decl.name.name}#${index}`,
-    group: { kind: 'repeat' as const, name: decl.name.name, index, count: times },
-    repeat: { group: decl.name.name, index, count: times, pool },
-    sample: sample ? { cases: sample, seed: seed + index } : null,
-    at: decl.name,
-    locations,
-  }));
+  const count = bases.length * times;
+  // Point-major: all draws of the first sweep point, then the next point's.
+  return bases.flatMap((base, p) =>
+    Array.from({ length: times }, (_, index) => ({
+      ...base,
+      // `x5#2`, or for a sweep point `x5[loss.icr.tau=4]#2`.
+      name: `${decl.name.name}${base.group ? base.name.slice(base.group.name.length) : ''}#${index}`,
+      group: { kind: 'repeat' as const, name: decl.name.name, index: p * times + index, count },
+      repeat: { group: decl.name.name, index, count: times, pool },
+      sample: { cases, seed: seed + index },
+      at: decl.name,
+      locations: new Map([...base.locations, ...locations]),
+    })),
+  );
 }
 
 /** Applies `-s` overrides to a run (the last layer: they win over everything in files). */

@@ -68,6 +68,12 @@ export const issueCodes = {
   E072: 'eam-needs-class-embedding',
   E073: 'split-leaves-no-training',
   E074: 'background-value-is-class',
+  // repeats, figures over repeats, the evaluation crop (issue 11)
+  E120: 'repeat-base-kind',
+  E121: 'crop-at-label-3d',
+  E122: 'figure-source-kind',
+  E123: 'figure-reference-unknown',
+  E124: 'sample-modality-not-trained',
   // emitted IR
   E080: 'ir-schema',
   // command line
@@ -133,6 +139,11 @@ export interface IssueData {
   E072: { path?: undefined };
   E073: { modality: string; cases: number; train: number };
   E074: { modality: string; value: number; className: string };
+  E120: { repeat: string; base: string; kind: string };
+  E121: { dims: number };
+  E122: { figure: string; name: string; kind: string; suggestion?: string };
+  E123: { figure: string; name: string; suggestion?: string };
+  E124: { modality: string; trained: string[] };
   E080: { irPath: string; problem: string };
   E090: { argument: string };
 }

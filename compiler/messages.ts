@@ -242,6 +242,31 @@ export function renderIssue(issue: Issue): RenderedIssue {
         message: `internal: the emitted Run IR violates its schema at ${issue.irPath}: ${issue.problem}`,
         hint: 'this is a compiler bug or a value the checker missed; please report it with the file',
       };
+    case 'E120':
+      return {
+        message: `repeat ${quote(issue.repeat)} draws from ${quote(issue.base)}, which is a ${issue.kind}; a repeat draws from an experiment or a sweep`,
+        hint: `repeat the experiment or sweep that ${quote(issue.base)} is built from`,
+      };
+    case 'E121':
+      return {
+        message: '`data.crop_at: label` has no effect in a 3D run: 3D runs crop nothing and slide windows over the whole volume',
+        hint: 'remove `crop_at`, or use a 2D backbone (swin_unet)',
+      };
+    case 'E122':
+      return {
+        message: `figure ${quote(issue.figure)} plots ${quote(issue.name)}, which is ${issue.kind}; a figure plots a sweep or a repeat over a sweep`,
+        hint: didYouMean(issue.suggestion) ?? 'declare `sweep NAME from EXPERIMENT { … }` (and `repeat NAME from SWEEP { … }` for error bars) and plot it',
+      };
+    case 'E123':
+      return {
+        message: `figure ${quote(issue.figure)} draws a reference line for ${quote(issue.name)}, which is not an experiment or a repeat`,
+        hint: didYouMean(issue.suggestion) ?? 'name an experiment or a repeat of one (its pooled result is drawn as a horizontal line)',
+      };
+    case 'E124':
+      return {
+        message: `the repeat samples ${quote(issue.modality)} cases, but the run trains ${list(issue.trained)}`,
+        hint: `sample one of ${list(issue.trained)}`,
+      };
     case 'E090':
       return { message: `cannot read override ${quote(issue.argument)}`, hint: 'write `-s dotted.key=value`, e.g. `-s loss.icr.tau=2`' };
   }

@@ -89,6 +89,18 @@ export function checkSampleFeasible({ ir, report }: RunContext): void {
   }
 }
 
+/** A repeat samples only modalities the run trains (E124); otherwise the draw would fail when the data are split. */
+export function checkSampleModalitiesTrained({ ir, report }: RunContext): void {
+  for (const modality of Object.keys(ir.data.sample?.cases ?? {})) {
+    if (!ir.data.modalities.includes(modality)) report({ code: 'E124', modality, trained: ir.data.modalities }, `data.sample.cases.${modality}`);
+  }
+}
+
+/** The label-centred crop is a 2D rule: a 3D run crops nothing, so `crop_at: label` would silently do nothing (E121). */
+export function checkCropAtNeeds2d({ ir, report }: RunContext): void {
+  if (ir.data.dims === 3 && ir.data.cropAt === 'label') report({ code: 'E121', dims: 3 }, 'data.cropAt');
+}
+
 /** 2D runs stack an odd number of slices (a centre slice and its neighbours); 3D runs take one channel. */
 export function checkSlicesOdd({ ir, report }: RunContext): void {
   const { slices, dims } = ir.data;

@@ -21,6 +21,8 @@ import {
   checkPatchDividesCrop,
   checkPhantomCasesStated,
   checkSampleFeasible,
+  checkSampleModalitiesTrained,
+  checkCropAtNeeds2d,
   checkSlicesOdd,
   checkSplitLeavesTraining,
   checkSplitSumsToOne,
@@ -32,7 +34,7 @@ import {
   type DatasetContext,
   type RunContext,
 } from './domain.ts';
-import { checkFigureAxis, checkPaperNamesKnown, checkTableColumnsKnown, checkTableRowsKnown, type FigureContext, type TableContext } from './tables.ts';
+import { checkFigureAxis, checkFigureReferencesKnown, checkPaperNamesKnown, checkTableColumnsKnown, checkTableRowsKnown, type FigureContext, type TableContext } from './tables.ts';
 
 export interface CheckTable {
   Run: ((ctx: RunContext) => void)[];
@@ -49,6 +51,8 @@ export const checks: CheckTable = {
     checkSplitLeavesTraining,
     checkFewShotFeasible,
     checkSampleFeasible,
+    checkSampleModalitiesTrained,
+    checkCropAtNeeds2d,
     checkSlicesOdd,
     checkBackboneMatchesData,
     checkStageListsMatch,
@@ -66,7 +70,7 @@ export const checks: CheckTable = {
     checkWeightsNonNegative,
   ],
   Table: [checkTableRowsKnown, checkTableColumnsKnown, checkPaperNamesKnown],
-  Figure: [checkFigureAxis],
+  Figure: [checkFigureAxis, checkFigureReferencesKnown],
 };
 
 /** Runs every check registered for `kind`. */

@@ -233,4 +233,5 @@ export const figureFields: Fields = {
   sweep: { type: 'name' },
   x: { type: 'string', doc: 'a sweep axis, e.g. loss.icr.tau' },
   y: { type: 'string', default: 'dice.mean', doc: 'metric.class or metric.mean' },
+  references: { type: 'block', fields: {}, each: { type: 'name' }, default: null, doc: 'label → experiment or repeat, drawn as a horizontal line (mean ± std)' },
 };

@@ -45,9 +45,16 @@ export interface FigureContext {
   xAt: Location;
   y: string;
   yAt: Location;
-  /** The axes of the named sweep, or undefined when it is not a sweep. */
+  /** The axes of the named sweep (or of the sweep a repeat draws from), or undefined when it is neither. */
   axes: string[] | undefined;
+  /** What the name declares when it is not a sweep (`an experiment`, `a repeat of an experiment`), or undefined when nothing. */
+  kind: string | undefined;
+  /** Sweeps and repeats over sweeps. */
   sweepNames: string[];
+  /** `references { "Joint V3": abdominal_v3 }`: each name, where it is written, and whether it is an experiment or a repeat. */
+  references: { name: string; at: Location; known: boolean }[];
+  /** Experiments and repeats, for suggestions. */
+  referenceNames: string[];
   report(issue: Issue, at: Location): void;
 }
 
@@ -165,12 +172,20 @@ export function checkPaperNamesKnown({ paper, modalities, classes, report }: Tab
 /** A figure plots a sweep, along one of its axes, a known metric. */
 export function checkFigureAxis(ctx: FigureContext): void {
   if (!ctx.axes) {
-    ctx.report({ code: 'E017', name: ctx.sweep, expected: 'sweep', suggestion: suggest(ctx.sweep, ctx.sweepNames) }, ctx.sweepAt);
+    if (ctx.kind) ctx.report({ code: 'E122', figure: ctx.name, name: ctx.sweep, kind: ctx.kind, suggestion: suggest(ctx.sweep, ctx.sweepNames) }, ctx.sweepAt);
+    else ctx.report({ code: 'E017', name: ctx.sweep, expected: 'sweep', suggestion: suggest(ctx.sweep, ctx.sweepNames) }, ctx.sweepAt);
     return;
   }
   if (!ctx.axes.includes(ctx.x)) ctx.report({ code: 'E071', figure: ctx.name, axis: ctx.x, sweep: ctx.sweep, known: ctx.axes }, ctx.xAt);
   const metric = ctx.y.split('.')[0]!;
   if (!(metricNames as readonly string[]).includes(metric)) {
     ctx.report({ code: 'E035', path: 'y', value: metric, allowed: [...metricNames], suggestion: suggest(metric, metricNames) }, ctx.yAt);
+  }
+}
+
+/** A figure's reference lines name experiments or repeats (E123). */
+export function checkFigureReferencesKnown(ctx: FigureContext): void {
+  for (const ref of ctx.references) {
+    if (!ref.known) ctx.report({ code: 'E123', figure: ctx.name, name: ref.name, suggestion: suggest(ref.name, ctx.referenceNames) }, ref.at);
   }
 }

@@ -3,8 +3,12 @@
  *
  * For each trained modality, in this order:
  *  1. sample (repeats, `data.sample`): keep k cases drawn at random (seed `sample.seed`)
- *     from the sorted case ids; the others are `notSampled`;
- *  2. shuffle the kept ids (seed `split.seed`) and cut test, then val, then train:
+ *     from the sorted case ids; the others are `notSampled`. A modality the sample does not
+ *     name keeps all its cases (the paper's abdominal protocol: all CT, 9 of 20 MRI);
+ *  2. shuffle the kept ids and cut test, then val, then train. The shuffle is seeded by
+ *     `split.seed` for a single run, and by `split.seed` and the draw's `sample.seed` for a
+ *     draw of a repeat, so every draw has its own train/val/test cases in every modality,
+ *     also in one that is not sampled (`manifest.shuffleSeed` records the seed used):
  *     test = max(1, round(n · test)) and val = max(1, round(n · val)) when their fraction is
  *     > 0 (else 0), rounding half up; train takes the rest, so fractions need not sum to
  *     exactly 1. 20 cases at 70/10/20 → 14/2/4; 9 → 6/1/2; 12 → 9/1/2;
@@ -34,8 +38,10 @@ export interface ModalitySplit {
 export interface SplitManifest {
   version: 1;
   seed: number;
-  /** Seed of the `sample` draw, or null when all cases are used. */
+  /** Seed of the `sample` draw (a repeat's draw), or null for a single run. */
   sampleSeed: number | null;
+  /** The seed of the shuffle that cut train/val/test, `<modality>` standing for each modality's name. */
+  shuffleSeed: string;
   modalities: Record<string, ModalitySplit>;
 }
 
@@ -77,8 +83,8 @@ export function makeSplit(cases: Record<string, readonly string[]>, settings: Sp
       kept = drawn.slice(0, k).sort();
       notSampled = drawn.slice(k).sort();
     }
-    // 2. shuffle and cut
-    const order = new SeededRandom(`split:${split.seed}:${m}`).shuffle(kept);
+    // 2. shuffle and cut: each draw of a repeat has its own split
+    const order = new SeededRandom(shuffleSeedOf(split.seed, sample?.seed ?? null, m)).shuffle(kept);
     const n = splitCounts(order.length, split, m);
     const test = order.slice(0, n.test);
     const val = order.slice(n.test, n.test + n.val);
@@ -93,9 +99,14 @@ export function makeSplit(cases: Record<string, readonly string[]>, settings: Sp
     }
     modalities[m] = { train: train.sort(), val: val.sort(), test: test.sort(), notAnnotated: notAnnotated.sort(), notSampled };
   }
-  const manifest: SplitManifest = { version: 1, seed: split.seed, sampleSeed: sample?.seed ?? null, modalities };
+  const manifest: SplitManifest = { version: 1, seed: split.seed, sampleSeed: sample?.seed ?? null, shuffleSeed: shuffleSeedOf(split.seed, sample?.seed ?? null, '<modality>'), modalities };
   assertDisjoint(manifest);
   return manifest;
+}
+
+/** The seed string of a modality's train/val/test shuffle: `split:<seed>:<m>`, or `split:<seed>:draw:<sampleSeed>:<m>` for a repeat's draw. */
+export function shuffleSeedOf(splitSeed: number, sampleSeed: number | null, modality: string): string {
+  return sampleSeed === null ? `split:${splitSeed}:${modality}` : `split:${splitSeed}:draw:${sampleSeed}:${modality}`;
 }
 
 /** Throws `DataError('split-overlap')` naming the case when a case is in two roles of one modality. */
@@ -178,6 +189,7 @@ export async function readSplitManifest(path: string): Promise<SplitManifest> {
     version: 1,
     seed: typeof m.seed === 'number' ? m.seed : 0,
     sampleSeed: typeof m.sampleSeed === 'number' ? m.sampleSeed : null,
+    shuffleSeed: typeof m.shuffleSeed === 'string' ? m.shuffleSeed : 'given',
     modalities: Object.fromEntries(Object.entries(m.modalities!).map(([k, s]) => [k, { train: s.train, val: s.val, test: s.test, notAnnotated: s.notAnnotated ?? [], notSampled: s.notSampled ?? [] }])),
   };
   assertDisjoint(manifest);

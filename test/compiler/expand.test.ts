@@ -84,6 +84,69 @@ describe('repeats', () => {
       { cases: { mri: 8 }, seed: 12 },
     ]);
     expect(draws[1]!.repeat).toEqual({ group: 'r', index: 1, count: 3, pool: true });
+    expect(new Set(draws.map((d) => d.specHash)).size).toBe(3);
+  });
+
+  it('a repeat that samples nothing still gives each draw its own seed (its own split) and hash', () => {
+    const { result } = compile(`repeat r from base { times: 2 }\n`);
+    expect(result.diagnostics).toEqual([]);
+    const draws = result.runs.filter((r) => r.repeat);
+    expect(draws.map((d) => d.data.sample)).toEqual([{ cases: {}, seed: 0 }, { cases: {}, seed: 1 }]);
+    expect(draws[0]!.specHash).not.toBe(draws[1]!.specHash);
+  });
+
+  it('repeat … from <sweep>: every point × every draw, named per point, one group', () => {
+    const { result } = compile(`sweep tau from base { loss.mcr: 0, loss.icr.tau in [2, 4] }
+repeat tau_x3 from tau { times: 3, sample { mri: 6 }, seed: 5 }
+table t { rows { "τ = 4, pooled": tau_x3[4] } }
+`);
+    expect(result.diagnostics).toEqual([]);
+    const draws = result.runs.filter((r) => r.origin.group?.name === 'tau_x3');
+    expect(draws.map((d) => d.name)).toEqual([
+      'tau_x3[loss.icr.tau=2]#0', 'tau_x3[loss.icr.tau=2]#1', 'tau_x3[loss.icr.tau=2]#2',
+      'tau_x3[loss.icr.tau=4]#0', 'tau_x3[loss.icr.tau=4]#1', 'tau_x3[loss.icr.tau=4]#2',
+    ]);
+    expect(draws.map((d) => [d.loss.icr?.tau, d.loss.mcr, d.data.sample?.seed])).toEqual([[2, null, 5], [2, null, 6], [2, null, 7], [4, null, 5], [4, null, 6], [4, null, 7]]);
+    expect(draws[4]!.origin).toMatchObject({ group: { kind: 'repeat', name: 'tau_x3', index: 4, count: 6 }, point: { 'loss.icr.tau': 4 } });
+    expect(draws[4]!.repeat).toEqual({ group: 'tau_x3', index: 1, count: 3, pool: false });
+    expect(new Set(draws.map((d) => d.specHash)).size).toBe(6);
+    expect(result.tables[0]!.rows.map((r) => [r.kind, r.runs])).toEqual([['repeat', ['tau_x3[loss.icr.tau=4]#0', 'tau_x3[loss.icr.tau=4]#1', 'tau_x3[loss.icr.tau=4]#2']]]);
+  });
+
+  it('a figure over a repeat of a sweep has one point per draw, and reference lines pool their runs', () => {
+    const { result } = compile(`sweep tau from base { loss.icr.tau in [2, 4] }
+repeat tau_x2 from tau { times: 2 }
+repeat base_x2 from base { times: 2 }
+figure f { sweep: tau_x2, x: loss.icr.tau, references { "Base": base_x2, "One run": base } }
+`);
+    expect(result.diagnostics).toEqual([]);
+    const hash = new Map(result.runs.map((r) => [r.name, r.specHash]));
+    const f = result.figures[0]!;
+    expect(f.points.map((p) => [p.run, p.x, p.draw])).toEqual([
+      ['tau_x2[loss.icr.tau=2]#0', 2, 0], ['tau_x2[loss.icr.tau=2]#1', 2, 1], ['tau_x2[loss.icr.tau=4]#0', 4, 0], ['tau_x2[loss.icr.tau=4]#1', 4, 1],
+    ]);
+    expect(f.references).toEqual([
+      { label: 'Base', ref: 'base_x2', runs: ['base_x2#0', 'base_x2#1'], specHashes: [hash.get('base_x2#0'), hash.get('base_x2#1')] },
+      { label: 'One run', ref: 'base', runs: ['base'], specHashes: [hash.get('base')] },
+    ]);
+  });
+
+  it('a repeat of a repeat is E120 at the base name; an unknown base is E013 with sweeps among the suggestions', () => {
+    const a = compileMarked({ 'main.abl': `${DATASET}${BASE}repeat r from base { times: 2 }\nrepeat rr from «r { times: 2 }\n` });
+    expect(a.result.diagnostics.map((d) => [d.code, where(d, a.dir), d.message])).toEqual([
+      ['E120', `main.abl:${a.mark!.line}:${a.mark!.column}`, 'repeat `rr` draws from `r`, which is a repeat; a repeat draws from an experiment or a sweep'],
+    ]);
+    const b = compileMarked({ 'main.abl': `${DATASET}${BASE}sweep taus from base { loss.icr.tau in [2, 4] }\nrepeat r from «tau { times: 2 }\n` });
+    expect(b.result.diagnostics.map((d) => [d.code, where(d, b.dir), d.hint])).toEqual([['E013', `main.abl:${b.mark!.line}:${b.mark!.column}`, 'did you mean `taus`?']]);
+  });
+
+  it('a figure over a repeat of an experiment is E122; an unknown reference is E123', () => {
+    const a = compileMarked({ 'main.abl': `${DATASET}${BASE}repeat r from base { times: 2 }\nfigure f { sweep: «r, x: loss.icr.tau }\n` });
+    expect(a.result.diagnostics.map((d) => [d.code, where(d, a.dir), d.message])).toEqual([
+      ['E122', `main.abl:${a.mark!.line}:${a.mark!.column}`, 'figure `f` plots `r`, which is a repeat of an experiment; a figure plots a sweep or a repeat over a sweep'],
+    ]);
+    const b = compileMarked({ 'main.abl': `${DATASET}${BASE}sweep tau from base { loss.icr.tau in [2, 4] }\nfigure f { sweep: tau, x: loss.icr.tau, references { "B": «bsae } }\n` });
+    expect(b.result.diagnostics.map((d) => [d.code, where(d, b.dir), d.hint])).toEqual([['E123', `main.abl:${b.mark!.line}:${b.mark!.column}`, 'did you mean `base`?']]);
   });
 });
 
@@ -144,7 +207,8 @@ figure f "τ" { sweep: tau, x: loss.icr.tau, y: dice.mean }
       sweep: 'tau',
       x: 'loss.icr.tau',
       y: 'dice.mean',
-      points: [1, 2, 3].map((x) => ({ run: `tau[loss.icr.tau=${x}]`, x, specHash: hash.get(`tau[loss.icr.tau=${x}]`) })),
+      points: [1, 2, 3].map((x) => ({ run: `tau[loss.icr.tau=${x}]`, x, draw: null, specHash: hash.get(`tau[loss.icr.tau=${x}]`) })),
+      references: [],
     });
   });
 

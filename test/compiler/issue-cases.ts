@@ -96,5 +96,24 @@ export const issueCases: IssueCase[] = [
   { code: 'E071', title: 'figure axis is not a sweep axis', files: main(`${DATASET}${BASE}sweep s from base { loss.icr.tau in 1..2 }\nfigure f { sweep: s, x: «loss.icr.weight }\n`) },
   { code: 'E072', title: 'EAMs without class embeddings', files: main(base('joint: v3', 'joint: v2\n    class_embedding: «false')) },
   { code: 'E073', title: 'split leaves no training case', files: main(DATASET.replace('mri { cases: 10 }', 'mri { cases: 2 }') + BASE.replace('split { train', '«split { train')) },
+  { code: 'E120', title: 'repeat of a repeat', files: main(`${DATASET}${BASE}repeat r from base { times: 2 }\nrepeat rr from «r { times: 2 }\n`) },
+  {
+    code: 'E121',
+    title: 'label-centred crop in a 3D run',
+    files: main(
+      DATASET +
+        BASE.replace('crop: 64 x 64', 'crop: 64 x 64 x 16\n    crop_at: «label').replace(
+          'backbone swin_unet { patch: 2, embed: 16, heads: [1, 2, 4, 8], window: 4 }',
+          'backbone nnformer { patch: 4 x 4 x 2, embed: 16, heads: [1, 2, 4, 8], window: [4 x 4 x 4, 4 x 4 x 4, 4 x 4 x 2, 2 x 2 x 1] }',
+        ),
+    ),
+  },
+  { code: 'E122', title: 'figure over a repeat of an experiment', files: main(`${DATASET}${BASE}repeat r from base { times: 2 }\nfigure f { sweep: «r, x: loss.icr.tau }\n`) },
+  {
+    code: 'E123',
+    title: 'figure reference names no experiment or repeat',
+    files: main(`${DATASET}${BASE}sweep s from base { loss.icr.tau in 1..2 }\nfigure f { sweep: s, x: loss.icr.tau, references { "Base": «bsae } }\n`),
+  },
+  { code: 'E124', title: 'repeat samples a modality the run does not train', files: main(`${DATASET}${BASE}repeat r from base {\n  times: 2\n  sample { pet: «3 }\n}\n`) },
   { code: 'E090', title: 'malformed -s override', files: main(DATASET + BASE), options: { overrides: ['loss.icr.tau'] } },
 ];

@@ -60,6 +60,11 @@ const messages: Record<string, string> = {
   E071: 'figure `f` plots `loss.icr.weight`, which is not an axis of sweep `s`',
   E072: 'EAMs query the feature maps with the class embeddings Q (eq. 1), but `model.class_embedding` is off',
   E073: '2 mri case(s) leave 0 for training once val and test take at least one case each',
+  E120: 'repeat `rr` draws from `r`, which is a repeat; a repeat draws from an experiment or a sweep',
+  E121: '`data.crop_at: label` has no effect in a 3D run: 3D runs crop nothing and slide windows over the whole volume',
+  E122: 'figure `f` plots `r`, which is a repeat of an experiment; a figure plots a sweep or a repeat over a sweep',
+  E123: 'figure `f` draws a reference line for `bsae`, which is not an experiment or a repeat',
+  E124: 'the repeat samples `pet` cases, but the run trains `ct`, `mri`',
   E090: 'cannot read override `loss.icr.tau`',
 };
 
@@ -72,6 +77,7 @@ const hints: Record<string, string> = {
   E052: 'did you mean `mri`?',
   E065: 'did you mean `base`?',
   E066: 'did you mean `LVM`?',
+  E123: 'did you mean `base`?',
 };
 
 describe('every issue code has a failing fixture', () => {

@@ -75,11 +75,23 @@ describe('makeSplit', () => {
       expect([mri.train.length, mri.val.length, mri.test.length]).toEqual([6, 1, 2]);
       expect(mri.notSampled.length).toBe(11);
       expect([...mri.train, ...mri.val, ...mri.test, ...mri.notSampled].sort()).toEqual(CASES.mri);
-      // CT keeps every case, and its split does not depend on the MRI draw.
-      expect(d.modalities.ct).toEqual(draws[0]!.modalities.ct);
+      // CT keeps every case, cut anew in each draw.
+      const ct = d.modalities.ct!;
+      expect([...ct.train, ...ct.val, ...ct.test].sort()).toEqual(CASES.ct);
+      expect(ct.notSampled).toEqual([]);
+      expect(d.shuffleSeed).toBe(`split:0:draw:${d.sampleSeed}:<modality>`);
     }
     const subsets = new Set(draws.map((d) => d.modalities.mri!.notSampled.join()));
     expect(subsets.size).toBe(5);
+    // Every draw tests other cases, in the sampled modality and in the other one.
+    expect(new Set(draws.map((d) => d.modalities.mri!.test.join())).size).toBe(5);
+    expect(new Set(draws.map((d) => d.modalities.ct!.test.join())).size).toBe(5);
+    // A single run keeps the plain seed (its split is the one it always had).
+    expect(makeSplit(CASES, SETTINGS).shuffleSeed).toBe('split:0:<modality>');
+    // A draw that samples nothing still cuts its own split.
+    const unsampled = [0, 1].map((seed) => makeSplit(CASES, { ...SETTINGS, sample: { cases: {}, seed } }));
+    expect(unsampled[0]!.modalities.mri!.test).not.toEqual(unsampled[1]!.modalities.mri!.test);
+    expect(unsampled[0]!.modalities.mri!.notSampled).toEqual([]);
     expect(makeSplit(CASES, { ...SETTINGS, sample: { cases: { mri: 9 }, seed: 3 } })).toEqual(draws[3]);
     const e = errorOf(() => makeSplit(CASES, { ...SETTINGS, sample: { cases: { mri: 21 }, seed: 0 } }));
     expect(e.code).toBe('split-too-small');
