@@ -12,10 +12,11 @@
  * `N` is the symbolic `batch` unless a fixed batch is asked for. Inside, the graph is
  * channels-last like ablate's tensors (onnx-token-map.ts).
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { buildModel } from '../../model/build-model.ts';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { SegmentationModel } from '../../model/build-model.ts';
 import type { WeightsMeta } from '../../model/parameters.ts';
 import { ExportError } from '../export-error.ts';
+import { frozenScales, STRUCTURE_NAMESPACE, withStructureModel } from '../inference-structure.ts';
 import { backboneNodes, imageEmbeddingNodes, type ScalesOf } from './onnx-backbone.ts';
 import { DEFAULT_OPSET, irVersionFor, MAX_OPSET, MIN_OPSET, OnnxGraph } from './onnx-graph.ts';
 import { OnnxParameters } from './onnx-parameters.ts';
@@ -37,37 +38,6 @@ export interface OnnxExportOptions {
   producerVersion?: string;
 }
 
-const STRUCTURE_NAMESPACE = 'onnx-export-structure/';
-
-/** V3's frozen scales of `modality`, by block key; computed from Q when the model kept its query. */
-function frozenScales(weights: ReadonlyMap<string, tf.Tensor>, meta: WeightsMeta, modality: string, model: ReturnType<typeof buildModel>): Map<string, { phi1: tf.Tensor; phi2: tf.Tensor }> {
-  const out = new Map<string, { phi1: tf.Tensor; phi2: tf.Tensor }>();
-  if (meta.ir.joint !== 'v3') return out;
-  const modulation = model.modules.modulation;
-  const Q = model.modules.paths.get(modality)?.classEmbedding?.Q;
-  if (modulation && Q) {
-    // the query was kept at inference: Φ from eq. 13 with the saved Q, w1, W2, W3
-    for (const v of [Q, modulation.w1, ...modulation.w2.values(), ...modulation.w3.values()]) {
-      const name = v.name.slice(STRUCTURE_NAMESPACE.length);
-      const t = weights.get(name);
-      if (!t) throw new ExportError(`weight '${name}'`, 'missing from the saved model', 'the weights were saved for another model configuration');
-      v.assign(t);
-    }
-    const scales = modulation.scales(Q);
-    for (const [key, s] of scales) out.set(key, s);
-    return out;
-  }
-  for (const [name, t] of weights) {
-    const m = /^([^/]+)\/modulation\/(.+)\/(phi1|phi2)$/.exec(name);
-    if (!m || m[1] !== modality) continue;
-    const entry = out.get(m[2]!) ?? ({} as { phi1: tf.Tensor; phi2: tf.Tensor });
-    entry[m[3] as 'phi1' | 'phi2'] = t;
-    out.set(m[2]!, entry);
-  }
-  if (out.size === 0) throw new ExportError(`modality ${modality}`, 'joint v3 without frozen channel scales Φ', 'save the inference model with model.inferenceModel() (it freezes Φ from Q)');
-  return out;
-}
-
 /** Encoded `ModelProto` bytes of `modality`'s inference graph. */
 export function exportOnnx(weights: ReadonlyMap<string, tf.Tensor>, meta: WeightsMeta, options: OnnxExportOptions): Uint8Array {
   const opset = options.opset ?? DEFAULT_OPSET;
@@ -80,20 +50,10 @@ export function exportOnnx(weights: ReadonlyMap<string, tf.Tensor>, meta: Weight
   if (!meta.modalities.includes(options.modality)) {
     throw new ExportError(`modality ${options.modality}`, 'is not one the model was trained on', `use one of ${meta.modalities.join(', ')}`);
   }
-  // the structure (modules, geometry) from a freshly built inference model; values from `weights`
-  const model = buildModel(meta.ir, { crop: meta.crop, modalities: meta.modalities, seed: 0, inferenceOnly: true, variableNamespace: STRUCTURE_NAMESPACE });
-  try {
-    let bytes = new Uint8Array();
-    tf.tidy(() => {
-      bytes = encode(model, weights, meta, options, opset);
-    });
-    return bytes;
-  } finally {
-    model.dispose();
-  }
+  return withStructureModel(meta, (model) => encode(model, weights, meta, options, opset));
 }
 
-function encode(model: ReturnType<typeof buildModel>, weights: ReadonlyMap<string, tf.Tensor>, meta: WeightsMeta, options: OnnxExportOptions, opset: number): Uint8Array {
+function encode(model: SegmentationModel, weights: ReadonlyMap<string, tf.Tensor>, meta: WeightsMeta, options: OnnxExportOptions, opset: number): Uint8Array {
   const path = model.modules.paths.get(options.modality)!;
   const geometry = model.modules.geometry;
   const layout: MapLayout = { volumetric: geometry.kind === 'nnformer' };
