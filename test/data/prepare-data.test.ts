@@ -77,7 +77,7 @@ describe('prepareData', () => {
 
   it('reports an unknown case in a given split and an untrained modality before loading anything', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'ablate-prepare-'));
-    const split = { version: 1 as const, seed: 0, sampleSeed: null, modalities: { ct: { train: ['case_000', 'case_007'], val: ['case_001'], test: ['case_002'], notAnnotated: [], notSampled: [] } } };
+    const split = { version: 1 as const, seed: 0, sampleSeed: null, shuffleSeed: 'given', modalities: { ct: { train: ['case_000', 'case_007'], val: ['case_001'], test: ['case_002'], notAnnotated: [], notSampled: [] } } };
     await expect(prepareData(DATASET, { ...DATA, modalities: ['ct'], split: { ...DATA.split, annotated: {} } }, { cwd, split })).rejects.toThrowError(/^ct\/case_007: is listed in the train split but the dataset has no such case/);
     expect(existsSync(join(cwd, '.ablate-cache', 'preprocessed'))).toBe(false);
     await expect(prepareData(DATASET, { ...DATA, modalities: ['ct', 'pet'] }, { cwd })).rejects.toThrowError(/modality pet: is trained but dataset mini_heart does not declare it/);
