@@ -40,7 +40,10 @@ export interface WrittenReport {
 export async function writeReports(result: CompileResult, tracker: Tracker, options: { experimentName: string; outDir: string; format: ReportFormat; only?: string }): Promise<WrittenReport[]> {
   const tables = result.tables.filter((t) => !options.only || t.name === options.only);
   const figures = result.figures.filter((f) => !options.only || f.name === options.only);
-  const hashes = [...tables.flatMap((t) => t.rows.flatMap((r) => r.specHashes)), ...figures.flatMap((f) => f.points.map((p) => p.specHash))];
+  const hashes = [
+    ...tables.flatMap((t) => t.rows.flatMap((r) => r.specHashes)),
+    ...figures.flatMap((f) => [...f.points.map((p) => p.specHash), ...f.references.flatMap((r) => r.specHashes)]),
+  ];
   const results = await findResults(tracker, options.experimentName, hashes);
   await mkdir(options.outDir, { recursive: true });
   const written: WrittenReport[] = [];
@@ -55,18 +58,22 @@ export async function writeReports(result: CompileResult, tracker: Tracker, opti
     written.push({ name: table.name, files, text: RENDER[options.format].render(report), pendingRows: report.rows.filter((r) => r.pending).length });
   }
   for (const figure of figures) {
-    const { series, missing } = figureSeries(figure, results);
+    const { series, references, missing } = figureSeries(figure, results);
     const [metric] = figure.y.split('.');
+    const draws = Math.max(0, ...series.flatMap((s) => s.draws));
     const svg = lineChartSvg({
       title: figure.title ?? figure.name,
       xLabel: figure.x,
-      yLabel: `${figure.y}${metric === 'dice' ? ' (%)' : ' (mm)'}`,
+      // Error bars: ± std over the draws of a repeat (n draws per point).
+      yLabel: `${figure.y}${metric === 'dice' ? ' (%)' : ' (mm)'}${draws > 1 ? `, mean ± std over ${draws} draws` : ''}`,
       series,
+      references,
       markers: true,
     });
     const file = path.join(options.outDir, `${figure.name}.svg`);
     await writeFile(file, svg);
-    const text = `figure ${figure.name}: ${figure.points.length - missing.length} of ${figure.points.length} points measured → ${file}\n` +
+    const missingPoints = figure.points.filter((p) => missing.includes(p.run)).length;
+    const text = `figure ${figure.name}: ${figure.points.length - missingPoints} of ${figure.points.length} points measured → ${file}\n` +
       (missing.length ? `  not run yet: ${missing.join(', ')}\n` : '');
     written.push({ name: figure.name, files: [file], text, pendingRows: missing.length });
   }

@@ -126,13 +126,21 @@ export async function executeRuns(runs: readonly RunIR[], ctx: RunContext): Prom
       for (const ir of members) children.push(await executeRun(ir, { ...ctx, parent }));
       const first = members[0]!;
       if (first.repeat?.pool) {
-        const results = children.map((c) => c.results);
-        const pooled: RunResults = { ...results[0]!, run: group.name, specHash: hash, cases: results.flatMap((r) => r.cases) };
-        await parent.logText(resultsToJson(pooled), 'results.json');
-        const { overall } = aggregateResults(results, pooled.modalities, pooled.classes, pooled.metrics);
-        const final: Record<string, number> = {};
-        for (const [metric, v] of Object.entries(overall)) if (Number.isFinite(v)) final[`test.${metric}.overall`] = v;
-        parent.logMetrics(final, 0);
+        // Pooled per sweep point (a plain repeat has one point, `{}`); aggregation counts distinct volumes.
+        const byPoint = new Map<string, RunResults[]>();
+        members.forEach((m, i) => {
+          const label = Object.entries(m.origin.point).map(([k, v]) => `${k}=${String(v)}`).join(',');
+          byPoint.set(label, [...(byPoint.get(label) ?? []), children[i]!.results]);
+        });
+        for (const [label, results] of byPoint) {
+          const pooled: RunResults = { ...results[0]!, run: label ? `${group.name}[${label}]` : group.name, specHash: hash, cases: results.flatMap((r) => r.cases) };
+          await parent.logText(resultsToJson(pooled), label ? `results/${label}.json` : 'results.json');
+          if (label) continue; // one metric per point would need x as an MLflow step; the figure shows them
+          const { overall } = aggregateResults(results, pooled.modalities, pooled.classes, pooled.metrics);
+          const final: Record<string, number> = {};
+          for (const [metric, v] of Object.entries(overall)) if (Number.isFinite(v)) final[`test.${metric}.overall`] = v;
+          parent.logMetrics(final, 0);
+        }
       }
       await parent.finish();
     } catch (error) {

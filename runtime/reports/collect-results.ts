@@ -71,27 +71,98 @@ export function tableReport(table: TableIR, results: ReadonlyMap<string, RunResu
   });
 }
 
-/** One point per sweep run that has results: x from the sweep point, y per modality and overall. */
+/** A figure's value for `runs` pooled (aggregateResults): per modality (upper-case name) and `Overall` when y is `metric.mean`. */
+function figureValues(runs: RunResults[], metric: Metric, column: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const first = runs[0]!;
+  const { grid, overall } = aggregateResults(runs, first.modalities, first.classes, [metric]);
+  const add = (name: string, v: number | undefined) => {
+    if (v !== undefined && Number.isFinite(v)) out.set(name, v);
+  };
+  for (const m of first.modalities) add(m.toUpperCase(), grid[m]?.[metric]?.[column]?.mean);
+  if (column === 'mean') add('Overall', overall[metric]);
+  return out;
+}
+
+/** Population std (as everywhere in the reports) of finite values; null for fewer than two. */
+function spread(values: number[]): number | null {
+  if (values.length < 2) return null;
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
+}
+
+/** A plotted series: y per x, with ± the std over the draws at that x (null: one run). */
+export interface FigureSeries {
+  name: string;
+  points: Array<[number, number]>;
+  /** Per point, the std over its draws (repeat over a sweep), or null when it has one run. */
+  errors: Array<number | null>;
+  /** Per point, how many draws entered it. */
+  draws: number[];
+}
+
+/** A horizontal reference line: its pooled value and the std over its runs (null: one run). */
+export interface FigureReference {
+  name: string;
+  y: number;
+  spread: number | null;
+  runs: number;
+}
+
+/**
+ * The series of a figure from the results found. Each x pools its runs (the draws of a
+ * repeat over a sweep) like a table row: y is the value over their distinct test volumes,
+ * and the error bar is the std over the draws of each draw's own value (n = draws), so it
+ * shows how much a result moves from one random split to the next. A plain sweep has one
+ * run per x and no error bar. References pool their runs the same way. An x is missing
+ * when any of its runs has no results yet.
+ */
 export function figureSeries(figure: FigureIR, results: ReadonlyMap<string, RunResults>): {
-  series: Array<{ name: string; points: Array<[number, number]> }>;
+  series: FigureSeries[];
+  references: FigureReference[];
   missing: string[];
 } {
   const [metric, column] = figure.y.split('.') as [Metric, string];
-  const byName = new Map<string, Array<[number, number]>>();
   const missing: string[] = [];
+  const byX = new Map<number, RunResults[]>();
+  const incomplete = new Set<number>();
   for (const point of figure.points) {
     const r = results.get(point.specHash);
     if (!r || typeof point.x !== 'number') {
       missing.push(point.run);
+      if (typeof point.x === 'number') incomplete.add(point.x);
       continue;
     }
-    const { grid, overall } = aggregateResults([r], r.modalities, r.classes, [metric]);
-    const add = (name: string, v: number | undefined) => {
-      if (v !== undefined && Number.isFinite(v)) byName.set(name, [...(byName.get(name) ?? []), [point.x as number, v]]);
-    };
-    for (const m of r.modalities) add(m.toUpperCase(), grid[m]?.[metric]?.[column]?.mean);
-    if (column === 'mean') add('Overall', overall[metric]);
+    byX.set(point.x, [...(byX.get(point.x) ?? []), r]);
   }
-  const series = [...byName].map(([name, points]) => ({ name, points: points.sort((a, b) => a[0] - b[0]) }));
-  return { series, missing };
+  const byName = new Map<string, FigureSeries>();
+  for (const [x, runs] of [...byX].sort((a, b) => a[0] - b[0])) {
+    if (incomplete.has(x)) continue;
+    const pooled = figureValues(runs, metric, column);
+    const perDraw = runs.map((r) => figureValues([r], metric, column));
+    for (const [name, y] of pooled) {
+      const s = byName.get(name) ?? { name, points: [], errors: [], draws: [] };
+      s.points.push([x, y]);
+      s.errors.push(spread(perDraw.map((d) => d.get(name)).filter((v): v is number => v !== undefined)));
+      s.draws.push(runs.length);
+      byName.set(name, s);
+    }
+  }
+  const references: FigureReference[] = [];
+  for (const ref of figure.references) {
+    const runs = ref.specHashes.map((h) => results.get(h));
+    if (runs.length === 0 || runs.some((r) => r === undefined)) {
+      missing.push(...ref.runs.filter((_, i) => runs[i] === undefined));
+      continue;
+    }
+    const found = runs as RunResults[];
+    // The reference is drawn for the figure's headline value: Overall for `metric.mean`, else the first modality.
+    const pooled = figureValues(found, metric, column);
+    const name = column === 'mean' ? 'Overall' : [...pooled.keys()][0];
+    const y = name === undefined ? undefined : pooled.get(name);
+    if (y === undefined) continue;
+    const perRun = found.map((r) => figureValues([r], metric, column).get(name!)).filter((v): v is number => v !== undefined);
+    references.push({ name: ref.label, y, spread: spread(perRun), runs: found.length });
+  }
+  return { series: [...byName.values()], references, missing };
 }

@@ -4,10 +4,13 @@
  *
  * Values are stored as computed by `runtime/metrics/score.ts`: Dice as a fraction in
  * [0, 1], ASD and HD95 in mm, missing (an empty mask) as null in JSON and NaN in memory.
- * Aggregation pools the volumes of every run given (the draws of a `repeat`), so each test
- * volume weighs the same; std is the population std (numpy's default), as `reduce.ts` says.
+ * Aggregation pools the volumes of every run given (the draws of a `repeat`) by distinct
+ * volume (pool-volumes.ts: a volume tested in several draws counts once, with its mean
+ * score), so each test volume weighs the same and n counts volumes; std is the population
+ * std (numpy's default), as `reduce.ts` says.
  */
 import { meanStd } from '../metrics/reduce.ts';
+import { poolByVolume } from './pool-volumes.ts';
 import type { Tracker } from '../tracking/tracker.ts';
 import type { CellGrid, MeasuredStat, Metric } from './report-model.ts';
 
@@ -61,7 +64,7 @@ export interface AggregatedRow {
 }
 
 /**
- * Mean ± std per modality × metric × class over all volumes of all `runs`; the `mean`
+ * Mean ± std per modality × metric × class over the distinct volumes of all `runs`; the `mean`
  * column is the mean over classes of the class means (as the paper's "Mean"), and
  * `overall` the mean over modalities of those means.
  */
@@ -71,7 +74,7 @@ export function aggregateResults(runs: RunResults[], modalities: string[], class
   for (const metric of metrics) {
     const modalityMeans: number[] = [];
     for (const modality of modalities) {
-      const cases = runs.flatMap((r) => r.cases.filter((c) => c.modality === modality));
+      const cases = poolByVolume(runs.flatMap((r) => r.cases.filter((c) => c.modality === modality)));
       const byClass: Record<string, MeasuredStat> = {};
       for (const cls of classes) {
         const r = meanStd(cases.map((c) => (c.scores[metric]?.[cls] ?? NaN) * scale(metric)));

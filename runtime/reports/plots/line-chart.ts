@@ -8,6 +8,16 @@ import { escapeHtml } from '../render-html.ts';
 export interface Series {
   name: string;
   points: Array<[number, number]>;
+  /** Per point, the half-length of an error bar (± std over a repeat's draws); null or absent: none. */
+  errors?: Array<number | null>;
+}
+
+/** A horizontal line across the plot (a reference method), with an optional ± band. */
+export interface ReferenceLine {
+  name: string;
+  y: number;
+  /** Half-height of a shaded band (± std), or null. */
+  spread?: number | null;
 }
 
 export interface LineChartOptions {
@@ -21,10 +31,15 @@ export interface LineChartOptions {
   logY?: boolean;
   /** Draw a marker at every point (sweeps), not only lines (curves). */
   markers?: boolean;
+  /** Dashed horizontal lines, e.g. Fig. 5's "Joint V3 is only used for comparison". */
+  references?: ReferenceLine[];
 }
 
 /** A colour-blind-safe palette (Okabe–Ito). */
 export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#F0E442', '#000000'];
+
+/** Reference lines are grey and black, apart from the series' colours. */
+const REFERENCE_COLOURS = ['#555555', '#000000', '#999999'];
 
 /** "Nice" tick values covering [lo, hi] (1, 2, 5 × 10^k steps). */
 export function niceTicks(lo: number, hi: number, target = 5): number[] {
@@ -44,13 +59,21 @@ export function lineChartSvg(options: LineChartOptions): string {
   const height = options.height ?? 400;
   const m = { left: 64, right: 150, top: 36, bottom: 48 };
   const tf = options.logY ? Math.log10 : (v: number) => v;
-  const series = options.series.map((s) => ({
-    ...s,
-    points: s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!options.logY || y > 0)),
-  }));
+  const series = options.series.map((s) => {
+    const kept = s.points.map((p, i) => ({ p, e: s.errors?.[i] ?? null })).filter(({ p: [x, y] }) => Number.isFinite(x) && Number.isFinite(y) && (!options.logY || y > 0));
+    return { ...s, points: kept.map((k) => k.p), errors: kept.map((k) => (k.e !== null && Number.isFinite(k.e) && k.e > 0 ? k.e : null)) };
+  });
+  const references = (options.references ?? []).filter((r) => Number.isFinite(r.y) && (!options.logY || r.y > 0));
   const all = series.flatMap((s) => s.points);
   const xs = all.map((p) => p[0]);
-  const ys = all.map((p) => tf(p[1]));
+  // The y range holds every point with its error bar, and every reference line with its band.
+  const ys = [
+    ...series.flatMap((s) => s.points.flatMap(([, y], i) => {
+      const e = s.errors[i];
+      return e ? [y - e, y + e] : [y];
+    })),
+    ...references.flatMap((r) => (r.spread ? [r.y - r.spread, r.y + r.spread] : [r.y])),
+  ].filter((y) => !options.logY || y > 0).map(tf);
   let [x0, x1] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
   let [y0, y1] = ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
   if (x0 === x1) [x0, x1] = [x0 - 1, x1 + 1];
@@ -79,8 +102,29 @@ export function lineChartSvg(options: LineChartOptions): string {
   }
   out.push(`<text x="${m.left + pw / 2}" y="${height - 10}" text-anchor="middle">${escapeHtml(options.xLabel)}</text>`);
   out.push(`<text transform="translate(16 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(options.yLabel)}</text>`);
+  // Reference lines first, under the series: a dashed line, a light band for ± std.
+  references.forEach((r, j) => {
+    const colour = REFERENCE_COLOURS[j % REFERENCE_COLOURS.length]!;
+    if (r.spread) {
+      const top = sy(tf(r.y + r.spread));
+      const bottom = options.logY && r.y - r.spread <= 0 ? m.top + ph : sy(tf(r.y - r.spread));
+      out.push(`<rect x="${m.left}" y="${top.toFixed(1)}" width="${pw}" height="${(bottom - top).toFixed(1)}" fill="${colour}" fill-opacity="0.12"/>`);
+    }
+    const y = sy(tf(r.y)).toFixed(1);
+    out.push(`<line x1="${m.left}" y1="${y}" x2="${m.left + pw}" y2="${y}" stroke="${colour}" stroke-width="1.5" stroke-dasharray="6 4"/>`);
+  });
   series.forEach((s, i) => {
     const colour = PALETTE[i % PALETTE.length]!;
+    // Error bars with caps: ± the std over a repeat's draws.
+    s.points.forEach(([x, y], k) => {
+      const e = s.errors[k];
+      if (!e) return;
+      const cx = sx(x);
+      const hi = sy(tf(y + e));
+      const lo = options.logY && y - e <= 0 ? m.top + ph : sy(tf(y - e));
+      out.push(`<line x1="${cx.toFixed(1)}" y1="${hi.toFixed(1)}" x2="${cx.toFixed(1)}" y2="${lo.toFixed(1)}" stroke="${colour}" stroke-width="1.2"/>`);
+      for (const yy of [hi, lo]) out.push(`<line x1="${(cx - 4).toFixed(1)}" y1="${yy.toFixed(1)}" x2="${(cx + 4).toFixed(1)}" y2="${yy.toFixed(1)}" stroke="${colour}" stroke-width="1.2"/>`);
+    });
     const pts = s.points.map(([x, y]) => `${sx(x).toFixed(1)},${sy(tf(y)).toFixed(1)}`);
     if (pts.length > 1) out.push(`<polyline fill="none" stroke="${colour}" stroke-width="1.8" points="${pts.join(' ')}"/>`);
     if (options.markers || pts.length === 1) {
@@ -92,6 +136,12 @@ export function lineChartSvg(options: LineChartOptions): string {
     const ly = m.top + 12 + i * 18;
     out.push(`<line x1="${m.left + pw + 12}" y1="${ly - 4}" x2="${m.left + pw + 32}" y2="${ly - 4}" stroke="${colour}" stroke-width="2"/>`);
     out.push(`<text x="${m.left + pw + 38}" y="${ly}">${escapeHtml(s.name)}</text>`);
+  });
+  references.forEach((r, j) => {
+    const colour = REFERENCE_COLOURS[j % REFERENCE_COLOURS.length]!;
+    const ly = m.top + 12 + (series.length + j) * 18;
+    out.push(`<line x1="${m.left + pw + 12}" y1="${ly - 4}" x2="${m.left + pw + 32}" y2="${ly - 4}" stroke="${colour}" stroke-width="1.5" stroke-dasharray="6 4"/>`);
+    out.push(`<text x="${m.left + pw + 38}" y="${ly}">${escapeHtml(r.name)}</text>`);
   });
   out.push('</svg>');
   return `${out.join('\n')}\n`;
