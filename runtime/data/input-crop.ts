@@ -8,11 +8,12 @@
  *  - `image` (the default): the window is centred on the body, found from the image
  *    alone. Body = voxels above Otsu's threshold (between-class variance maximised over a
  *    256-bin histogram of the 0.5–99.5 % intensity range), which separates air (CT ≈
- *    −1000 HU, MRI background noise) from tissue in both modalities. Its in-plane
- *    extent per axis comes from the projection of the body mask on that axis: the
- *    first to the last row (column) holding at least 5 % of the fullest one's body
- *    voxels, so scattered bright noise voxels and holes inside the body (lungs) do not
- *    move it; the window is centred on the middle of that extent. No
+ *    −1000 HU, MRI background noise) from tissue in both modalities. Holes are filled
+ *    line by line (every voxel between a row's first and last body voxel counts, so a
+ *    dark lung that reaches the thin skin line stays inside), and the body's in-plane
+ *    extent per axis is the first to the last index whose filled count reaches 5 % of
+ *    the fullest one's, so scattered bright noise voxels outside do not move it; the
+ *    window is centred on the middle of that extent. No
  *    label is read, so evaluation is honest: the test labels only score the prediction.
  *    The paper's crops (256 × 256 at 1 mm cardiac, 1.5 mm abdominal) span about the
  *    whole body in-plane, so centring on the body keeps the organs inside.
@@ -92,22 +93,32 @@ export function bodyCentre(image: Float32Array, dims: readonly [number, number, 
   const [X, Y, Z] = dims;
   const threshold = otsuThreshold(image);
   if (!Number.isFinite(threshold)) return null;
+  const inside = (x: number, y: number, z: number) => image[x + X * (y + Y * z)]! > threshold;
+  // Holes filled line by line: each row (column) counts every voxel between its first and last
+  // body voxel, so a dark lung reaching the thin skin line still belongs to the body.
   const byX = new Float64Array(X);
   const byY = new Float64Array(Y);
-  let total = 0;
+  let found = false;
   for (let z = 0; z < Z; z++) {
     for (let y = 0; y < Y; y++) {
-      const row = X * (y + Y * z);
-      for (let x = 0; x < X; x++) {
-        if (image[row + x]! > threshold) {
-          byX[x]! += 1;
-          byY[y]! += 1;
-          total++;
-        }
-      }
+      let first = 0;
+      while (first < X && !inside(first, y, z)) first++;
+      if (first === X) continue;
+      let last = X - 1;
+      while (!inside(last, y, z)) last--;
+      for (let x = first; x <= last; x++) byX[x]! += 1;
+      found = true;
+    }
+    for (let x = 0; x < X; x++) {
+      let first = 0;
+      while (first < Y && !inside(x, first, z)) first++;
+      if (first === Y) continue;
+      let last = Y - 1;
+      while (!inside(x, last, z)) last--;
+      for (let y = first; y <= last; y++) byY[y]! += 1;
     }
   }
-  if (total === 0) return null;
+  if (!found) return null;
   const centre = (counts: Float64Array) => {
     const [first, last] = profileExtent(counts, BODY_PROFILE_FRACTION);
     return (first + last + 1) / 2;

@@ -78,6 +78,21 @@ describe('bodyCentre', () => {
     expect(bodyCentre(image, dims)).toEqual([18, 12]);
   });
 
+  it('keeps a dark lung that reaches the thin skin line inside the body', () => {
+    // An elliptic body (voxel centres inside: x 4..43, y 4..35) whose right half is a dark
+    // lung behind a skin line about one voxel thick.
+    const dims: [number, number, number] = [48, 40, 2];
+    const [X, Y] = dims;
+    const image = new Float32Array(X * Y * 2);
+    for (let z = 0; z < 2; z++) for (let y = 0; y < Y; y++) for (let x = 0; x < X; x++) {
+      const [u, v] = [x + 0.5 - 24, y + 0.5 - 20];
+      const body = (u / 20) ** 2 + (v / 16) ** 2 <= 1;
+      const lung = u > 0 && (u / 18.8) ** 2 + (v / 14.8) ** 2 <= 1;
+      image[x + X * (y + Y * z)] = !body ? -1000 : lung ? -820 : 40;
+    }
+    expect(bodyCentre(image, dims)).toEqual([24, 20]); // (4 + 43 + 1) / 2, (4 + 35 + 1) / 2
+  });
+
   it('is null when the image has no contrast', () => {
     expect(bodyCentre(new Float32Array(8).fill(1), [2, 2, 2])).toBeNull();
   });
