@@ -201,3 +201,13 @@ export function preprocessCase(loaded: LoadedCase, settings: PreprocessSettings,
     },
   };
 }
+
+/**
+ * Preprocesses an image that has no reference label (`ablate predict`, ONNX predict) as the
+ * run `data` preprocessed its cases: the crop is placed by the image (`crop_at: image`) even
+ * for a model evaluated with label-centred crops, since there is no label to centre on.
+ * `loaded.label` is a placeholder and is never read for the crop.
+ */
+export function preprocessUnlabelled(loaded: LoadedCase, data: DataIR): PreprocessedCase {
+  return preprocessCase(loaded, { ...preprocessSettings(data), cropAt: 'image' }, { hasLabel: false });
+}

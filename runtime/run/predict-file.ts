@@ -12,7 +12,7 @@ import { parseBackendName } from '../backend/backend-name.ts';
 import { toCanonicalGrid, type LoadedCase } from '../data/dataset.ts';
 import { DataError } from '../data/data-error.ts';
 import { readNifti } from '../data/nifti.ts';
-import { preprocessCase, preprocessSettings } from '../data/preprocess.ts';
+import { preprocessUnlabelled } from '../data/preprocess.ts';
 import { labelsToOriginalGrid, writePrediction } from '../data/volume-inference.ts';
 import { loadInferenceModel } from '../model/parameters.ts';
 import { createTracker } from '../tracking/tracker.ts';
@@ -71,8 +71,7 @@ export async function predictFile(options: PredictFileOptions): Promise<string> 
     const ref = { modality: options.modality, id: path.basename(options.image), image: options.image, label: '' };
     // A model evaluated with label-centred crops (the paper's protocol) is applied with the
     // image rule here: there is no label to centre on, and the caller is told so.
-    const settings = { ...preprocessSettings(ir.data), cropAt: 'image' as const };
-    const prepared = preprocessCase(toCanonicalGrid(ref, image, label), settings, { hasLabel: false });
+    const prepared = preprocessUnlabelled(toCanonicalGrid(ref, image, label), ir.data);
     const prediction = await predictCase(model, ir, options.modality, prepared);
     const labels = labelsToOriginalGrid(prediction.labels, prepared.dims, prepared.geometry);
     const values = options.labelValues ? ir.dataset.modalities[options.modality]?.labelValues : undefined;
