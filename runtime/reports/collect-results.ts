@@ -40,6 +40,7 @@ export function tableReport(table: TableIR, results: ReadonlyMap<string, RunResu
   const metrics = table.columns.metrics as Metric[];
   const { modalities, classes } = table.columns;
   let phantom = false;
+  const labelCropRows: string[] = [];
   const rows: ReportRowInput[] = table.rows.map((row) => {
     const paperRow = table.paper.find((p) => p.row === row.label);
     const paper: CellGrid<Stat> = {};
@@ -56,6 +57,7 @@ export function tableReport(table: TableIR, results: ReadonlyMap<string, RunResu
     }
     const runs = found as RunResults[];
     phantom ||= runs.some((r) => r.phantom);
+    if (runs.some((r) => r.cropAt === 'label')) labelCropRows.push(row.label);
     const { grid, overall } = aggregateResults(runs, modalities, classes, metrics);
     return { label: row.label, paper, paperOverall, measured: grid, measuredOverall: overall, runs: row.runs, pending: false };
   });
@@ -67,6 +69,7 @@ export function tableReport(table: TableIR, results: ReadonlyMap<string, RunResu
     classes,
     tolerance: table.tolerance as Partial<Record<Metric, number>>,
     phantom,
+    labelCropRows,
     rows,
   });
 }

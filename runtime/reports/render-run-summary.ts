@@ -19,5 +19,6 @@ export function renderRunSummary(title: string, results: RunResults): string {
   }
   out.push('', `Overall: ${metrics.map((metric) => `${METRIC_LABEL[metric]} ${formatStat({ mean: overall[metric]!, std: null }, metric)}`).join(', ')}`);
   if (results.phantom) out.push(`(${PHANTOM_NOTICE})`);
+  if (results.cropAt === 'label') out.push("(Label-centred crop, data.crop_at: label: the test inputs were placed with the test labels, as in the paper's protocol.)");
   return `${out.join('\n')}\n`;
 }

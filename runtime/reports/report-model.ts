@@ -50,6 +50,8 @@ export interface ReportInput {
   tolerance: Partial<Record<Metric, number>>;
   /** True when the measured runs used phantom data: not comparable with the paper's numbers. */
   phantom: boolean;
+  /** Rows whose test crops were placed on the reference labels (`data.crop_at: label`). */
+  labelCropRows?: string[];
   rows: ReportRowInput[];
 }
 
@@ -81,6 +83,8 @@ export interface Report {
   columns: string[];
   tolerance: Partial<Record<Metric, number>>;
   phantom: boolean;
+  /** Rows whose test crops were placed on the reference labels (`data.crop_at: label`); empty when none. */
+  labelCropRows: string[];
   rows: ReportRow[];
 }
 
@@ -122,7 +126,7 @@ export function buildReport(input: ReportInput): Report {
     }
     return { label: row.label, runs: row.runs, pending: row.pending, paperOnly: row.measured === null && !row.pending, cells, overall };
   });
-  return { name: input.name, title: input.title, metrics: input.metrics, modalities: input.modalities, columns, tolerance: input.tolerance, phantom: input.phantom, rows };
+  return { name: input.name, title: input.title, metrics: input.metrics, modalities: input.modalities, columns, tolerance: input.tolerance, phantom: input.phantom, labelCropRows: input.labelCropRows ?? [], rows };
 }
 
 /** Digits the paper prints: Dice with one decimal, distances with two. */
@@ -147,6 +151,11 @@ export function formatDelta(cell: ReportCell, metric: Metric): string {
 
 export function columnTitle(modality: string, column: string): string {
   return `${modality.toUpperCase()} ${column === 'mean' ? 'Mean' : column}`;
+}
+
+/** The notice printed under a report with rows measured with label-centred test crops. */
+export function labelCropNotice(rows: readonly string[]): string {
+  return `Label-centred crop (data.crop_at: label, the paper's protocol): the test inputs of ${rows.map((r) => `"${r}"`).join(', ')} were placed with the test labels.`;
 }
 
 /** The notice printed under every report built from phantom runs. */

@@ -28,6 +28,8 @@ export interface RunResults {
   specHash: string;
   /** True when the data came from the phantom generator. */
   phantom: boolean;
+  /** 2D runs: what placed the test crops (`label`: the reference labels, the paper's protocol); absent for 3D runs and older results. */
+  cropAt?: 'image' | 'label';
   modalities: string[];
   classes: string[];
   metrics: Metric[];

@@ -286,6 +286,7 @@ async function evaluate(
   const results: RunResults = {
     format: 'ablate-results', version: 1, run: ir.name, specHash,
     phantom: ir.dataset.source.kind === 'phantom',
+    ...(ir.data.dims === 2 ? { cropAt: ir.data.cropAt } : {}),
     modalities: [...ir.data.modalities], classes: [...ir.dataset.classes], metrics: [...metrics], cases,
   };
   await logger.logText(resultsToJson(results), RESULTS_ARTIFACT);

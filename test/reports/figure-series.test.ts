@@ -6,7 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { FigureIR } from '../../schemas/figure-ir.schema.ts';
-import { figureSeries } from '../../runtime/reports/collect-results.ts';
+import type { TableIR } from '../../schemas/table-ir.schema.ts';
+import { figureSeries, tableReport } from '../../runtime/reports/collect-results.ts';
+import { renderHtml } from '../../runtime/reports/render-html.ts';
+import { renderLatex } from '../../runtime/reports/render-latex.ts';
+import { renderMarkdown } from '../../runtime/reports/render-markdown.ts';
 import { lineChartSvg } from '../../runtime/reports/plots/line-chart.ts';
 import { poolByVolume } from '../../runtime/reports/pool-volumes.ts';
 import { aggregateResults, type CaseResult, type RunResults } from '../../runtime/reports/run-results.ts';
@@ -78,5 +82,35 @@ describe('figures over a repeat of a sweep', () => {
     const ticks = [...svg.matchAll(/text-anchor="end">([\d.]+)</g)].map((m) => Number(m[1]));
     expect(Math.min(...ticks)).toBeLessThanOrEqual(50);
     expect(Math.max(...ticks)).toBeGreaterThanOrEqual(90);
+  });
+});
+
+describe('label-centred crops are marked in reports', () => {
+  const table: TableIR = {
+    irVersion: 1, name: 't', title: 'T', file: 't.abl',
+    rows: [
+      { label: 'Ours', ref: 'ours', kind: 'experiment', runs: ['ours'], specHashes: [H('a')] },
+      { label: 'Paper crop', ref: 'paper_crop', kind: 'experiment', runs: ['paper_crop'], specHashes: [H('b')] },
+    ],
+    columns: { metrics: ['dice'], modalities: ['ct'], classes: ['A', 'B'], mean: true },
+    tolerance: {},
+    paper: [],
+  };
+
+  it('names the rows whose test crops were placed with the test labels, in every rendered format', () => {
+    const results = new Map<string, RunResults>([
+      [H('a'), { ...run('ours', [dice('ct', 'c1', 0.5, 0.5)]), cropAt: 'image' }],
+      [H('b'), { ...run('paper_crop', [dice('ct', 'c1', 0.6, 0.6)]), cropAt: 'label' }],
+    ]);
+    const report = tableReport(table, results);
+    expect(report.labelCropRows).toEqual(['Paper crop']);
+    const notice = `Label-centred crop (data.crop_at: label, the paper's protocol): the test inputs of "Paper crop" were placed with the test labels.`;
+    expect(renderMarkdown(report)).toContain(`> ${notice}`);
+    expect(renderLatex(report)).toContain(`% ${notice}`);
+    expect(renderHtml(report)).toContain('the test inputs of &quot;Paper crop&quot; were placed with the test labels.');
+    // No label-centred row: no notice.
+    const plain = tableReport(table, new Map([[H('a'), results.get(H('a'))!], [H('b'), { ...results.get(H('b'))!, cropAt: 'image' as const }]]));
+    expect(plain.labelCropRows).toEqual([]);
+    expect(renderMarkdown(plain)).not.toContain('Label-centred');
   });
 });
