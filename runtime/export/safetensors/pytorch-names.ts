@@ -105,7 +105,7 @@ export function pytorchName(name: string, g: BackboneGeometry): Mapped {
   }
   if (name === 'decoder/head/w') return { name: 'output.weight', layout: { kind: 'conv', kernel: kernelOf(g, { d: 1, h: 1, w: 1 }) } };
   if ((m = /^decoder\/head\/(conv\/w|bias)$/.exec(name))) {
-    return m[2] === 'bias' ? { name: 'final.bias', layout: { kind: 'same' } } : { name: 'final.weight', layout: { kind: 'convTranspose', kernel: kernelOf(g, g.patch) } };
+    return m[1] === 'bias' ? { name: 'final.bias', layout: { kind: 'same' } } : { name: 'final.weight', layout: { kind: 'convTranspose', kernel: kernelOf(g, g.patch) } };
   }
   if ((m = /^modulation\/(encoder|decoder)\/stage(\d+)\/block(\d+)\/(phi[12])$/.exec(name))) {
     const where = m[1] === 'encoder' ? `layers.${m[2]}` : up(Number(m[2]));
