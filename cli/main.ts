@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { registerCheckCommand } from './commands/check.ts';
 import { registerCompileCommand } from './commands/compile.ts';
 import { registerDataCommand } from './commands/data.ts';
+import { registerExportCommand } from './commands/export.ts';
 import { registerFmtCommand } from './commands/fmt.ts';
 import { registerGraphCommand } from './commands/graph.ts';
 import { registerPredictCommand } from './commands/predict.ts';
@@ -30,7 +31,7 @@ export function buildProgram(): Command {
 type Registration = (program: Command) => void;
 
 // Subcommands, in the order `ablate --help` lists them.
-const commandRegistrations: Registration[] = [registerCheckCommand, registerCompileCommand, registerFmtCommand, registerDataCommand, registerGraphCommand, registerRunCommand, registerReproduceCommand, registerReportCommand, registerPredictCommand, registerScoreCommand];
+const commandRegistrations: Registration[] = [registerCheckCommand, registerCompileCommand, registerFmtCommand, registerDataCommand, registerGraphCommand, registerRunCommand, registerReproduceCommand, registerReportCommand, registerPredictCommand, registerExportCommand, registerScoreCommand];
 
 /** Runs the command line; the only place that sets the exit code for uncaught errors. */
 export async function main(argv: string[]): Promise<void> {
