@@ -75,7 +75,7 @@ const loaded: LoadedCase = {
   label: { data: label, dims, spacing: [0.4, 0.4, 0.6], affine, datatype: 'uint8' },
 };
 let pre: PreprocessedCase | null = null;
-await time('preprocess 512×512×200 → 1 mm, crop 256², clip 2 %, z-score', 3, () => (pre = preprocessCase(loaded, { spacing: [1, 1, 1], crop: [256, 256], minSize: null, clipTop: 0.02, normalize: 'zscore' })));
+await time('preprocess 512×512×200 → 1 mm, crop 256², clip 2 %, z-score', 3, () => (pre = preprocessCase(loaded, { spacing: [1, 1, 1], crop: [256, 256], minSize: null, clipTop: 0.02, normalize: 'zscore', cropAt: 'image' })));
 const p = pre!;
 console.log(`  (preprocessed grid ${p.dims.join('×')})`);
 const bytes = encodePreprocessed(p);
