@@ -259,6 +259,39 @@ describe('ablate export --format onnx (2D V3, trained)', () => {
   }, 60_000);
 });
 
+describe('ONNX export of the other 2D joint variants', () => {
+  // V3 with its query kept (Φ computed from Q at export), V1 (own encoder, shared decoder), separate
+  const cases: [ModelIR['joint'], boolean, number][] = [['v3', true, 20], ['v1', false, 18], ['separate', false, 14]];
+  for (const [joint, keep, opset] of cases) {
+    it(`${joint}${keep ? ' (query kept)' : ''} at opset ${opset}: ONNX Runtime gives ablate's logits for both modalities`, async () => {
+      const ir: ModelIR = {
+        backbone: BACKBONE_VARIANTS.swin_unet_tiny!, joint, inChannels: 3, numClasses: 4,
+        eam: { stages: [1], heads: 2 }, classEmbedding: true, keepQueryAtInference: keep,
+      };
+      const m = buildModel(ir, { crop: [8, 8], modalities: ['ct', 'mri'], seed: 2, variableNamespace: `onnx2d-${joint}/` });
+      let seed = 7;
+      for (const v of m.trainableVariables) tf.tidy(() => v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.05, 'float32', seed++))));
+      const inference = m.inferenceModel();
+      const x = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 12) as tf.Tensor4D;
+      const input = tf.tidy(() => tf.transpose(x, [0, 3, 1, 2]).dataSync() as Float32Array);
+      for (const modality of ['ct', 'mri']) {
+        const bytes = exportOnnx(inference.weights, { ir, crop: [8, 8], modalities: ['ct', 'mri'] }, { modality, opset });
+        const session = await ort.InferenceSession.create(bytes);
+        const ours = tf.tidy(() => inference.predict(x, modality));
+        const result = await session.run({ image: new ort.Tensor('float32', input, [2, 3, 8, 8]) });
+        const { maxDiff, scale, argmaxEqual } = compare(result['logits']!.data as Float32Array, channelsFirst(ours, 1), 4, 64);
+        expect(maxDiff).toBeLessThanOrEqual(1e-4 * scale);
+        expect(argmaxEqual).toBe(true);
+        await session.release();
+        ours.dispose();
+      }
+      x.dispose();
+      inference.dispose();
+      m.dispose();
+    }, 60_000);
+  }
+});
+
 describe('ONNX export of the 3D nnFormer-style model', () => {
   for (const opset of [13, 21]) {
     it(`V3 at opset ${opset}: ONNX Runtime gives ablate's logits and segmentation`, async () => {

@@ -59,7 +59,7 @@ function encode(model: SegmentationModel, weights: ReadonlyMap<string, tf.Tensor
   const layout: MapLayout = { volumetric: geometry.kind === 'nnformer' };
   const graph = new OnnxGraph(opset);
   const params = new OnnxParameters(graph, weights, STRUCTURE_NAMESPACE);
-  const ctx: OnnxContext = { graph, params, layout };
+  const ctx: OnnxContext = { graph, params, layout, masks: new Map() };
 
   const frozen = frozenScales(weights, meta, options.modality, model);
   const scaleNames = new Map<string, OnnxBlockScales>();

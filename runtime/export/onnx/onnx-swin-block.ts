@@ -20,6 +20,8 @@ export interface OnnxContext {
   graph: OnnxGraph;
   params: OnnxParameters;
   layout: MapLayout;
+  /** Shifted-window masks already written, by geometry (blocks of one stage share one). */
+  masks: Map<string, string>;
 }
 
 export function linearNode(ctx: OnnxContext, layer: LinearLayer, x: string, hint: string): string {
@@ -88,8 +90,13 @@ export function swinBlockNodes(ctx: OnnxContext, block: SwinBlock, x: TokenMap, 
   const nW = (grid.D / win.d) * (grid.H / win.h) * (grid.W / win.w);
   let mask: string | undefined;
   if (shifted) {
-    const values = shiftedWindowMask(grid, win, block.shift); // [nW, L, L]
-    mask = g.initializer(`${hint}/attn_mask`, values, [nW, 1, L, L]);
+    const key = JSON.stringify([grid, win, block.shift]);
+    mask = ctx.masks.get(key);
+    if (!mask) {
+      const values = shiftedWindowMask(grid, win, block.shift); // [nW, L, L]
+      mask = g.initializer(`attn_mask_${grid.D}x${grid.H}x${grid.W}`, values, [nW, 1, L, L]);
+      ctx.masks.set(key, mask);
+    }
   }
   let h = layerNormNode(ctx, block.norm1, x.name, `${hint}_norm1`);
   // cyclic shift
