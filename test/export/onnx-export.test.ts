@@ -4,7 +4,9 @@
  * - a tiny 2D V3 model trained by `ablate run` on a phantom, exported through the CLI from
  *   its MLflow run: ONNX Runtime's logits equal `InferenceModel.predict`'s and the argmax
  *   segmentation is identical; `predict --onnx` writes the same label volume as `predict`;
- * - a tiny 3D nnFormer-style V3 model at opset 13 (LayerNorm and GELU spelt out) and 21;
+ * - a tiny 3D nnFormer-style V3 model at opset 13 (LayerNorm and GELU spelt out) and 21,
+ *   also through predict --onnx's sliding windows (dynamic and fixed batch);
+ * - the other 2D joints (V3 keeping its query, V1, separate) at opsets 14, 18, 20;
  * - the file's interface (names, symbolic batch, metadata) and no training-only weights;
  * - errors name what is wrong and leave no file behind.
  *
@@ -29,6 +31,9 @@ import { compileFile } from '../../compiler/compile.ts';
 import { initBackend, type BackendInfo } from '../../runtime/backend/select-backend.ts';
 import { readNifti } from '../../runtime/data/nifti.ts';
 import { exportOnnx } from '../../runtime/export/onnx/export-onnx.ts';
+import { onnxPredictor } from '../../runtime/export/onnx/predict-onnx.ts';
+import { argmaxClasses, predictVolume3D } from '../../runtime/data/volume-inference.ts';
+import { predictor } from '../../runtime/run/evaluate.ts';
 import { readOnnxMetadata, runIrOf } from '../../runtime/export/onnx/onnx-metadata.ts';
 import { ModelProto } from '../../runtime/export/onnx/onnx-schema.ts';
 import { buildModel } from '../../runtime/model/build-model.ts';
@@ -314,6 +319,12 @@ describe('ONNX export of the 3D nnFormer-style model', () => {
       const { maxDiff, scale, argmaxEqual } = compare(result['logits']!.data as Float32Array, channelsFirst(ours, 8), 3, 512);
       expect(maxDiff).toBeLessThanOrEqual(1e-4 * scale);
       expect(argmaxEqual).toBe(true);
+      // predict --onnx's sliding windows over a volume larger than the patch: the segmentation `predict` gives
+      const dims: [number, number, number] = [12, 10, 9];
+      const volume = { dims, image: Float32Array.from({ length: 12 * 10 * 9 }, (_, i) => Math.sin(i * 0.37) * 2) };
+      const viaOnnx = await predictVolume3D(volume, crop, 3, onnxPredictor(session, 3, 3, opset === 13 ? 1 : undefined), { overlap: 0.5 });
+      const viaTfjs = await predictVolume3D(volume, crop, 3, predictor(inference, 'ct', 3), { overlap: 0.5 });
+      expect(Array.from(argmaxClasses(viaOnnx, 3))).toEqual(Array.from(argmaxClasses(viaTfjs, 3)));
       await session.release();
       tf.dispose([x, ours]);
       inference.dispose();
