@@ -30,7 +30,7 @@ export function onnxMetadata(ir: RunIR, modality: string): Record<string, string
     output_layout: `logits and probabilities [N, classes, ${axes}], labels [N, ${axes}]; class 0 = background`,
     crop: JSON.stringify(d.crop),
     crop_note: d.dims === 2
-      ? `in-plane box [x, y] placed on the ${d.cropAt === 'image' ? 'body found in the image' : "reference label's bounding box"}, padded symmetrically with the normalised minimum when the image is smaller`
+      ? `in-plane box [x, y] centred on the body found in the image (Otsu threshold; runtime/data/input-crop.ts)${d.cropAt === 'label' ? ", where evaluation centred it on the reference label's bounding box" : ''}, kept inside the volume, padded symmetrically with the normalised minimum when the image is smaller`
       : 'sliding windows of [x, y, z] over the volume (padded up to it), Gaussian-weighted overlap',
     spacing_mm: JSON.stringify(d.spacing),
     spacing_note: d.spacing ? 'resample to this spacing [x, y, z] in mm first (trilinear)' : 'no resampling (each image keeps its spacing)',

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { toCanonicalGrid, type LoadedCase } from '../../data/dataset.ts';
 import { readNifti } from '../../data/nifti.ts';
-import { preprocessCase, preprocessSettings } from '../../data/preprocess.ts';
+import { preprocessUnlabelled } from '../../data/preprocess.ts';
 import { argmaxClasses, labelsToOriginalGrid, predictVolume2D, predictVolume3D, writePrediction, type PredictBatch } from '../../data/volume-inference.ts';
 import { ExportError } from '../export-error.ts';
 import { ONNX_INPUT, ONNX_OUTPUTS } from './export-onnx.ts';
@@ -90,10 +90,10 @@ export async function predictOnnxFile(options: PredictOnnxOptions): Promise<stri
     const source = await readNifti(options.image);
     const n = source.dims[0] * source.dims[1] * source.dims[2];
     const image: LoadedCase['image'] = { ...source, data: Float32Array.from(source.data as ArrayLike<number>), datatype: 'float32' };
-    // No reference at prediction time: an empty label map, as `ablate predict` passes.
+    // No reference at prediction time: a placeholder label, never read (as `ablate predict`).
     const label: LoadedCase['label'] = { ...source, data: new Uint8Array(n), datatype: 'uint8' };
     const ref = { modality, id: path.basename(options.image), image: options.image, label: '' };
-    const prepared = preprocessCase(toCanonicalGrid(ref, image, label), preprocessSettings(ir.data));
+    const prepared = preprocessUnlabelled(toCanonicalGrid(ref, image, label), ir.data);
     const K = ir.model.numClasses;
     const predict = onnxPredictor(session, ir.data.dims, K, fixedBatch(bytes));
     const probs = ir.data.dims === 2
@@ -103,7 +103,10 @@ export async function predictOnnxFile(options: PredictOnnxOptions): Promise<stri
     const values = options.labelValues ? ir.dataset.modalities[modality]?.labelValues : undefined;
     await writePrediction(options.out, labels, source, values);
     const counts = ir.dataset.classes.map((c, i) => `${c} ${labels.reduce((k, v) => k + (v === i + 1 ? 1 : 0), 0)}`);
-    return `${options.out}: ${source.dims.join('×')} voxels (ONNX Runtime, ${modality}); voxels per class: ${counts.join(', ')}`;
+    const note = ir.data.dims === 2 && ir.data.cropAt === 'label'
+      ? '; note: this model was evaluated with label-centred crops (crop_at: label); here the crop is centred on the body in the image'
+      : '';
+    return `${options.out}: ${source.dims.join('×')} voxels (ONNX Runtime, ${modality}); voxels per class: ${counts.join(', ')}${note}`;
   } finally {
     await session.release();
   }
