@@ -41,8 +41,12 @@ export interface CasePrediction {
 
 /** Predicts one preprocessed case. */
 export async function predictCase(model: InferenceModel, ir: RunIR, modality: string, c: PreprocessedCase): Promise<CasePrediction> {
+  return predictCaseWith(predictor(model, modality, ir.data.dims), ir, c);
+}
+
+/** Predicts one preprocessed case with any batch predictor (tfjs, or ONNX Runtime for `predict --onnx`). */
+export async function predictCaseWith(predict: PredictBatch, ir: RunIR, c: PreprocessedCase): Promise<CasePrediction> {
   const K = ir.model.numClasses;
-  const predict = predictor(model, modality, ir.data.dims);
   const probs = ir.data.dims === 2
     ? await predictVolume2D(c, ir.data.slices, K, predict)
     : await predictVolume3D(c, ir.data.crop, K, predict, { overlap: ir.eval.overlap });

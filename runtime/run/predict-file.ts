@@ -13,10 +13,10 @@ import { toCanonicalGrid, type LoadedCase } from '../data/dataset.ts';
 import { DataError } from '../data/data-error.ts';
 import { readNifti } from '../data/nifti.ts';
 import { preprocessUnlabelled } from '../data/preprocess.ts';
-import { labelsToOriginalGrid, writePrediction } from '../data/volume-inference.ts';
+import { labelsToOriginalGrid, writePrediction, type PredictBatch } from '../data/volume-inference.ts';
 import { loadInferenceModel } from '../model/parameters.ts';
 import { createTracker } from '../tracking/tracker.ts';
-import { predictCase } from './evaluate.ts';
+import { predictCaseWith, predictor } from './evaluate.ts';
 
 export interface PredictFileOptions {
   /** Model folder, or an MLflow run id whose `model` artifact is used. */
@@ -63,25 +63,49 @@ export async function predictFile(options: PredictFileOptions): Promise<string> 
   }
   const model = await loadInferenceModel(dir);
   try {
-    const source = await readNifti(options.image);
-    const n = source.dims[0] * source.dims[1] * source.dims[2];
-    const image: LoadedCase['image'] = { ...source, data: Float32Array.from(source.data as ArrayLike<number>), datatype: 'float32' };
-    // No reference at prediction time: an empty placeholder label, never used to place the crop.
-    const label: LoadedCase['label'] = { ...source, data: new Uint8Array(n), datatype: 'uint8' };
-    const ref = { modality: options.modality, id: path.basename(options.image), image: options.image, label: '' };
-    // A model evaluated with label-centred crops (the paper's protocol) is applied with the
-    // image rule here: there is no label to centre on, and the caller is told so.
-    const prepared = preprocessUnlabelled(toCanonicalGrid(ref, image, label), ir.data);
-    const prediction = await predictCase(model, ir, options.modality, prepared);
-    const labels = labelsToOriginalGrid(prediction.labels, prepared.dims, prepared.geometry);
-    const values = options.labelValues ? ir.dataset.modalities[options.modality]?.labelValues : undefined;
-    await writePrediction(options.out, labels, source, values);
-    const counts = ir.dataset.classes.map((c, i) => `${c} ${labels.reduce((k, v) => k + (v === i + 1 ? 1 : 0), 0)}`);
-    const note = ir.data.dims === 2 && ir.data.cropAt === 'label'
-      ? '; note: this model was evaluated with label-centred crops (crop_at: label); here the crop is centred on the body in the image'
-      : '';
-    return `${options.out}: ${source.dims.join('×')} voxels; voxels per class: ${counts.join(', ')}${note}`;
+    return await segmentImageFile({ ...options, ir, predict: predictor(model, options.modality, ir.data.dims) });
   } finally {
     model.dispose();
   }
+}
+
+export interface SegmentImageOptions {
+  image: string;
+  out: string;
+  modality: string;
+  labelValues: boolean;
+  /** The run the model comes from: its preprocessing, classes and label values. */
+  ir: RunIR;
+  /** The model, as channels-last batches in → class probabilities out. */
+  predict: PredictBatch;
+  /** Said in the summary after the voxel count (e.g. the runtime used), when given. */
+  engine?: string;
+}
+
+/**
+ * Reads the image, preprocesses it without a label as the run's data did, predicts it
+ * slice-wise (2D) or by sliding windows (3D), and writes the labels on the image's own
+ * grid with its header. Shared by `predict` (tfjs) and `predict --onnx` (ONNX Runtime).
+ * Returns a one-line summary.
+ */
+export async function segmentImageFile(options: SegmentImageOptions): Promise<string> {
+  const { ir } = options;
+  const source = await readNifti(options.image);
+  const n = source.dims[0] * source.dims[1] * source.dims[2];
+  const image: LoadedCase['image'] = { ...source, data: Float32Array.from(source.data as ArrayLike<number>), datatype: 'float32' };
+  // No reference at prediction time: an empty placeholder label, never used to place the crop.
+  const label: LoadedCase['label'] = { ...source, data: new Uint8Array(n), datatype: 'uint8' };
+  const ref = { modality: options.modality, id: path.basename(options.image), image: options.image, label: '' };
+  // A model evaluated with label-centred crops (the paper's protocol) is applied with the
+  // image rule here: there is no label to centre on, and the caller is told so.
+  const prepared = preprocessUnlabelled(toCanonicalGrid(ref, image, label), ir.data);
+  const prediction = await predictCaseWith(options.predict, ir, prepared);
+  const labels = labelsToOriginalGrid(prediction.labels, prepared.dims, prepared.geometry);
+  const values = options.labelValues ? ir.dataset.modalities[options.modality]?.labelValues : undefined;
+  await writePrediction(options.out, labels, source, values);
+  const counts = ir.dataset.classes.map((c, i) => `${c} ${labels.reduce((k, v) => k + (v === i + 1 ? 1 : 0), 0)}`);
+  const note = ir.data.dims === 2 && ir.data.cropAt === 'label'
+    ? '; note: this model was evaluated with label-centred crops (crop_at: label); here the crop is centred on the body in the image'
+    : '';
+  return `${options.out}: ${source.dims.join('×')} voxels${options.engine ? ` (${options.engine})` : ''}; voxels per class: ${counts.join(', ')}${note}`;
 }

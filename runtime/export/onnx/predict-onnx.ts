@@ -1,17 +1,15 @@
 /**
  * `ablate predict --onnx model.onnx <image.nii.gz>`: a NIfTI volume through an exported
  * ONNX model on ONNX Runtime (CPU), preprocessed with the settings the model records
- * (onnx-metadata.ts) by the same functions `ablate predict` uses, predicted slice-wise
- * (2D) or by sliding windows (3D) with the same helpers, and written back on the image's
- * own grid with its header: an end-to-end check of an export outside tfjs.
+ * (onnx-metadata.ts), through the same `segmentImageFile` as `ablate predict` (same
+ * preprocessing, slice-wise or sliding-window prediction, written back on the image's own
+ * grid with its header), only the batches run on ONNX Runtime: an end-to-end check of an
+ * export outside tfjs.
  */
 import * as ort from 'onnxruntime-node';
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { toCanonicalGrid, type LoadedCase } from '../../data/dataset.ts';
-import { readNifti } from '../../data/nifti.ts';
-import { preprocessUnlabelled } from '../../data/preprocess.ts';
-import { argmaxClasses, labelsToOriginalGrid, predictVolume2D, predictVolume3D, writePrediction, type PredictBatch } from '../../data/volume-inference.ts';
+import type { PredictBatch } from '../../data/volume-inference.ts';
+import { segmentImageFile } from '../../run/predict-file.ts';
 import { ExportError } from '../export-error.ts';
 import { ONNX_INPUT, ONNX_OUTPUTS } from './export-onnx.ts';
 import { readOnnxMetadata, runIrOf } from './onnx-metadata.ts';
@@ -87,26 +85,8 @@ export async function predictOnnxFile(options: PredictOnnxOptions): Promise<stri
   }
   const session = await ort.InferenceSession.create(bytes);
   try {
-    const source = await readNifti(options.image);
-    const n = source.dims[0] * source.dims[1] * source.dims[2];
-    const image: LoadedCase['image'] = { ...source, data: Float32Array.from(source.data as ArrayLike<number>), datatype: 'float32' };
-    // No reference at prediction time: a placeholder label, never read (as `ablate predict`).
-    const label: LoadedCase['label'] = { ...source, data: new Uint8Array(n), datatype: 'uint8' };
-    const ref = { modality, id: path.basename(options.image), image: options.image, label: '' };
-    const prepared = preprocessUnlabelled(toCanonicalGrid(ref, image, label), ir.data);
-    const K = ir.model.numClasses;
-    const predict = onnxPredictor(session, ir.data.dims, K, fixedBatch(bytes));
-    const probs = ir.data.dims === 2
-      ? await predictVolume2D(prepared, ir.data.slices, K, predict)
-      : await predictVolume3D(prepared, ir.data.crop, K, predict, { overlap: ir.eval.overlap });
-    const labels = labelsToOriginalGrid(argmaxClasses(probs, K), prepared.dims, prepared.geometry);
-    const values = options.labelValues ? ir.dataset.modalities[modality]?.labelValues : undefined;
-    await writePrediction(options.out, labels, source, values);
-    const counts = ir.dataset.classes.map((c, i) => `${c} ${labels.reduce((k, v) => k + (v === i + 1 ? 1 : 0), 0)}`);
-    const note = ir.data.dims === 2 && ir.data.cropAt === 'label'
-      ? '; note: this model was evaluated with label-centred crops (crop_at: label); here the crop is centred on the body in the image'
-      : '';
-    return `${options.out}: ${source.dims.join('×')} voxels (ONNX Runtime, ${modality}); voxels per class: ${counts.join(', ')}${note}`;
+    const predict = onnxPredictor(session, ir.data.dims, ir.model.numClasses, fixedBatch(bytes));
+    return await segmentImageFile({ image: options.image, out: options.out, modality, labelValues: options.labelValues, ir, predict, engine: `ONNX Runtime, ${modality}` });
   } finally {
     await session.release();
   }
