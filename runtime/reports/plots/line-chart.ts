@@ -113,19 +113,23 @@ export function lineChartSvg(options: LineChartOptions): string {
     const y = sy(tf(r.y)).toFixed(1);
     out.push(`<line x1="${m.left}" y1="${y}" x2="${m.left + pw}" y2="${y}" stroke="${colour}" stroke-width="1.5" stroke-dasharray="6 4"/>`);
   });
+  // With error bars, series sharing an x are dodged a few pixels apart so their bars stay readable.
+  const dodged = series.some((s) => s.errors.some((e) => e !== null));
   series.forEach((s, i) => {
     const colour = PALETTE[i % PALETTE.length]!;
+    const dx = dodged ? (i - (series.length - 1) / 2) * 5 : 0;
+    const sxs = (x: number) => sx(x) + dx;
     // Error bars with caps: ± the std over a repeat's draws.
     s.points.forEach(([x, y], k) => {
       const e = s.errors[k];
       if (!e) return;
-      const cx = sx(x);
+      const cx = sxs(x);
       const hi = sy(tf(y + e));
       const lo = options.logY && y - e <= 0 ? m.top + ph : sy(tf(y - e));
       out.push(`<line x1="${cx.toFixed(1)}" y1="${hi.toFixed(1)}" x2="${cx.toFixed(1)}" y2="${lo.toFixed(1)}" stroke="${colour}" stroke-width="1.2"/>`);
       for (const yy of [hi, lo]) out.push(`<line x1="${(cx - 4).toFixed(1)}" y1="${yy.toFixed(1)}" x2="${(cx + 4).toFixed(1)}" y2="${yy.toFixed(1)}" stroke="${colour}" stroke-width="1.2"/>`);
     });
-    const pts = s.points.map(([x, y]) => `${sx(x).toFixed(1)},${sy(tf(y)).toFixed(1)}`);
+    const pts = s.points.map(([x, y]) => `${sxs(x).toFixed(1)},${sy(tf(y)).toFixed(1)}`);
     if (pts.length > 1) out.push(`<polyline fill="none" stroke="${colour}" stroke-width="1.8" points="${pts.join(' ')}"/>`);
     if (options.markers || pts.length === 1) {
       for (const p of pts) {
