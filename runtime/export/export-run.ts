@@ -46,6 +46,9 @@ async function writeWhole(file: string, bytes: Uint8Array): Promise<void> {
 
 /** Returns a one-line summary of what was written. */
 export async function exportRun(options: ExportRunOptions): Promise<string> {
+  if (options.format === 'safetensors' && (options.opset !== undefined || options.batch !== undefined)) {
+    throw new ExportError(`--format safetensors`, 'holds weights only: --opset and --batch do not apply', 'leave them out, or use --format onnx');
+  }
   await initBackend('cpu');
   const runArtifacts = path.join(options.source, 'artifacts', 'model');
   const dir = existsSync(path.join(runArtifacts, 'model.json')) ? runArtifacts : await modelFolder(options.source, options.trackingUri);

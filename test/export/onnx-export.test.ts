@@ -242,6 +242,20 @@ describe('ablate export --format onnx (2D V3, trained)', () => {
     }
   }, 120_000);
 
+  it('export --format safetensors writes the trained run\'s weights with PyTorch names', async () => {
+    const out = path.join(dir, 'tiny-ct.safetensors');
+    const res = await ablate(['export', runId, '--tracking-uri', store, '-f', 'safetensors', '-m', 'ct', '-o', out]);
+    expect(res.stderr).toBe('');
+    expect(res.stdout).toMatch(/tiny-ct\.safetensors: safetensors, \d+ tensors of the ct path of tiny_v3 \(PyTorch names\)/);
+    const bytes = readFileSync(out);
+    const n = Number(bytes.readBigUInt64LE(0));
+    const header = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8')) as Record<string, { shape?: number[] }> & { __metadata__: Record<string, string> };
+    expect(header.__metadata__['format']).toBe('pt');
+    expect(header.__metadata__['modality']).toBe('ct');
+    expect(header['patch_embed.proj.weight']!.shape).toEqual([8, 3, 2, 2]);
+    expect(Object.keys(header).filter((k) => /eam|aux|class_embedding/.test(k))).toEqual([]);
+  });
+
   it('names the problem and writes nothing on bad input', async () => {
     const out = path.join(dir, 'bad.onnx');
     let res = await ablate(['export', runDir, '--out', out]);
@@ -249,6 +263,8 @@ describe('ablate export --format onnx (2D V3, trained)', () => {
     expect(res.stderr).toMatch(/ExportError: .*holds one inference path per modality \(ct, mri\)\n {2}= hint: choose one with --modality ct\|mri/);
     res = await ablate(['export', runDir, '-m', 'mri', '--opset', '12', '--out', out]);
     expect(res.stderr).toMatch(/ExportError: opset 12: is not one the exporter writes\n {2}= hint: use an opset from 13 to 21 \(default 17\)/);
+    res = await ablate(['export', runDir, '-m', 'mri', '--format', 'safetensors', '--opset', '17', '--out', out]);
+    expect(res.stderr).toMatch(/--format safetensors: holds weights only: --opset and --batch do not apply/);
     res = await ablate(['export', runDir, '-m', 'pet', '--out', out]);
     expect(res.stderr).toMatch(/modality pet: is not one the model was trained on\n {2}= hint: use one of ct, mri/);
     res = await ablate(['export', runDir, '-m', 'mri', '--out', path.join(dir, 'no-such-folder', 'm.onnx')]);
