@@ -89,6 +89,11 @@ function encode(model: SegmentationModel, weights: ReadonlyMap<string, tf.Tensor
     attribute: [{ name: 'axis', type: OnnxAttributeType.INT, i: 1 }, { name: 'keepdims', type: OnnxAttributeType.INT, i: 0 }],
   });
 
+  const initializerBytes = graph.initializers.reduce((n, t) => n + t.rawData.byteLength, 0);
+  if (initializerBytes >= 2 ** 31 - 2 ** 20) {
+    // protobuf messages are limited to 2 GiB; ONNX's way past it (external data files) is not written here
+    throw new ExportError(`modality ${options.modality}`, `the weights are ${(initializerBytes / 2 ** 30).toFixed(2)} GiB, over protobuf's 2 GiB limit for one ONNX file`, 'export a smaller configuration (embed, depths), or the weights alone with --format safetensors');
+  }
   const dim = (d: number | string) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d });
   const valueInfo = (name: string, elemType: number, dims: (number | string)[], docString: string) => ({
     name, docString, type: { tensorType: { elemType, shape: { dim: dims.map(dim) } } },
