@@ -17,7 +17,7 @@ import { loadCase, type CaseRef, type LoadOptions, type ModalitySource } from '.
 import { preprocessCase, type PreprocessSettings, type PreprocessedCase } from './preprocess.ts';
 
 const MAGIC = 'ABLPRE01';
-const CACHE_FORMAT = 2; // 2: geometry.centredOn, settings.cropAt
+const CACHE_FORMAT = 3; // 2: geometry.centredOn, settings.cropAt; 3: body extent from hole-filled rows
 
 async function fileStamp(path: string): Promise<{ path: string; size: number; mtimeMs: number }> {
   const s = await stat(path);
