@@ -68,6 +68,8 @@ describe('sweep × repeat end to end (tiny phantom, cpu)', () => {
       force: false, progress: silentProgress(), version: 'test',
     });
     expect(outcomes.map((o) => o.status)).toEqual(Array(6).fill('finished'));
+    // results.json records what placed the test crops (the default: the image).
+    expect(outcomes.map((o) => o.results.cropAt)).toEqual(Array(6).fill('image'));
     // Each draw tested other cases: the two draws at a point differ in their CT test cases.
     const testCases = outcomes.map((o) => o.results.cases.filter((c) => c.modality === 'ct').map((c) => c.caseId).join());
     expect(testCases[0]).not.toBe(testCases[1]);
