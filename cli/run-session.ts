@@ -12,13 +12,15 @@ import type { CompileResult } from '../compiler/compile.ts';
 import type { RunIR } from '../schemas/run-ir.schema.ts';
 import { initBackend } from '../runtime/backend/select-backend.ts';
 import { parseBackendName } from '../runtime/backend/backend-name.ts';
-import { executeRun, type RunContext, type RunOutcome } from '../runtime/run/execute-run.ts';
+import { executeRun, runSourceFile, type RunContext, type RunOutcome } from '../runtime/run/execute-run.ts';
 import { groupHash } from '../runtime/run/run-identity.ts';
 import { ABLATE_TAGS, runTags } from '../runtime/tracking/run-tags.ts';
 import { aggregateResults, resultsToJson, type RunResults } from '../runtime/reports/run-results.ts';
 import { RunLogger } from '../runtime/tracking/run-logger.ts';
 import { runFilter } from '../runtime/tracking/run-search.ts';
 import { createTracker, type Tracker } from '../runtime/tracking/tracker.ts';
+import { RestTracker } from '../runtime/tracking/rest-tracker.ts';
+import { describeSyncOutcome } from '../runtime/tracking/spool-delivery.ts';
 import type { RunCliOptions } from './commands/run.ts';
 import { createProgress } from './progress.ts';
 import { trainingWorkers } from './training-workers.ts';
@@ -58,6 +60,8 @@ export async function createRunContext(file: string, options: RunCliOptions, sig
   };
   progress.note(`backend: ${backend.note}`);
   progress.note(`tracking: ${tracker.uri} (experiment '${options.mlflowExperiment}')`);
+  // What an earlier run could not deliver to this server goes first (see `ablate sync`).
+  if (tracker instanceof RestTracker) for (const o of await tracker.deliverSpool()) progress.note(`spool: ${describeSyncOutcome(o)}`);
   return { ctx, tracker };
 }
 
@@ -112,7 +116,7 @@ export async function executeRuns(runs: readonly RunIR[], ctx: RunContext): Prom
     const [existing] = await ctx.tracker.searchRuns({ experimentIds: [experiment.experimentId], filter: runFilter({ tags: { [ABLATE_TAGS.groupHash]: hash } }) });
     const tags = runTags({
       specHash: hash,
-      sourceFile: members[0]!.origin.file,
+      sourceFile: runSourceFile(members[0]!, ctx),
       kind: group.kind,
       extra: { [ABLATE_TAGS.group]: group.name, [ABLATE_TAGS.groupHash]: hash },
     });

@@ -27,6 +27,7 @@ import { findRunBySpecHash } from '../tracking/run-lookup.ts';
 import { ABLATE_TAGS, runTags } from '../tracking/run-tags.ts';
 import { trainLossKey, valDiceKey } from '../tracking/metric-keys.ts';
 import { RunLogger } from '../tracking/run-logger.ts';
+import { MlflowUnreachableError } from '../tracking/tracking-error.ts';
 import type { Run, Tracker } from '../tracking/tracker.ts';
 import { trainLoop, TrainingInterrupted, type Batches } from '../train/train-loop.ts';
 import { meanDice, predictCase, scoreCase, type CasePrediction } from './evaluate.ts';
@@ -135,11 +136,21 @@ function buildModelAt(ir: RunIR, ctx: RunContext): SegmentationModel {
   }
 }
 
+/**
+ * The `.abl` file a run came from, as tagged (`ablate.sourceFile`, `mlflow.source.name`): the
+ * file given on the command line (also logged as `source/<file>`), relative to the working
+ * directory — not the file declaring the experiment a sweep starts from.
+ */
+export function runSourceFile(ir: RunIR, ctx: Pick<RunContext, 'source' | 'cwd'>): string {
+  if (!ctx.source) return ir.origin.file;
+  return path.relative(ctx.cwd, path.resolve(ctx.cwd, ctx.source.file)).split(path.sep).join('/');
+}
+
 async function startRun(ir: RunIR, ctx: RunContext, specHash: string, data: RunData): Promise<RunLogger> {
   const group = ir.origin.group;
   const tags = runTags({
     specHash,
-    sourceFile: ir.origin.file,
+    sourceFile: runSourceFile(ir, ctx),
     experiment: ir.experiment,
     ...(ctx.gitCommit ? { gitCommit: ctx.gitCommit } : {}),
     backend: ctx.backend.name,
@@ -151,7 +162,6 @@ async function startRun(ir: RunIR, ctx: RunContext, specHash: string, data: RunD
       [ABLATE_TAGS.run]: ir.name,
       'ablate.backendNote': ctx.backend.note,
       'ablate.trainer': trainerNote(ir, ctx),
-      'mlflow.user': process.env['USER'] ?? 'ablate',
       ...(group ? { [ABLATE_TAGS.group]: group.name } : {}),
     },
   });
@@ -309,12 +319,19 @@ async function evaluate(
   // Plots: the training curve per loss term, and a Fig. 4-style overlay per modality.
   // Read back from the tracking store, so a resumed run's curves include the steps before the resume.
   await logger.flush();
-  const { data: runData } = await logger.tracker.getRun(logger.runId);
-  const lossKeys = runData.metrics.map((m) => m.key).filter((k) => k.startsWith('train.loss.')).sort();
-  const series = await Promise.all(lossKeys.map(async (key) => ({
-    name: key.slice('train.loss.'.length),
-    points: (await logger.tracker.getMetricHistory(logger.runId, key)).map((m) => [m.step, m.value] as [number, number]),
-  })));
+  let series: Array<{ name: string; points: Array<[number, number]> }>;
+  try {
+    const { data: runData } = await logger.tracker.getRun(logger.runId);
+    const lossKeys = runData.metrics.map((m) => m.key).filter((k) => k.startsWith('train.loss.')).sort();
+    series = await Promise.all(lossKeys.map(async (key) => ({
+      name: key.slice('train.loss.'.length),
+      points: (await logger.tracker.getMetricHistory(logger.runId, key)).map((m) => [m.step, m.value] as [number, number]),
+    })));
+  } catch (error) {
+    // The tracking server is down: draw what this process logged (the run still finishes; its data waits in the spool).
+    if (!(error instanceof MlflowUnreachableError)) throw error;
+    series = logger.loggedSeries('train.loss.').map((s) => ({ name: s.key.slice('train.loss.'.length), points: s.points }));
+  }
   if (series.length > 0) {
     const svg = lineChartSvg({ title: `${ir.name}: training losses`, xLabel: 'step', yLabel: 'loss', logY: true, series });
     await logger.logText(svg, 'plots/losses.svg');

@@ -30,7 +30,7 @@ import {
   type WireRunInfo,
 } from './mlflow-rest.ts';
 import { currentUser } from './run-user.ts';
-import { DEFAULT_SPOOL_URI, SPOOL_TAGS, deliverSpooledRun, removeSpooledRun, syncSpool, type SyncOutcome } from './spool-delivery.ts';
+import { DEFAULT_SPOOL_URI, SPOOL_TAGS, deliverSpooledRun, listSpooledRuns, removeSpooledRun, syncSpool, type SyncOutcome } from './spool-delivery.ts';
 import { MlflowRestError, MlflowUnreachableError, TrackingError } from './tracking-error.ts';
 import { MLFLOW_PARENT_RUN_ID_TAG, MLFLOW_USER_TAG } from './mlflow-tags.ts';
 import type {
@@ -561,6 +561,16 @@ export class RestTracker implements Tracker {
    * `ablate run` with this server). Failures are in the outcomes, not thrown.
    */
   async deliverSpool(onRun?: (outcome: SyncOutcome) => void): Promise<SyncOutcome[]> {
+    if ((await listSpooledRuns(this.spoolStore().root)).every((r) => r.remoteUri !== this.uri)) return [];
+    try {
+      await this.call(() => this.client.health()); // one try: a server still down costs no backoff
+    } catch (e) {
+      // Any answer (even a 404 from a proxy without /health) means the server is there.
+      if (!isOutage(e)) return syncSpool(this.spoolStore().root, { remoteUri: this.uri, clientOf: () => this.client, ...(onRun ? { onRun } : {}) });
+      const out: SyncOutcome[] = (await listSpooledRuns(this.spoolStore().root)).filter((r) => r.remoteUri === this.uri).map((run) => ({ run, error: e as Error }));
+      for (const o of out) onRun?.(o);
+      return out;
+    }
     return syncSpool(this.spoolStore().root, { remoteUri: this.uri, clientOf: () => this.client, ...(onRun ? { onRun } : {}) });
   }
 

@@ -42,6 +42,8 @@ export class RunLogger {
   private readonly flushEvery: number;
   private readonly now: () => number;
   private buffer: Metric[] = [];
+  /** Every value this logger logged, by key: plots can be drawn while the server is down. */
+  private readonly logged = new Map<string, Array<[number, number]>>();
   private background: Promise<void> = Promise.resolve();
   private backgroundError: unknown = undefined;
   private endedAs: TerminalStatus | undefined;
@@ -142,7 +144,15 @@ export class RunLogger {
     this.assertOpen('log metrics');
     validateMetric(key, value, timestamp, step);
     this.buffer.push({ key, value, timestamp, step });
+    let points = this.logged.get(key);
+    if (!points) this.logged.set(key, (points = []));
+    points.push([step, value]);
     if (this.buffer.length >= this.flushEvery) this.flushInBackground();
+  }
+
+  /** The (step, value) points this logger logged for each key starting with `prefix`, keys sorted. */
+  loggedSeries(prefix: string): Array<{ key: string; points: Array<[number, number]> }> {
+    return [...this.logged].filter(([k]) => k.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, points]) => ({ key, points: [...points] }));
   }
 
   /** Buffer several metrics at the same step and timestamp. */

@@ -222,3 +222,21 @@ export async function syncSpool(
   }
   return out;
 }
+
+/** One line per sync outcome, for `ablate sync` and the start of `ablate run`. */
+export function describeSyncOutcome(o: SyncOutcome): string {
+  const who = `run ${o.run.runId}${o.run.runName ? ` (${o.run.runName})` : ''} → ${o.run.remoteUri}`;
+  if ('error' in o) {
+    const hint = (o.error as { hint?: string }).hint;
+    return `${who}: not delivered, kept in the spool: ${o.error.message}${hint ? `\n  hint: ${hint}` : ''}`;
+  }
+  const d = o.delivered;
+  const parts = [
+    `${d.metricsSent} metric value(s) sent${d.metricsAlreadyThere > 0 ? ` (${d.metricsAlreadyThere} already there)` : ''}`,
+    `${d.params} param(s)`,
+    `${d.tags} tag(s)`,
+    `${d.artifacts.length} artifact(s)`,
+  ];
+  const status = d.status !== undefined ? `; status ${d.status}` : d.statusKept !== undefined ? `; the server already says ${d.statusKept}, kept` : '; still RUNNING';
+  return `${who}: ${parts.join(', ')}${status}${d.removed ? '; removed from the spool' : ''}`;
+}
