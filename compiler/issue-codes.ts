@@ -89,6 +89,7 @@ export interface IssueData {
   E001: { message: string; hint?: string };
   E002: { message: string; hint?: string };
   E003: { message: string; hint?: string };
+  E004: { message: string; hint?: string };
   E010: { path: string; resolved: string };
   E011: { cycle: string[] };
   E012: { name: string; kind: string; firstFile: string };

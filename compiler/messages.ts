@@ -29,6 +29,7 @@ export function renderIssue(issue: Issue): RenderedIssue {
     case 'E001':
     case 'E002':
     case 'E003':
+    case 'E004':
       return { message: issue.message, hint: issue.hint };
     case 'E010':
       return {

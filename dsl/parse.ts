@@ -6,13 +6,14 @@ import { EOF, type ILexingError, type IRecognitionException, type IToken } from 
 import type { Comment, Expr, SourceFile } from './ast.ts';
 import { cstToAst } from './cst-to-ast.ts';
 import { ablParser, describeToken, HINT_SEPARATOR } from './parser.ts';
+import { nestingDiagnostic } from './nesting-limit.ts';
 import { FILE_ORIGIN, SpanMap, type Origin } from './span.ts';
 import { AblSyntaxError, syntaxDiagnostic, type SyntaxDiagnostic } from './syntax-error.ts';
 import { ablLexer, BlockComment, HashComment, UnterminatedBlockComment } from './tokens.ts';
 
 export interface ParseResult {
   ast: SourceFile;
-  /** Lexing (E001), syntax (E002) and number (E003) errors, in source order. */
+  /** Lexing (E001), syntax (E002), number (E003) and nesting (E004) errors, in source order. */
   diagnostics: SyntaxDiagnostic[];
 }
 
@@ -87,6 +88,14 @@ export function parse(text: string, file: string): ParseResult {
   const lexed = ablLexer.tokenize(text);
   const diagnostics = lexingDiagnostics(lexed.errors, text, spans);
   const comments = commentNodes(lexed.groups.comments ?? [], spans, diagnostics);
+  const emptyFile = (): ParseResult => ({ ast: { kind: 'File', path: file, imports: [], decls: [], comments, span: spans.span(0, text.length) }, diagnostics: sortByPosition(diagnostics) });
+
+  // The parser is recursive: too deep a nesting is refused before it runs.
+  const tooDeep = nestingDiagnostic(lexed.tokens, spans);
+  if (tooDeep) {
+    diagnostics.push(tooDeep);
+    return emptyFile();
+  }
 
   // Recovery (single-token repair, re-sync in repetitions, skipping stray tokens between
   // declarations) lets one pass report every error.
@@ -120,6 +129,8 @@ export function parseExpression(text: string, file: string, origin: Origin = FIL
   const lexed = ablLexer.tokenize(text);
   const diagnostics = lexingDiagnostics(lexed.errors, text, spans);
   commentNodes(lexed.groups.comments ?? [], spans, diagnostics);
+  const tooDeep = nestingDiagnostic(lexed.tokens, spans);
+  if (tooDeep) return { diagnostics: sortByPosition([...diagnostics, tooDeep]) };
   ablParser.input = lexed.tokens;
   const cst = ablParser.value();
   for (const error of ablParser.errors) {

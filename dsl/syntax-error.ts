@@ -12,6 +12,8 @@ export const syntaxCodes = {
   E002: 'syntax-error',
   /** A malformed number literal (`1e`) or an unknown unit (`8cm`). */
   E003: 'malformed-number',
+  /** Brackets nested deeper than `MAX_NESTING` (dsl/nesting-limit.ts); checked before parsing. */
+  E004: 'nesting-too-deep',
 } as const;
 
 export type SyntaxCode = keyof typeof syntaxCodes;

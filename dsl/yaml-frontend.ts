@@ -22,8 +22,9 @@
  * so their spans point inside the YAML file; a scalar that is not an expression, or
  * reads as a path (`ct/images`), is a string. `null` is `none`.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import type { Decl, Entry, Expr, ImportDecl, Key, Name, ObjectExpr, SourceFile, Span, StringLit } from './ast.ts';
+import { MAX_NESTING } from './nesting-limit.ts';
 import { parseExpression } from './parse.ts';
 import { SpanMap } from './span.ts';
 import { syntaxDiagnostic, type SyntaxDiagnostic } from './syntax-error.ts';
@@ -37,6 +38,18 @@ const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Mapping keys that hold a block's head or placement rather than an entry. */
 const headKeys = new Set(['kind', 'dataset', 'weight']);
 const sections = ['datasets', 'experiments', 'sweeps', 'repeats', 'tables', 'figures'] as const;
+
+/** The first collection deeper than `MAX_NESTING`, found without recursion. */
+function deepestCollection(root: YamlNode): { node: YamlNode; depth: number } | undefined {
+  const stack: { node: unknown; depth: number }[] = [{ node: root, depth: 1 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (depth > MAX_NESTING) return { node, depth };
+    for (const item of node.items as unknown[]) stack.push({ node: isPair(item) ? item.value : item, depth: depth + 1 });
+  }
+  return undefined;
+}
 
 class YamlToAst {
   readonly diagnostics: SyntaxDiagnostic[] = [];
@@ -52,6 +65,13 @@ class YamlToAst {
   spanOf(node: YamlNode | Pair | null | undefined): Span {
     const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
     return range ? this.spans.span(range[0], range[1]) : this.spans.span(0, 0);
+  }
+
+  private tooDeep(span: Span, depth: number | undefined): void {
+    const level = depth === undefined ? 'nests too deep' : `opens nesting level ${depth}`;
+    this.diagnostics.push(
+      syntaxDiagnostic('E004', `this mapping or list ${level}; at most ${MAX_NESTING} levels are allowed`, span, 'flatten the document: dotted keys (`a.b.c: 1`) replace nested mappings'),
+    );
   }
 
   error(message: string, node: YamlNode | null | undefined, hint?: string): void {
@@ -213,12 +233,20 @@ class YamlToAst {
     const lineCounter = new LineCounter();
     const doc = parseDocument(this.text, { lineCounter, prettyErrors: false, uniqueKeys: true });
     for (const e of doc.errors) {
-      this.diagnostics.push(syntaxDiagnostic('E002', e.message.split('\n')[0]!, this.spans.span(e.pos[0], e.pos[1])));
+      // The yaml package reports its own stack overflow on very deep flow collections as an error.
+      if (/call stack/i.test(e.message)) this.tooDeep(this.spans.span(e.pos[0], e.pos[1]), undefined);
+      else this.diagnostics.push(syntaxDiagnostic('E002', e.message.split('\n')[0]!, this.spans.span(e.pos[0], e.pos[1])));
     }
     const ast: SourceFile = { kind: 'File', path: this.file, imports: [], decls: [], comments: [], span: this.spans.span(0, this.text.length) };
     if (doc.errors.length) return ast;
     const root = doc.contents as YamlNode | null;
     if (root === null) return ast;
+    // The conversion below is recursive: refuse too deep a document before it runs.
+    const deep = deepestCollection(root);
+    if (deep) {
+      this.tooDeep(this.spanOf(deep.node), deep.depth);
+      return ast;
+    }
     if (!isMap(root)) {
       this.error('an experiment document is a mapping with `import`, `datasets`, `experiments`, `sweeps`, `repeats`, `tables`, `figures`', root);
       return ast;
