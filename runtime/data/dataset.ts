@@ -2,7 +2,7 @@
  * Datasets: listing the cases of a DatasetIR and loading one case as (image, class-index label).
  *
  * NIfTI sources: images under `source.root/<images>` and labels under `source.root/<labels>`
- * (`source.root` relative to the working directory), `.nii` or `.nii.gz`. An image and a label
+ * (in the IR relative to the working directory; in the `.abl` file relative to that file), `.nii` or `.nii.gz`. An image and a label
  * are paired by file name; when the names differ only by a usual suffix (`_image`, `_img`,
  * `_0000` on images; `_label`, `_seg`, `_mask`, `_gt` on labels, as MM-WHS and nnU-Net name
  * them) the suffix is dropped. The case id is the paired name without extension. When images
@@ -77,7 +77,7 @@ async function niftiFiles(dir: string, role: 'images' | 'labels', modality: stri
     if (!s.isDirectory()) throw new Error('not a folder');
     names = await readdir(dir);
   } catch {
-    throw new DataError('missing-folder', dir, `the ${role} folder of modality ${modality} does not exist`, `check the dataset's root and ${role} paths (relative paths are resolved against the working directory)`);
+    throw new DataError('missing-folder', dir, `the ${role} folder of modality ${modality} does not exist`, `check the dataset's root and ${role} paths: in the .abl file, a relative root is resolved against the folder of the file declaring the dataset, not the working directory`);
   }
   const byBase = new Map<string, string>();
   for (const name of names.sort()) {

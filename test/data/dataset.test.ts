@@ -95,6 +95,8 @@ describe('listing cases', () => {
     expect((missing as DataError).code).toBe('missing-folder');
     expect(missing.message).toContain(join(root, 'nowhere'));
     expect(missing.message).toMatch(/hint:/);
+    // Roots in an .abl file are relative to that file (compiler/emit-ir.ts), and the hint says so.
+    expect(missing.message).toContain('a relative root is resolved against the folder of the file declaring the dataset, not the working directory');
 
     const empty = await makeDataset('empty', { images: { 'readme.md': new Uint8Array([35]) }, labels: {} });
     const e2 = (await thrown(listModalityCases(empty))) as DataError;
