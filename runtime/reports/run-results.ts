@@ -41,11 +41,25 @@ export function resultsToJson(results: RunResults): string {
 }
 
 export function resultsFromJson(text: string, source: string): RunResults {
-  const doc = JSON.parse(text, (_k, v: unknown) => (v === null ? NaN : v)) as RunResults;
-  if (doc.format !== 'ablate-results' || doc.version !== 1) {
-    throw new Error(`${source}: not an ablate results file (format ${String(doc.format)}, version ${String(doc.version)})`);
+  const hint = "the run's results file is empty or damaged (an interrupted upload?): `ablate run --force` retrains it, or delete the run";
+  let doc: RunResults | null;
+  try {
+    doc = JSON.parse(text, (_k, v: unknown) => (v === null ? NaN : v)) as RunResults | null;
+  } catch (e) {
+    throw new RunResultsError(`${source}: not valid JSON${text.trim() === '' ? ' (the file is empty)' : ` (${(e as Error).message})`}`, hint);
+  }
+  if (doc === null || typeof doc !== 'object' || doc.format !== 'ablate-results' || doc.version !== 1) {
+    throw new RunResultsError(`${source}: not an ablate results file (format ${String(doc?.format)}, version ${String(doc?.version)})`, hint);
   }
   return doc;
+}
+
+/** A run's results.json that cannot be read; the message names the run and the file. */
+export class RunResultsError extends Error {
+  override name = 'RunResultsError';
+  constructor(message: string, readonly hint: string) {
+    super(message);
+  }
 }
 
 /** The artifact a run logs its per-volume results under. */
@@ -54,7 +68,7 @@ export const RESULTS_ARTIFACT = 'results.json';
 /** A run's per-volume results, read back from the tracking store. */
 export async function readRunResults(tracker: Tracker, runId: string): Promise<RunResults> {
   const bytes = await tracker.readArtifact(runId, RESULTS_ARTIFACT);
-  return resultsFromJson(Buffer.from(bytes).toString('utf8'), `run ${runId}/${RESULTS_ARTIFACT}`);
+  return resultsFromJson(Buffer.from(bytes).toString('utf8'), `${RESULTS_ARTIFACT} of run ${runId} in ${tracker.uri}`);
 }
 
 /** Dice is reported in %, distances in mm. */
