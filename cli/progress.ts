@@ -18,14 +18,18 @@ const shortTerms = (terms: Record<string, number>) =>
 export function createProgress(options: { quiet: boolean; stream?: NodeJS.WriteStream }): ProgressSink {
   const stream = options.stream ?? process.stderr;
   if (options.quiet || !stream.isTTY) return plainProgress(stream, options.quiet);
+  // A MultiBar (with one bar) because it can print lines above the bar and keep drawing it:
+  // notes such as each epoch's validation Dice must not end the bar for the rest of the run.
+  let bars: cliProgress.MultiBar | undefined;
   let bar: cliProgress.SingleBar | undefined;
   let begun = 0;
   let startStep = 0;
   return {
     start(run, totalSteps, from) {
+      bars?.stop();
       startStep = from;
       begun = performance.now();
-      bar = new cliProgress.SingleBar(
+      bars = new cliProgress.MultiBar(
         {
           stream,
           format: `${run} |{bar}| {value}/{total} · epoch {epoch}/{epochs} · loss {loss} · {rate} step/s · ETA {eta_formatted} · {terms}`,
@@ -33,10 +37,11 @@ export function createProgress(options: { quiet: boolean; stream?: NodeJS.WriteS
           barsize: 24,
           etaBuffer: 20,
           fps: 5,
+          gracefulExit: false, // Ctrl-C / SIGTERM are the run's (cli/run-session.ts)
         },
         cliProgress.Presets.shades_classic,
       );
-      bar.start(totalSteps, from, { epoch: 0, epochs: 0, loss: '–', rate: '–', terms: '' });
+      bar = bars.create(totalSteps, from, { epoch: 0, epochs: 0, loss: '–', rate: '–', terms: '' });
     },
     step(info) {
       const elapsed = (performance.now() - begun) / 1000;
@@ -50,11 +55,17 @@ export function createProgress(options: { quiet: boolean; stream?: NodeJS.WriteS
       });
     },
     note(line) {
-      if (bar) bar.stop();
-      stream.write(`${line}\n`);
+      if (!bars) {
+        stream.write(`${line}\n`);
+        return;
+      }
+      // Printed above the bar, which is drawn again below it at once.
+      bars.log(`${line}\n`);
+      bars.update();
     },
     stop() {
-      bar?.stop();
+      bars?.stop();
+      bars = undefined;
       bar = undefined;
     },
   };
