@@ -62,7 +62,7 @@ export function scoreCase(ir: RunIR, modality: string, p: CasePrediction, metric
   return { modality, caseId: p.case.id, scores };
 }
 
-/** Mean foreground Dice over `cases` (validation during training; NaN classes skipped). */
+/** Mean foreground Dice over `cases` as a fraction in [0, 1] (validation during training, logged in % as `val.dice.*`; NaN classes skipped). */
 export async function meanDice(model: InferenceModel, ir: RunIR, modality: string, cases: readonly PreprocessedCase[]): Promise<number> {
   const values: number[] = [];
   for (const c of cases) {

@@ -25,7 +25,7 @@ import { overlayPng } from '../reports/plots/overlay.ts';
 import { aggregateResults, readRunResults, RESULTS_ARTIFACT, resultsToJson, type CaseResult, type RunResults } from '../reports/run-results.ts';
 import { findRunBySpecHash } from '../tracking/run-lookup.ts';
 import { ABLATE_TAGS, runTags } from '../tracking/run-tags.ts';
-import { trainLossKey, valDiceKey } from '../tracking/metric-keys.ts';
+import { dicePercent, trainLossKey, valDiceKey } from '../tracking/metric-keys.ts';
 import { RunLogger } from '../tracking/run-logger.ts';
 import { MlflowUnreachableError } from '../tracking/tracking-error.ts';
 import type { Run, Tracker } from '../tracking/tracker.ts';
@@ -253,10 +253,11 @@ async function train(
         const values: Record<string, number> = {};
         for (const m of ir.data.modalities) {
           const val = data.modalities[m]!.val;
-          if (val.length > 0) values[valDiceKey(m)] = await meanDice(inference, ir, m, val);
+          // In %, as test.dice.* and the tables (metric-keys.ts).
+          if (val.length > 0) values[valDiceKey(m)] = dicePercent(await meanDice(inference, ir, m, val));
         }
         logger.logMetrics({ ...values, 'train.epoch': epoch }, epoch * stepsPerEpoch);
-        const shown = Object.entries(values).map(([k, v]) => `${k} ${(100 * v).toFixed(1)}%`).join(', ');
+        const shown = Object.entries(values).map(([k, v]) => `${k} ${v.toFixed(1)}%`).join(', ');
         if (shown) ctx.progress.note(`${ir.name}: epoch ${epoch}/${epochs}: ${shown}`);
       } finally {
         inference.dispose();

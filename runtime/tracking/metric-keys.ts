@@ -7,7 +7,12 @@
  *                                 `val.dice.<modality>` (mean over classes)
  * - at the end, step = 0:         `test.<dice|asd>.<modality>.<class>` and the per-modality
  *                                 `test.<dice|asd>.<modality>.mean` / `.std` over test volumes
- * Dice is a fraction in [0, 1]; ASD is in mm.
+ *
+ * Units, one convention for every logged metric and every report: **Dice in % (0–100)**, as
+ * the paper's tables (`val.dice.*`, `test.dice.*`, `test.dice.overall`); **ASD in mm**. Only
+ * the per-volume scores in a run's `results.json` are raw Dice fractions in [0, 1]; the
+ * aggregation that reports, `reproduce` and the table comparison read scales them to %
+ * (runtime/reports/run-results.ts).
  */
 import { validateKeyName } from './mlflow-limits.ts';
 
@@ -24,12 +29,17 @@ export function trainLossKey(term: string, modality?: string): string {
   return modality === undefined ? key('train', 'loss', term) : key('train', 'loss', term, modality);
 }
 
-/** `val.dice.<modality>`: the validation Dice of one modality, mean over classes. */
+/** A Dice fraction in [0, 1] as logged and reported: in %. */
+export function dicePercent(fraction: number): number {
+  return 100 * fraction;
+}
+
+/** `val.dice.<modality>`: the validation Dice of one modality, mean over classes, in %. */
 export function valDiceKey(modality: string): string {
   return key('val', 'dice', modality);
 }
 
-/** `test.<metric>.<modality>.<class>`: a final test value per class, mean over test volumes. */
+/** `test.<metric>.<modality>.<class>`: a final test value per class, mean over test volumes (Dice in %, ASD in mm). */
 export function testMetricKey(metric: EvalMetric, modality: string, className: string): string {
   return key('test', metric, modality, className);
 }

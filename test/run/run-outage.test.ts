@@ -86,7 +86,15 @@ describe('the tracking server stops at the last validation and stays down until 
     const run = await store.getRun(runId);
     expect(run.info.status).toBe('FINISHED');
     expect((await store.getMetricHistory(runId, 'train.loss.total')).map((m) => m.step)).toEqual([1, 2, 3, 4]);
-    expect((await store.getMetricHistory(runId, 'val.dice.ct')).map((m) => m.step)).toEqual([2, 4]);
+    const valDice = await store.getMetricHistory(runId, 'val.dice.ct');
+    expect(valDice.map((m) => m.step)).toEqual([2, 4]);
+    // One unit: val.dice in % as printed and as test.dice (was a fraction beside a percentage).
+    expect(notes).toContain(`tiny_down: epoch 2/2: val.dice.ct ${valDice[1]!.value.toFixed(1)}%, val.dice.mri ${(await store.getMetricHistory(runId, 'val.dice.mri'))[1]!.value.toFixed(1)}%`);
+    const testMean = run.data.metrics.find((m) => m.key === 'test.dice.ct.mean')!.value;
+    const results = JSON.parse(Buffer.from(await store.readArtifact(runId, 'results.json')).toString()) as { cases: Array<{ modality: string; scores: { dice: Record<string, number> } }> };
+    const ctCases = results.cases.filter((c) => c.modality === 'ct');
+    const classMeans = ['LVM', 'LAC', 'LVC', 'AA'].map((k) => ctCases.map((c) => c.scores.dice[k]!).filter((v) => v !== null && Number.isFinite(v))).filter((v) => v.length > 0).map((v) => v.reduce((a, b) => a + b, 0) / v.length);
+    expect(testMean).toBeCloseTo((100 * classMeans.reduce((a, b) => a + b, 0)) / classMeans.length, 6);
     expect(run.data.metrics.map((m) => m.key)).toEqual(expect.arrayContaining(['test.dice.ct.mean', 'test.dice.mri.mean']));
     for (const a of ['results.json', 'run-ir.json', 'split.json', 'model/model.json', 'source/tiny.abl', 'plots/losses.svg']) {
       await expect(store.readArtifact(runId, a)).resolves.toBeDefined();
