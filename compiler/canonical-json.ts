@@ -9,7 +9,8 @@ export function canonicalize<T>(value: T): T {
   if (Array.isArray(value)) return value.map((item) => canonicalize(item)) as T;
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) out[key] = canonicalize((value as Record<string, unknown>)[key]);
+    // Defined, not assigned: a key `__proto__` (a table row label) stays a key instead of replacing the prototype.
+    for (const key of Object.keys(value).sort()) Object.defineProperty(out, key, { value: canonicalize((value as Record<string, unknown>)[key]), enumerable: true, writable: true, configurable: true });
     return out as T;
   }
   return value;

@@ -20,7 +20,7 @@ import { datasetFields, experimentFields, figureFields, tableFields } from './ch
 import type { TableRowSource } from './check/tables.ts';
 import { decodeFields, suggest, type DecodeContext, type Settings } from './check/types.ts';
 import { blockFromObject, lookup, type ConfigBlock } from './config-tree.ts';
-import { DiagnosticBag, sortDiagnostics, spanOf, type Diagnostic, type Location } from './diagnostics.ts';
+import { diagnostic, DiagnosticBag, sortDiagnostics, spanOf, type Diagnostic, type Location } from './diagnostics.ts';
 import { buildDatasetIr, buildRunIr, finishRunIr } from './emit-ir.ts';
 import { buildFigureIr, buildTableIr } from './emit-table.ts';
 import { applyOverrides, expandRepeat, expandSweep, experimentRun, type ConcreteRun } from './expand-sweeps.ts';
@@ -516,7 +516,15 @@ export function checkFiles(paths: readonly string[], options: Omit<CompileOption
       diagnostics.push(...bag.items);
       continue;
     }
-    const result = compileFile(file, { ...options, cache });
+    let result: CompileResult;
+    try {
+      result = compileFile(file, { ...options, cache });
+    } catch (error) {
+      // A bug the file triggers is that file's diagnostic: the other files are still checked.
+      const span = { file, start: { offset: 0, line: 0, column: 0 }, end: { offset: 0, line: 0, column: 0 } };
+      diagnostics.push(diagnostic({ code: 'E131', file, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }, span));
+      continue;
+    }
     diagnostics.push(...result.diagnostics);
     for (const [f, text] of result.sources) sources.set(f, text);
   }

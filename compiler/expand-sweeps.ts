@@ -8,6 +8,7 @@
  */
 import type { Entry, Expr, Key, NumberLit, RepeatDecl, Span, SweepDecl } from '../dsl/ast.ts';
 import type { ExtendsResolver } from './apply-extends.ts';
+import { checkRangeLength, checkRepeatRuns, checkSweepPoints } from './expansion-limits.ts';
 import { blockFromObject, layerFor, mergeBlocks, type ConfigBlock } from './config-tree.ts';
 import type { DiagnosticBag, Location } from './diagnostics.ts';
 import { decodeFields, suggest, type Settings } from './check/types.ts';
@@ -96,6 +97,7 @@ function rangeValues(range: Extract<Expr, { kind: 'Range' }>, bag: DiagnosticBag
     bag.report({ code: 'E022', from, to }, { node: range });
     return undefined;
   }
+  if (!checkRangeLength(from, to, range, bag)) return undefined;
   return Array.from({ length: to - from + 1 }, (_, i) => ({ kind: 'Number' as const, value: from + i, text: String(from + i), span: range.span }));
 }
 
@@ -139,6 +141,7 @@ export function expandSweep(decl: SweepDecl, program: Program, resolver: Extends
     bag.report({ code: 'E020', sweep: decl.name.name, lengths: axes.map((a) => ({ path: a.dotted, length: a.values.length })) }, { node: decl.name });
     return [];
   }
+  if (!checkSweepPoints(decl.name, decl.mode, axes.map((a) => ({ path: a.dotted, length: a.values.length })), bag)) return [];
   const all = points(decl.mode, axes);
   const withFixed = mergeBlocks(base.config, fixed);
   return all.map((indices, index) => {
@@ -203,6 +206,7 @@ export function expandRepeat(decl: RepeatDecl, program: Program, resolver: Exten
   const seed = (settings.seed as number | undefined) ?? 0;
   const cases = (settings.sample as Record<string, number> | null | undefined) ?? {};
   const pool = (settings.pool as boolean | undefined) ?? false;
+  if (!checkRepeatRuns(decl.name.name, times, bases.length, repeatLocations.get('times') ?? { node: decl.name }, bag)) return [];
   const count = bases.length * times;
   // Point-major: all draws of the first sweep point, then the next point's.
   return bases.flatMap((base, p) =>

@@ -27,6 +27,9 @@ export const issueCodes = {
   E020: 'zip-length-mismatch',
   E021: 'bad-sweep-axis',
   E022: 'bad-range',
+  E023: 'range-too-long',
+  E024: 'too-many-sweep-points',
+  E025: 'too-many-repeat-runs',
   // keys and types
   E030: 'unknown-key',
   E031: 'type-mismatch',
@@ -78,6 +81,13 @@ export const issueCodes = {
   E080: 'ir-schema',
   // command line
   E090: 'bad-override',
+  // numbers
+  E043: 'number-not-finite',
+  E044: 'integer-too-large',
+  E045: 'negative-std',
+  // names and the compiler itself
+  E130: 'reserved-name',
+  E131: 'internal-error',
 } as const;
 
 export type IssueCode = keyof typeof issueCodes;
@@ -101,6 +111,9 @@ export interface IssueData {
   E020: { sweep: string; lengths: { path: string; length: number }[] };
   E021: { path: string; reason: 'empty' | 'not-a-list' | 'nested' };
   E022: { from: number; to: number };
+  E023: { from: number; to: number; count: number; limit: number };
+  E024: { sweep: string; mode: 'grid' | 'zip'; points: number; limit: number; lengths: { path: string; length: number }[] };
+  E025: { repeat: string; times: number; points: number; limit: number };
   E030: { key: string; path: string; suggestion?: string; known: string[] };
   E031: { path: string; expected: string; found: string };
   E032: { path: string; value: number };
@@ -147,6 +160,11 @@ export interface IssueData {
   E124: { modality: string; trained: string[] };
   E080: { irPath: string; problem: string };
   E090: { argument: string };
+  E043: { text: string };
+  E044: { path: string; value: number; limit: number; count: boolean };
+  E045: { path: string; std: number };
+  E130: { name: string; kind: string };
+  E131: { file: string; error: string };
 }
 
 /** One issue: a code with its payload. */

@@ -9,6 +9,7 @@ import { parse } from '../dsl/parse.ts';
 import type { SyntaxDiagnostic } from '../dsl/syntax-error.ts';
 import { parseYamlDocument } from '../dsl/yaml-frontend.ts';
 import { diagnostic, type Diagnostic } from './diagnostics.ts';
+import { nonFiniteNumbers } from './number-limits.ts';
 
 export interface LoadedSource {
   /** Path as shown in diagnostics. */
@@ -34,5 +35,7 @@ export function fromSyntaxDiagnostic(d: SyntaxDiagnostic): Diagnostic {
 export function loadSource(file: string, text: string): LoadedSource {
   const ext = extname(file).toLowerCase();
   const result = ext === '.abl' ? parse(text, file) : parseYamlDocument(text, file);
-  return { file, text, ast: result.ast, diagnostics: result.diagnostics.map(fromSyntaxDiagnostic) };
+  // A literal that overflows to Infinity is refused with the syntax errors, in both front ends.
+  const diagnostics = [...result.diagnostics.map(fromSyntaxDiagnostic), ...nonFiniteNumbers(result.ast)];
+  return { file, text, ast: result.ast, diagnostics };
 }

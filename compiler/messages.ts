@@ -270,5 +270,48 @@ export function renderIssue(issue: Issue): RenderedIssue {
       };
     case 'E090':
       return { message: `cannot read override ${quote(issue.argument)}`, hint: 'write `-s dotted.key=value`, e.g. `-s loss.icr.tau=2`' };
+    case 'E023':
+      return {
+        message: `range ${issue.from}..${issue.to} has ${issue.count} values; a range may hold at most ${issue.limit}`,
+        hint: 'a sweep trains one run per value: narrow the range, or list the values you need `[1, 10, 100]`',
+      };
+    case 'E024':
+      return {
+        message: `sweep ${quote(issue.sweep)} has ${issue.points} points (${issue.lengths.map((l) => `${l.path}: ${l.length}`).join(issue.mode === 'zip' ? ', zipped' : ' × ')}); at most ${issue.limit} are allowed`,
+        hint: 'a sweep trains one run per point: use fewer values per axis, split it into several sweeps, or pair the axes with `sweep zip`',
+      };
+    case 'E025':
+      return {
+        message:
+          issue.points > 1
+            ? `repeat ${quote(issue.repeat)} asks for ${issue.times} draws of ${issue.points} sweep points (${issue.times * issue.points} runs); at most ${issue.limit} are allowed`
+            : `repeat ${quote(issue.repeat)} asks for ${issue.times} draws; at most ${issue.limit} are allowed`,
+        hint: 'a repeat trains one run per draw: the paper pools 5 draws; use fewer',
+      };
+    case 'E043':
+      return {
+        message: `the number ${issue.text} is too large to represent (it would be Infinity)`,
+        hint: 'numbers must be finite: check the exponent (`1e-4`, not `1e999`)',
+      };
+    case 'E044':
+      return {
+        message: `${quote(issue.path)} is ${issue.value}, above the limit ${issue.limit} for ${issue.count ? 'a count' : 'a whole number'}`,
+        hint: 'counts (epochs, steps, batch, sizes) go up to 1000000 and seeds up to 4294967295 (2^32 − 1), so that a typo cannot start an endless run',
+      };
+    case 'E045':
+      return {
+        message: `the ± part of ${quote(issue.path)} is a standard deviation and cannot be negative, found ${issue.std}`,
+        hint: 'write `mean ± std` with std ≥ 0, e.g. `90.9 ± 1.5`',
+      };
+    case 'E130':
+      return {
+        message: `${quote(issue.name)} cannot be used as ${issue.kind}`,
+        hint: '`__proto__`, `constructor` and `prototype` are reserved (special property names in JavaScript); choose another name',
+      };
+    case 'E131':
+      return {
+        message: `internal error while checking ${issue.file}: ${issue.error}`,
+        hint: 'this is a bug in ablate, not in your file: please report it with the file attached; the other files were checked',
+      };
   }
 }

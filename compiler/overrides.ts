@@ -11,6 +11,7 @@ import { SpanMap } from '../dsl/span.ts';
 import { diagnostic, type Diagnostic } from './diagnostics.ts';
 import type { Override } from './expand-sweeps.ts';
 import { fromSyntaxDiagnostic } from './load-source.ts';
+import { nonFiniteNumbers } from './number-limits.ts';
 
 /** The file name diagnostics about overrides carry. */
 export const COMMAND_LINE = '<command line>';
@@ -51,7 +52,10 @@ export function parseOverrides(args: readonly string[]): ParsedOverrides {
     const origin = spans.position(valueStart);
     const parsed = parseExpression(arg.slice(eq + 1), COMMAND_LINE, { line: origin.line, column: origin.column, offset: origin.offset });
     diagnostics.push(...parsed.diagnostics.map(fromSyntaxDiagnostic));
-    if (parsed.expr) overrides.push({ path, value: parsed.expr, span: spans.span(start, start + arg.length) });
+    if (!parsed.expr) continue;
+    const infinite = nonFiniteNumbers(parsed.expr);
+    diagnostics.push(...infinite);
+    if (infinite.length === 0) overrides.push({ path, value: parsed.expr, span: spans.span(start, start + arg.length) });
   }
   return { overrides, diagnostics, text };
 }

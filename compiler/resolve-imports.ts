@@ -8,6 +8,7 @@ import { dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import type { Decl, ImportDecl } from '../dsl/ast.ts';
 import type { DiagnosticBag } from './diagnostics.ts';
 import type { LoadedSource } from './load-source.ts';
+import { isReservedName } from './reserved-names.ts';
 
 export interface DeclEntry {
   decl: Decl;
@@ -60,7 +61,10 @@ export function resolveImports(entry: string, read: SourceReader, bag: Diagnosti
     onStack.pop();
     for (const decl of source.ast.decls) {
       const first = program.decls.get(decl.name.name);
-      if (first) {
+      if (isReservedName(decl.name.name)) {
+        const kind = kindWord(decl);
+        bag.report({ code: 'E130', name: decl.name.name, kind: `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} name` }, { node: decl.name });
+      } else if (first) {
         bag.report({ code: 'E012', name: decl.name.name, kind: kindWord(decl), firstFile: first.file }, { node: decl.name });
       } else {
         program.decls.set(decl.name.name, { decl, file });

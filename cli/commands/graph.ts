@@ -66,13 +66,17 @@ export function registerGraphCommand(program: Command): void {
       if (runs.length === 0) throw new Error(`no runs${options.experiment ? ` for '${options.experiment}'` : ''}; name an experiment with -e`);
       const run = runs[0]!;
       const graph = graphOfRun(run);
+      const depth = options.depth === undefined ? undefined : Number(options.depth);
+      if (depth !== undefined && !(Number.isInteger(depth) && depth >= 0)) throw new Error(`--depth takes a whole number ≥ 0 (0 = top-level modules), not '${options.depth}'`);
+      const view = { ...(options.inference ? { inference: true } : {}), ...(depth === undefined ? {} : { depth }) };
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ run: run.name, ...graph }, null, 2)}\n`);
+        // The same selection as the text view; `view` says which one it is.
+        const { selectGraph } = await import('../../compiler/graph/select-graph.ts');
+        process.stdout.write(`${JSON.stringify({ run: run.name, view: { inference: view.inference ?? false, depth: view.depth ?? null }, ...selectGraph(graph, view) }, null, 2)}\n`);
         return;
       }
-      const depth = options.depth === undefined ? undefined : Number(options.depth);
       if (runs.length > 1) process.stdout.write(`${runs.length} runs; showing ${run.name} (the graph depends only on its model and data sections)\n`);
       else process.stdout.write(`run ${run.name}\n`);
-      process.stdout.write(renderGraph(graph, { ...(options.inference ? { inference: true } : {}), ...(depth === undefined ? {} : { depth }) }));
+      process.stdout.write(renderGraph(graph, view));
     });
 }

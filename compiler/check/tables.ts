@@ -162,9 +162,10 @@ export function checkPaperNamesKnown({ paper, modalities, classes, report }: Tab
         reportUnknown('class', cell.cls, [...classes, 'mean'], cell.keys.cls!);
         return;
       }
-      if (!paperNumber(cell.expr)) {
-        report({ code: 'E031', path: `paper.${cell.row}.${cell.modality}.${cell.metric}${cell.cls ? `.${cell.cls}` : ''}`, expected: 'a number such as `90.9 ± 1.5`', found: describe(cell.expr) }, { node: cell.expr });
-      }
+      const value = paperNumber(cell.expr);
+      const path = `paper.${cell.row}.${cell.modality}.${cell.metric}${cell.cls ? `.${cell.cls}` : ''}`;
+      if (!value) report({ code: 'E031', path, expected: 'a number such as `90.9 ± 1.5`', found: describe(cell.expr) }, { node: cell.expr });
+      else if (value.std !== null && value.std < 0 && cell.expr.kind === 'PlusMinus') report({ code: 'E045', path, std: value.std }, { node: cell.expr.std });
     },
   });
 }

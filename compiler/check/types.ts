@@ -10,6 +10,8 @@ import type { Expr } from '../../dsl/ast.ts';
 import type { ConfigBlock, ConfigValue } from '../config-tree.ts';
 import type { DiagnosticBag, Location } from '../diagnostics.ts';
 import type { Default, FieldSchema, Fields } from './key-schema.ts';
+import { checkWholeNumber } from '../number-limits.ts';
+import { isReservedName } from '../reserved-names.ts';
 import { lossTerms } from './loss-expression.ts';
 import { checkFraction, checkMillimetres, checkUnitless, numberOf } from './units.ts';
 
@@ -93,7 +95,12 @@ export function decodeFields(fields: Fields, block: ConfigBlock, path: string[],
   ctx.locations.set(dotted(path), here);
   const known = Object.keys(fields);
   for (const [name, value] of block.fields) {
-    const schema = fields[name] ?? each;
+    // Own keys only: `toString` or `constructor` must not find Object.prototype's members.
+    const schema = Object.hasOwn(fields, name) ? fields[name] : each;
+    if (schema && schema === each && !Object.hasOwn(fields, name) && isReservedName(name)) {
+      ctx.bag.report({ code: 'E130', name, kind: `a key of \`${dotted(path)}\`` }, value.key ? { node: value.key } : { node: { span: value.kind === 'block' ? value.span : value.expr.span } });
+      continue;
+    }
     if (!schema) {
       const key = value.key ?? block.key;
       ctx.bag.report(
@@ -246,6 +253,7 @@ function readInt(expr: Expr, path: string, ctx: DecodeContext, min?: number): nu
     ctx.bag.report({ code: 'E032', path, value }, { node: expr });
     return undefined;
   }
+  if (!checkWholeNumber(value, min !== undefined && min >= 1, path, { node: expr }, ctx.bag)) return undefined;
   if (min !== undefined && value < min) {
     ctx.bag.report({ code: 'E033', path, value, min }, { node: expr });
     return undefined;
@@ -485,6 +493,7 @@ function decodeDims(
       ctx.bag.report({ code: 'E032', path, value: n.value }, { node: item });
       return undefined;
     }
+    if (options.integer && !checkWholeNumber(n.value, true, path, { node: item }, ctx.bag)) return undefined;
     if (!(n.value > 0)) {
       ctx.bag.report({ code: 'E033', path, value: n.value, min: 0, exclusiveMin: true }, { node: item });
       return undefined;

@@ -3,13 +3,10 @@
  * line with its output shape, parameters, FLOPs and phase, then the totals.
  */
 import { shapeText, type GraphModule, type ModelGraph } from './model-graph.ts';
+import { selectGraph, type GraphView } from './select-graph.ts';
 
-export interface RenderOptions {
-  /** Only what the exported inference model holds. */
-  inference?: boolean;
-  /** Deepest level printed (0 = top-level modules only); default: all. */
-  depth?: number;
-}
+/** Which modules to print: those `selectGraph` keeps. */
+export type RenderOptions = GraphView;
 
 /** `27.17M`, `1.5k`, `842`. */
 export function humanCount(n: number): string {
@@ -23,15 +20,13 @@ const PHASE_MARK = { both: '', training: '  [training only]', inference: '  [inf
 
 export function renderGraph(graph: ModelGraph, options: RenderOptions = {}): string {
   const lines: string[] = [`${graph.title}; modalities ${graph.modalities.join(', ')}`];
-  const keep = (m: GraphModule) => (options.inference ? m.phase !== 'training' : m.phase !== 'inference');
   const visit = (m: GraphModule, level: number) => {
-    if (!keep(m)) return;
     const name = `${'  '.repeat(level)}${level === 0 ? m.path : m.name} (${m.kind})`;
     const note = m.note ? `  — ${m.note}` : '';
     lines.push(`${name.padEnd(48)} ${shapeText(m.output).padEnd(34)} ${humanCount(m.params).padStart(8)} params ${humanCount(m.flops).padStart(8)} FLOPs${PHASE_MARK[m.phase]}${note}`);
-    if (options.depth === undefined || level < options.depth) for (const c of m.children) visit(c, level + 1);
+    for (const c of m.children) visit(c, level + 1);
   };
-  for (const m of graph.modules) visit(m, 0);
+  for (const m of selectGraph(graph, options).modules) visit(m, 0);
   const t = graph.training;
   const i = graph.inference;
   lines.push('');

@@ -116,4 +116,17 @@ export const issueCases: IssueCase[] = [
   },
   { code: 'E124', title: 'repeat samples a modality the run does not train', files: main(`${DATASET}${BASE}repeat r from base {\n  times: 2\n  sample { pet: «3 }\n}\n`) },
   { code: 'E090', title: 'malformed -s override', files: main(DATASET + BASE), options: { overrides: ['loss.icr.tau'] } },
+  // experiment (level 1) › train (2) › 62 parentheses (3..64) › the one that opens level 65
+  { code: 'E004', title: 'nesting deeper than the limit', files: main(base('epochs: 2,', `epochs: ${'('.repeat(62)}«(2${')'.repeat(63)},`)) },
+  { code: 'E023', title: 'range longer than the limit', files: main(`${DATASET}${BASE}sweep s from base {\n  loss.icr.tau in «1..100000\n}\n`) },
+  { code: 'E024', title: 'sweep with more points than the limit', files: main(`${DATASET}${BASE}sweep «s from base {\n  loss.icr.tau in 1..200\n  train.seed in 1..100\n}\n`) },
+  { code: 'E025', title: 'repeat with more draws than the limit', files: main(`${DATASET}${BASE}repeat r from base {\n  times: «65536\n}\n`) },
+  { code: 'E043', title: 'number literal that overflows to Infinity', files: main(base('lr: 1e-3', 'lr: «1e999')) },
+  { code: 'E044', title: 'count beyond its limit', files: main(base('epochs: 2,', 'epochs: «1e20,')) },
+  {
+    code: 'E045',
+    title: 'negative standard deviation in paper values',
+    files: main(`${DATASET}${BASE}table t {\n  rows { "Ours": base }\n  paper { "Ours" { ct { dice { LVM: 90.1 ± «-1.0 } } } }\n}\n`),
+  },
+  { code: 'E130', title: 'reserved name as a declaration name', files: main(`${DATASET}${BASE}experiment «__proto__ extends base { }\n`) },
 ];

@@ -66,6 +66,14 @@ const messages: Record<string, string> = {
   E123: 'figure `f` draws a reference line for `bsae`, which is not an experiment or a repeat',
   E124: 'the repeat samples `pet` cases, but the run trains `ct`, `mri`',
   E090: 'cannot read override `loss.icr.tau`',
+  E004: "'(' opens nesting level 65; at most 64 levels of { }, [ ] and ( ) are allowed",
+  E023: 'range 1..100000 has 100000 values; a range may hold at most 10000',
+  E024: 'sweep `s` has 20000 points (loss.icr.tau: 200 × train.seed: 100); at most 10000 are allowed',
+  E025: 'repeat `r` asks for 65536 draws; at most 1000 are allowed',
+  E043: 'the number 1e999 is too large to represent (it would be Infinity)',
+  E044: '`train.epochs` is 100000000000000000000, above the limit 1000000 for a count',
+  E045: 'the ± part of `paper.Ours.ct.dice.LVM` is a standard deviation and cannot be negative, found -1',
+  E130: '`__proto__` cannot be used as an experiment name',
 };
 
 const hints: Record<string, string> = {
@@ -98,9 +106,9 @@ describe('every issue code has a failing fixture', () => {
     });
   }
 
-  it('covers every code except the internal schema check (E080, tested in emit-ir.test.ts) and E016 (check.test.ts)', () => {
+  it('covers every code except the internal schema check (E080, tested in emit-ir.test.ts), E016 (check.test.ts) and internal errors (E131, hardening.test.ts)', () => {
     const tested = new Set(issueCases.map((c) => c.code));
     const untested = Object.keys(issueCodes).filter((code) => !tested.has(code));
-    expect(untested.sort()).toEqual(['E016', 'E080']);
+    expect(untested.sort()).toEqual(['E016', 'E080', 'E131']);
   });
 });

@@ -58,6 +58,22 @@ describe('ablate graph', () => {
     expect(doc.modules.map((m) => m.path)).toContain('mri/aux1');
   });
 
+  it('--json honours --inference and --depth, as the text view does', async () => {
+    type Doc = { view: { inference: boolean; depth: number | null }; inference: { params: number }; modules: { path: string; phase: string; params: number; children: unknown[] }[] };
+    const full = JSON.parse(await graph('--ir', irFile, '--json')) as Doc;
+    const doc = JSON.parse(await graph('--ir', irFile, '--json', '--inference', '--depth', '0')) as Doc;
+    expect(doc.view).toEqual({ inference: true, depth: 0 });
+    expect(doc.modules.map((m) => m.path)).not.toContain('mri/aux1');
+    expect(doc.modules.every((m) => m.phase !== 'training' && m.children.length === 0)).toBe(true);
+    expect(full.modules.some((m) => m.children.length > 0)).toBe(true);
+    // What is left is exactly the inference model: its top-level parameters add up to the inference total.
+    expect(doc.modules.reduce((sum, m) => sum + m.params, 0)).toBe(doc.inference.params);
+  });
+
+  it('refuses a --depth that is not a whole number', async () => {
+    await expect(graph('--ir', irFile, '--depth', 'two')).rejects.toThrow(/--depth takes a whole number/);
+  });
+
   it('says what is wrong with a file that is not a Run IR', async () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{"hello": 1}');
