@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CompileResult } from '../compiler/compile.ts';
 import { figureSeries, findResults, tableReport } from '../runtime/reports/collect-results.ts';
-import { lineChartSvg } from '../runtime/reports/plots/line-chart.ts';
+import { isCategoricalAxis, lineChartSvg } from '../runtime/reports/plots/line-chart.ts';
 import type { Report } from '../runtime/reports/report-model.ts';
 import { renderCsv } from '../runtime/reports/render-csv.ts';
 import { renderHtml } from '../runtime/reports/render-html.ts';
@@ -69,6 +69,8 @@ export async function writeReports(result: CompileResult, tracker: Tracker, opti
       series,
       references,
       markers: true,
+      // Seeds are categories: points, not a line joining them as if in between seeds meant something.
+      categoricalX: isCategoricalAxis(figure.x),
     });
     const file = path.join(options.outDir, `${figure.name}.svg`);
     await writeFile(file, svg);

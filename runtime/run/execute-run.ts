@@ -334,7 +334,9 @@ async function evaluate(
     series = logger.loggedSeries('train.loss.').map((s) => ({ name: s.key.slice('train.loss.'.length), points: s.points }));
   }
   if (series.length > 0) {
-    const svg = lineChartSvg({ title: `${ir.name}: training losses`, xLabel: 'step', yLabel: 'loss', logY: true, series });
+    // The total loss stands out above its terms.
+    const drawn = series.map((x) => (x.name === 'total' ? { ...x, emphasis: true } : x));
+    const svg = lineChartSvg({ title: `${ir.name}: training losses`, xLabel: 'step', yLabel: 'loss', logY: true, series: drawn });
     await logger.logText(svg, 'plots/losses.svg');
   }
   for (const { modality, prediction } of firsts) {

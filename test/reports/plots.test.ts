@@ -35,7 +35,7 @@ describe('segmentation overlays', () => {
     const labels = new Uint8Array(W * H);
     for (let y = 2; y < 6; y++) for (let x = 2; x < 6; x++) labels[y * W + x] = 1; // a 4×4 AA square
     const png = PNG.sync.read(overlayPng({ width: W, height: H, image, labels, classes: ['AA'], scale: 1 }));
-    const px = (x: number, y: number) => Array.from(png.data.subarray((y * W + x) * 4, (y * W + x) * 4 + 3));
+    const px = (x: number, y: number) => Array.from(png.data.subarray((y * png.width + x) * 4, (y * png.width + x) * 4 + 3)); // the legend widens the PNG
     expect(px(2, 2)).toEqual([230, 25, 25]); // contour: red (AA)
     expect(px(3, 3)[0]).toBe(px(3, 3)[1]); // interior: grey
     expect(px(0, 0)).toEqual([0, 0, 0]); // darkest pixel after windowing

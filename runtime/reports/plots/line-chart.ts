@@ -10,6 +10,8 @@ export interface Series {
   points: Array<[number, number]>;
   /** Per point, the half-length of an error bar (± std over a repeat's draws); null or absent: none. */
   errors?: Array<number | null>;
+  /** Draw it thick, in black, above the others (e.g. the total loss among its terms). */
+  emphasis?: boolean;
 }
 
 /** A horizontal line across the plot (a reference method), with an optional ± band. */
@@ -33,7 +35,20 @@ export interface LineChartOptions {
   markers?: boolean;
   /** Dashed horizontal lines, e.g. Fig. 5's "Joint V3 is only used for comparison". */
   references?: ReferenceLine[];
+  /**
+   * The x values are categories (seeds, draws), not a quantity: points only, never joined by a
+   * line, ticks at the values themselves. See `isCategoricalAxis`.
+   */
+  categoricalX?: boolean;
 }
+
+/** Whether a swept key is categorical for a figure's x axis: a seed (`train.seed`, `split.seed`) orders nothing. */
+export function isCategoricalAxis(key: string): boolean {
+  return /(^|[._])seed$/i.test(key);
+}
+
+/** The emphasised series' colour (black is not used for the first seven series). */
+const EMPHASIS_COLOUR = '#000000';
 
 /** A colour-blind-safe palette (Okabe–Ito). */
 export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#F0E442', '#000000'];
@@ -63,6 +78,9 @@ export function lineChartSvg(options: LineChartOptions): string {
     const kept = s.points.map((p, i) => ({ p, e: s.errors?.[i] ?? null })).filter(({ p: [x, y] }) => Number.isFinite(x) && Number.isFinite(y) && (!options.logY || y > 0));
     return { ...s, points: kept.map((k) => k.p), errors: kept.map((k) => (k.e !== null && Number.isFinite(k.e) && k.e > 0 ? k.e : null)) };
   });
+  // Categories are placed evenly by rank (seeds 0, 1, 2, 7 are four equal steps apart) and labelled by value.
+  const categories = options.categoricalX ? [...new Set(series.flatMap((s) => s.points.map((p) => p[0])))].sort((a, b) => a - b) : [];
+  if (options.categoricalX) for (const s of series) s.points = s.points.map(([x, y]) => [categories.indexOf(x), y]);
   const references = (options.references ?? []).filter((r) => Number.isFinite(r.y) && (!options.logY || r.y > 0));
   const all = series.flatMap((s) => s.points);
   const xs = all.map((p) => p[0]);
@@ -77,6 +95,8 @@ export function lineChartSvg(options: LineChartOptions): string {
   let [x0, x1] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
   let [y0, y1] = ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
   if (x0 === x1) [x0, x1] = [x0 - 1, x1 + 1];
+  // Categories keep half a step of margin so that no point sits on the frame.
+  if (options.categoricalX && categories.length > 1) [x0, x1] = [x0 - 0.5, x1 + 0.5];
   if (y0 === y1) [y0, y1] = [y0 - 1, y1 + 1];
   const pad = (y1 - y0) * 0.05;
   [y0, y1] = [y0 - pad, y1 + pad];
@@ -91,9 +111,9 @@ export function lineChartSvg(options: LineChartOptions): string {
     `<text x="${m.left + pw / 2}" y="20" text-anchor="middle" font-size="14">${escapeHtml(options.title)}</text>`,
     `<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`,
   ];
-  for (const t of niceTicks(x0, x1)) {
+  for (const t of options.categoricalX ? categories.map((_, i) => i) : niceTicks(x0, x1)) {
     out.push(`<line x1="${sx(t).toFixed(1)}" y1="${m.top + ph}" x2="${sx(t).toFixed(1)}" y2="${m.top + ph + 4}" stroke="#333"/>`);
-    out.push(`<text x="${sx(t).toFixed(1)}" y="${m.top + ph + 17}" text-anchor="middle">${fmt(t)}</text>`);
+    out.push(`<text x="${sx(t).toFixed(1)}" y="${m.top + ph + 17}" text-anchor="middle">${fmt(options.categoricalX ? categories[t]! : t)}</text>`);
   }
   for (const t of niceTicks(y0, y1)) {
     out.push(`<line x1="${m.left}" y1="${sy(t).toFixed(1)}" x2="${m.left + pw}" y2="${sy(t).toFixed(1)}" stroke="#eee"/>`);
@@ -115,8 +135,12 @@ export function lineChartSvg(options: LineChartOptions): string {
   });
   // With error bars, series sharing an x are dodged a few pixels apart so their bars stay readable.
   const dodged = series.some((s) => s.errors.some((e) => e !== null));
-  series.forEach((s, i) => {
-    const colour = PALETTE[i % PALETTE.length]!;
+  // Emphasised series are drawn last, on top; legend order stays the series order.
+  const drawOrder = series.map((s, i) => ({ s, i })).sort((a, b) => Number(a.s.emphasis ?? false) - Number(b.s.emphasis ?? false));
+  const colourOf = (s: (typeof series)[number], i: number) => (s.emphasis ? EMPHASIS_COLOUR : PALETTE[i % PALETTE.length]!);
+  const widthOf = (s: (typeof series)[number]) => (s.emphasis ? 3.2 : 1.8);
+  drawOrder.forEach(({ s, i }) => {
+    const colour = colourOf(s, i);
     const dx = dodged ? (i - (series.length - 1) / 2) * 5 : 0;
     const sxs = (x: number) => sx(x) + dx;
     // Error bars with caps: ± the std over a repeat's draws.
@@ -130,16 +154,20 @@ export function lineChartSvg(options: LineChartOptions): string {
       for (const yy of [hi, lo]) out.push(`<line x1="${(cx - 4).toFixed(1)}" y1="${yy.toFixed(1)}" x2="${(cx + 4).toFixed(1)}" y2="${yy.toFixed(1)}" stroke="${colour}" stroke-width="1.2"/>`);
     });
     const pts = s.points.map(([x, y]) => `${sxs(x).toFixed(1)},${sy(tf(y)).toFixed(1)}`);
-    if (pts.length > 1) out.push(`<polyline fill="none" stroke="${colour}" stroke-width="1.8" points="${pts.join(' ')}"/>`);
-    if (options.markers || pts.length === 1) {
+    if (pts.length > 1 && !options.categoricalX) out.push(`<polyline fill="none" stroke="${colour}" stroke-width="${widthOf(s)}" points="${pts.join(' ')}"/>`);
+    if (options.markers || options.categoricalX || pts.length === 1) {
       for (const p of pts) {
         const [cx, cy] = p.split(',');
         out.push(`<circle cx="${cx}" cy="${cy}" r="3.5" fill="${colour}"/>`);
       }
     }
+  });
+  series.forEach((s, i) => {
+    const colour = colourOf(s, i);
     const ly = m.top + 12 + i * 18;
-    out.push(`<line x1="${m.left + pw + 12}" y1="${ly - 4}" x2="${m.left + pw + 32}" y2="${ly - 4}" stroke="${colour}" stroke-width="2"/>`);
-    out.push(`<text x="${m.left + pw + 38}" y="${ly}">${escapeHtml(s.name)}</text>`);
+    if (options.categoricalX) out.push(`<circle cx="${m.left + pw + 22}" cy="${ly - 4}" r="3.5" fill="${colour}"/>`);
+    else out.push(`<line x1="${m.left + pw + 12}" y1="${ly - 4}" x2="${m.left + pw + 32}" y2="${ly - 4}" stroke="${colour}" stroke-width="${s.emphasis ? 3.2 : 2}"/>`);
+    out.push(`<text x="${m.left + pw + 38}" y="${ly}"${s.emphasis ? ' font-weight="bold"' : ''}>${escapeHtml(s.name)}</text>`);
   });
   references.forEach((r, j) => {
     const colour = REFERENCE_COLOURS[j % REFERENCE_COLOURS.length]!;

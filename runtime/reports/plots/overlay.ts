@@ -5,8 +5,10 @@
  *
  * Input slices are row-major [H, W] (x fastest), intensities windowed to the 1st–99th
  * percentile. A contour pixel is a labelled pixel with a 4-neighbour of another label.
+ * Below the image, a legend: each class's colour swatch and name (bitmap-font.ts).
  */
 import { PNG } from 'pngjs';
+import { drawText, GLYPH_HEIGHT, textWidth } from './bitmap-font.ts';
 
 type Rgb = [number, number, number];
 
@@ -41,13 +43,27 @@ function percentile(sorted: Float32Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))]!;
 }
 
+/** Legend layout: one row per class, a swatch then the name. */
+const LEGEND = { pad: 4, swatch: 9, gap: 5, row: 13 };
+
 export function overlayPng(input: OverlayInput): Buffer {
   const { width: W, height: H, image, labels, classes } = input;
   const s = input.scale ?? 2;
   const sorted = Float32Array.from(image).sort();
   const lo = percentile(sorted, 0.01);
   const hi = percentile(sorted, 0.99);
-  const png = new PNG({ width: W * s, height: H * s });
+  const legendWidth = LEGEND.pad * 2 + LEGEND.swatch + LEGEND.gap + Math.max(0, ...classes.map((c) => textWidth(c)));
+  const outW = Math.max(W * s, legendWidth);
+  const outH = H * s + LEGEND.pad * 2 + classes.length * LEGEND.row;
+  const png = new PNG({ width: outW, height: outH });
+  png.data.fill(255); // white background beside and below the image
+  const put = (x: number, y: number, rgb: Rgb) => {
+    const o = (y * outW + x) * 4;
+    png.data[o] = rgb[0];
+    png.data[o + 1] = rgb[1];
+    png.data[o + 2] = rgb[2];
+    png.data[o + 3] = 255;
+  };
   const at = (x: number, y: number) => labels[y * W + x]!;
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
@@ -60,16 +76,18 @@ export function overlayPng(input: OverlayInput): Buffer {
           at(x - 1, y) !== l || at(x + 1, y) !== l || at(x, y - 1) !== l || at(x, y + 1) !== l;
         if (edge) rgb = classColour(classes[l - 1] ?? String(l), l - 1);
       }
-      for (let dy = 0; dy < s; dy++) {
-        for (let dx = 0; dx < s; dx++) {
-          const o = ((y * s + dy) * W * s + (x * s + dx)) * 4;
-          png.data[o] = rgb[0];
-          png.data[o + 1] = rgb[1];
-          png.data[o + 2] = rgb[2];
-          png.data[o + 3] = 255;
-        }
-      }
+      for (let dy = 0; dy < s; dy++) for (let dx = 0; dx < s; dx++) put(x * s + dx, y * s + dy, rgb);
     }
   }
+  // The legend: the contour colours with the class names, in class order.
+  classes.forEach((name, i) => {
+    const top = H * s + LEGEND.pad + i * LEGEND.row;
+    const colour = classColour(name, i);
+    for (let y = 0; y < LEGEND.swatch; y++) for (let x = 0; x < LEGEND.swatch; x++) put(LEGEND.pad + x, top + y, colour);
+    const tx = LEGEND.pad + LEGEND.swatch + LEGEND.gap;
+    drawText(name, tx, top + Math.floor((LEGEND.swatch - GLYPH_HEIGHT) / 2), (x, y) => {
+      if (x < outW && y < outH) put(x, y, [0, 0, 0]);
+    });
+  });
   return PNG.sync.write(png);
 }
