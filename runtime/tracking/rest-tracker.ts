@@ -562,15 +562,6 @@ export class RestTracker implements Tracker {
    */
   async deliverSpool(onRun?: (outcome: SyncOutcome) => void): Promise<SyncOutcome[]> {
     if ((await listSpooledRuns(this.spoolStore().root)).every((r) => r.remoteUri !== this.uri)) return [];
-    try {
-      await this.call(() => this.client.health()); // one try: a server still down costs no backoff
-    } catch (e) {
-      // Any answer (even a 404 from a proxy without /health) means the server is there.
-      if (!isOutage(e)) return syncSpool(this.spoolStore().root, { remoteUri: this.uri, clientOf: () => this.client, ...(onRun ? { onRun } : {}) });
-      const out: SyncOutcome[] = (await listSpooledRuns(this.spoolStore().root)).filter((r) => r.remoteUri === this.uri).map((run) => ({ run, error: e as Error }));
-      for (const o of out) onRun?.(o);
-      return out;
-    }
     return syncSpool(this.spoolStore().root, { remoteUri: this.uri, clientOf: () => this.client, ...(onRun ? { onRun } : {}) });
   }
 

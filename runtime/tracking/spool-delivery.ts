@@ -17,7 +17,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { FileStoreTracker } from './mlflow-filestore.ts';
 import { decodeMetricValue, encodeMetricValue, MlflowRestClient, type MlflowRestClientOptions, type WireMetric } from './mlflow-rest.ts';
-import { MlflowRestError, TrackingError } from './tracking-error.ts';
+import { MlflowRestError, MlflowUnreachableError, TrackingError } from './tracking-error.ts';
 import type { Metric, Run, TerminalStatus } from './tracker.ts';
 
 /** Default spool folder, relative to the working directory. */
@@ -202,18 +202,26 @@ export async function syncSpool(
 ): Promise<SyncOutcome[]> {
   const spool = new FileStoreTracker(root, { onWarning: () => {} });
   const wanted = options.remoteUri?.replace(/\/+$/, '');
-  const clients = new Map<string, MlflowRestClient>();
+  const clients = new Map<string, { client: MlflowRestClient; down?: Error }>();
   const out: SyncOutcome[] = [];
   for (const run of await listSpooledRuns(root)) {
     if (wanted !== undefined && run.remoteUri !== wanted) continue;
-    let client = clients.get(run.remoteUri);
-    if (!client) {
-      client = options.clientOf?.(run.remoteUri) ?? new MlflowRestClient(run.remoteUri, options.client);
-      clients.set(run.remoteUri, client);
+    let server = clients.get(run.remoteUri);
+    if (!server) {
+      const client = options.clientOf?.(run.remoteUri) ?? new MlflowRestClient(run.remoteUri, options.client);
+      server = { client };
+      // One try first: a server still down is reported at once, without a backoff per run.
+      try {
+        await client.health();
+      } catch (e) {
+        if (e instanceof MlflowUnreachableError || (e instanceof MlflowRestError && e.status >= 500)) server.down = e;
+      }
+      clients.set(run.remoteUri, server);
     }
     let outcome: SyncOutcome;
     try {
-      outcome = { run, delivered: await deliverSpooledRun(client, spool, run.runId) };
+      if (server.down) throw server.down;
+      outcome = { run, delivered: await deliverSpooledRun(server.client, spool, run.runId) };
     } catch (e) {
       outcome = { run, error: e as Error };
     }
