@@ -477,7 +477,8 @@ export class RestTracker implements Tracker {
     for (const a of add.artifacts ?? []) if (!r.artifacts.includes(a)) r.artifacts.push(a);
     if (add.status !== undefined) r.status = add.status;
     r.localExperimentId = experimentId;
-    r.reason = reason.message;
+    // While the circuit is open, the failure that opened it says more than "0 attempts".
+    r.reason = (this.down?.error ?? reason).message;
     this.spooled.set(runId, r);
     this.onSpool({ ...r, artifacts: [...r.artifacts] });
   }

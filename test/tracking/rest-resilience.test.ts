@@ -243,7 +243,7 @@ describe('a server outage in the middle of a run', () => {
     expect(fallbacks).toHaveLength(1);
     const report = fallbacks[0]!;
     expect(report).toMatchObject({ remoteUri: url, runId: logger.runId, runName: 'ours', localRoot: join(tmp.dir, 'spool'), metrics: 4, params: 0, tags: 0, artifacts: [], status: 'FINISHED' });
-    expect(report.reason).toMatch(/failed after 1 attempt/); // the circuit was open: one try, no backoff
+    expect(report.reason).toMatch(/failed after 1 attempt/); // probeIntervalMs 0: each call is one try
     expect(t.spoolReports).toEqual(fallbacks);
 
     const local = new FileStoreTracker(report.localRoot);
