@@ -149,6 +149,24 @@ describe('the server stays down until the run ends', () => {
     expect(seen.summaries).toEqual([]);
   });
 
+  it('the next tracker for this server delivers its spool first (what `ablate run` does at start)', async () => {
+    const spoolRoot = join(tmp.dir, 'spool');
+    const seen = { sleeps: [] as number[], reports: [] as SpoolReport[], summaries: [] as string[], clock: { t: 0 } };
+    const first = tracker(spoolRoot, seen);
+    const logger = await RunLogger.start(first, { experimentName: 'cardiac', runName: 'r', flushEvery: 1000 });
+    await server.close();
+    await steps(logger, 0, 4);
+    await logger.kill(); // Ctrl-C while the server was down: KILLED waits in the spool
+    await restart();
+    const next = tracker(spoolRoot, { ...seen, clock: { t: 0 } });
+    const outcomes = await next.deliverSpool();
+    expect(outcomes.map((o) => ('delivered' in o ? [o.delivered.metricsSent, o.delivered.status] : o.error.message))).toEqual([[8, 'KILLED']]);
+    expect((await store.getRun(logger.runId)).info.status).toBe('KILLED'); // so that the run resumes it
+    expect(await next.deliverSpool()).toEqual([]);
+    const other = new RestTracker('http://127.0.0.1:9', { spoolUri: spoolRoot });
+    expect(await other.deliverSpool()).toEqual([]); // another server's spool is not touched
+  });
+
   it('REST refuses artifact paths that leave the run folder, like the FileStore', async () => {
     const t = new RestTracker(server.url, { maxRetries: 0, spoolUri: join(tmp.dir, 'spool'), onSpool: () => { throw new Error('no spool expected'); } });
     const logger = await RunLogger.start(t, { experimentName: 'x' });
