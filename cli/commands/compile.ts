@@ -4,7 +4,6 @@
  * run with its spec hash.
  */
 import { Command, Option } from 'commander';
-import { stringify } from 'yaml';
 import type { CompileResult } from '../../compiler/compile.ts';
 import { renderDiagnostics } from '../render-diagnostic.ts';
 
@@ -44,7 +43,7 @@ export function registerCompileCommand(program: Command): void {
       }
       const document = { runs: result.runs, tables: result.tables, figures: result.figures };
       if (options.emit === 'plan') process.stdout.write(renderPlan(result));
-      else if (options.emit === 'yaml') process.stdout.write(stringify(document, { lineWidth: 0 }));
+      else if (options.emit === 'yaml') process.stdout.write((await import('yaml')).stringify(document, { lineWidth: 0 }));
       else process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
     });
 }

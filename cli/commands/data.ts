@@ -8,13 +8,11 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
-import { generatePhantom, type PhantomSpec } from '../../runtime/data/phantom/generate.ts';
+import type { PhantomSpec } from '../../runtime/data/phantom/generate.ts';
 import type { PhantomAnatomy } from '../../runtime/data/phantom/anatomy.ts';
-import { checkModality } from '../../runtime/data/check-dataset.ts';
-import { checkDatasetFolder, type DatasetFolderCheck } from '../../runtime/data/import/check-folder.ts';
-import { importPublished } from '../../runtime/data/import/import-dataset.ts';
+import type { DatasetFolderCheck } from '../../runtime/data/import/check-folder.ts';
 import type { PublishedDatasetKind } from '../../runtime/data/import/published-dataset.ts';
-import { writePublishedLayout } from '../../runtime/data/phantom/published-layout.ts';
+// The data tools (NIfTI, DICOM, PNG readers) are loaded by the subcommand that runs, not at start-up.
 
 const DEFAULTS: Record<PhantomAnatomy, { classes: string[]; spacing: [number, number, number] }> = {
   cardiac: { classes: ['LVM', 'LAC', 'LVC', 'AA'], spacing: [1.25, 1.25, 3] },
@@ -102,6 +100,7 @@ export function registerDataCommand(program: Command): void {
     .action(async (opts: PhantomOptions) => {
       if (opts.layout !== 'ablate') {
         const kind = opts.layout as PublishedDatasetKind;
+        const { writePublishedLayout } = await import('../../runtime/data/phantom/published-layout.ts');
         const truth = await writePublishedLayout(kind, resolve(opts.out), { cases: opts.cases, size: opts.size, seed: opts.seed });
         if (!opts.quiet) process.stdout.write(`wrote ${truth.length} phantom case(s) in the ${kind} download layout (${opts.size.join('×')} voxels) to ${resolve(opts.out)}\n`);
         return;
@@ -121,6 +120,7 @@ export function registerDataCommand(program: Command): void {
       };
       const out = resolve(opts.out);
       const start = performance.now();
+      const { generatePhantom } = await import('../../runtime/data/phantom/generate.ts');
       const manifest = await generatePhantom(spec, out);
       if (!opts.quiet) {
         const counts = Object.entries(manifest.modalities).map(([m, v]) => `${m}: ${v.cases.length}`).join(', ');
@@ -140,6 +140,7 @@ export function registerDataCommand(program: Command): void {
     .action(async (kind: PublishedDatasetKind, folder: string, opts: { out: string; force?: boolean; quiet?: boolean }) => {
       const start = performance.now();
       const onCase = opts.quiet ? undefined : (modality: string, id: string, ok: boolean) => process.stdout.write(`${ok ? 'read' : 'FAIL'} ${modality} ${id}\n`);
+      const { importPublished } = await import('../../runtime/data/import/import-dataset.ts');
       const manifest = await importPublished(kind, resolve(folder), resolve(opts.out), { force: opts.force, onCase });
       if (!opts.quiet) {
         const counts = Object.entries(manifest.modalities).map(([m, v]) => `${m}: ${v.cases.length}`).join(', ');
@@ -164,6 +165,7 @@ export function registerDataCommand(program: Command): void {
     .option('--json', 'print the report as JSON')
     .action(async (folder: string | undefined, opts: { dataset?: PublishedDatasetKind; images?: string; labels?: string; values?: number[]; classes?: string[]; background?: number[]; json?: boolean }) => {
       if (folder !== undefined) {
+        const { checkDatasetFolder } = await import('../../runtime/data/import/check-folder.ts');
         const report = await checkDatasetFolder(resolve(folder), opts.dataset);
         printFolderCheck(report, opts.json);
         if (report.problems.length) process.exitCode = 1;
@@ -178,6 +180,7 @@ export function registerDataCommand(program: Command): void {
         labelValues: opts.values,
         spacing: null,
       };
+      const { checkModality } = await import('../../runtime/data/check-dataset.ts');
       const report = await checkModality(source, { backgroundValues: opts.background });
       if (opts.json) {
         const errors = report.errors.map((e) => ({ code: e.code, subject: 'subject' in e ? e.subject : e.file, message: e.message }));

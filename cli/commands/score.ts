@@ -4,9 +4,10 @@
  * the label's header; the two files must share a voxel grid (shape and affine).
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { NiftiError, assertSameGrid, readNifti, type Volume } from '../../runtime/data/nifti.ts';
+// The NIfTI reader and the metrics are loaded when the command runs, not at start-up.
+import type { NiftiError, Volume } from '../../runtime/data/nifti.ts';
 import type { Reduction } from '../../runtime/metrics/reduce.ts';
-import { scoreLabelVolumes, type ClassSpec, type VolumeScore } from '../../runtime/metrics/score.ts';
+import type { ClassSpec, VolumeScore } from '../../runtime/metrics/score.ts';
 
 interface ScoreCliOptions {
   labels?: LabelArg[];
@@ -55,17 +56,17 @@ function classList(opts: ScoreCliOptions): ClassSpec[] | undefined {
 const MAX_IMPLICIT_CLASSES = 255;
 
 /** Refuses probability maps and other non-label volumes. */
-function checkLabelMap(v: Volume, file: string, classesGiven: boolean): void {
+function checkLabelMap(v: Volume, file: string, classesGiven: boolean, Invalid: typeof NiftiError): void {
   const distinct = new Set<number>();
   for (let i = 0; i < v.data.length; i++) {
     const x = v.data[i]!;
     if (!Number.isInteger(x)) {
-      throw new NiftiError('invalid-volume', file, `holds non-integer value ${x} at voxel ${i}; a label map is expected`, 'pass the arg-max label map, not probabilities or an image');
+      throw new Invalid('invalid-volume', file, `holds non-integer value ${x} at voxel ${i}; a label map is expected`, 'pass the arg-max label map, not probabilities or an image');
     }
     if (!classesGiven && distinct.size <= MAX_IMPLICIT_CLASSES) distinct.add(x);
   }
   if (distinct.size > MAX_IMPLICIT_CLASSES) {
-    throw new NiftiError('invalid-volume', file, `holds more than ${MAX_IMPLICIT_CLASSES} distinct values; it looks like an image, not a label map`, 'pass a label map, or name the classes to score with --labels');
+    throw new Invalid('invalid-volume', file, `holds more than ${MAX_IMPLICIT_CLASSES} distinct values; it looks like an image, not a label map`, 'pass a label map, or name the classes to score with --labels');
   }
 }
 
@@ -129,10 +130,12 @@ export function registerScoreCommand(program: Command): void {
       if (classes?.some((c) => c.value === 0) && !opts.includeBackground) {
         process.stderr.write('warning: label value 0 is background and is not scored; add --include-background to score it\n');
       }
+      const { NiftiError, assertSameGrid, readNifti } = await import('../../runtime/data/nifti.ts');
+      const { scoreLabelVolumes } = await import('../../runtime/metrics/score.ts');
       const [pred, label] = await Promise.all([readNifti(predPath), readNifti(labelPath)]);
       assertSameGrid(label, labelPath, pred, predPath);
-      checkLabelMap(pred, predPath, classes !== undefined);
-      checkLabelMap(label, labelPath, classes !== undefined);
+      checkLabelMap(pred, predPath, classes !== undefined, NiftiError);
+      checkLabelMap(label, labelPath, classes !== undefined, NiftiError);
       const score = scoreLabelVolumes(pred.data, label.data, label.dims, {
         classes,
         includeBackground: opts.includeBackground ?? false,

@@ -1,0 +1,5 @@
+/** Types of cli/build.js (plain JavaScript: it runs before anything can load TypeScript). */
+/** A key that changes whenever a source file under `root` is added, removed or written. */
+export function fingerprint(root?: string): string;
+/** The file URL of the compiled `cli/main` for the current sources under `root`, built first when missing. */
+export function compiledMain(root?: string): Promise<string>;
