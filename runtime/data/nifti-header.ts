@@ -10,6 +10,7 @@
  */
 import { NIFTI1, readHeader } from 'nifti-reader-js';
 import { NiftiError } from './nifti-error.ts';
+import { NIFTI2_HEADER_BYTES, parseNifti2Header } from './nifti2-header.ts';
 
 /** Datatypes ablate reads and writes, with their NIfTI-1 codes and byte sizes. */
 export const NIFTI_DATATYPES = {
@@ -55,6 +56,8 @@ export interface NiftiGeometry {
 
 /** A parsed NIfTI-1 header: geometry plus what is needed to locate and decode the voxels. */
 export interface NiftiHeader extends NiftiGeometry {
+  /** 348 (NIfTI-1) or 540 (NIfTI-2): the header size, below which vox_offset cannot point. */
+  headerBytes: number;
   littleEndian: boolean;
   /** dim[0..7] as stored: dim[0] is the number of dimensions. */
   dim: number[];
@@ -66,10 +69,15 @@ export interface NiftiHeader extends NiftiGeometry {
 }
 
 /**
- * Parses the header at the start of an (uncompressed) single-file NIfTI-1 image.
+ * Parses the header at the start of an (uncompressed) single-file NIfTI-1 or NIfTI-2 image
+ * (nifti2-header.ts; told apart by sizeof_hdr, 348 or 540).
  * Throws `NiftiError` ('truncated' | 'bad-magic') naming `file`.
  */
 export function parseNiftiHeader(bytes: Uint8Array, file: string): NiftiHeader {
+  if (bytes.byteLength >= 4) {
+    const size = new DataView(bytes.buffer, bytes.byteOffset, 4);
+    if (size.getInt32(0, true) === NIFTI2_HEADER_BYTES || size.getInt32(0, false) === NIFTI2_HEADER_BYTES) return parseNifti2Header(bytes, file);
+  }
   if (bytes.byteLength < NIFTI1_HEADER_BYTES) {
     throw new NiftiError(
       'truncated',
@@ -81,11 +89,8 @@ export function parseNiftiHeader(bytes: Uint8Array, file: string): NiftiHeader {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const sizeLE = view.getInt32(0, true);
   const sizeBE = view.getInt32(0, false);
-  if (sizeLE === 540 || sizeBE === 540) {
-    throw new NiftiError('bad-magic', file, 'is a NIfTI-2 file, which ablate does not read', 'convert it to NIfTI-1 (e.g. nibabel Nifti1Image)');
-  }
   if (sizeLE !== NIFTI1_HEADER_BYTES && sizeBE !== NIFTI1_HEADER_BYTES) {
-    throw new NiftiError('bad-magic', file, `not a NIfTI-1 file (sizeof_hdr is ${sizeLE}, expected 348)`, 'is this really a .nii/.nii.gz image?');
+    throw new NiftiError('bad-magic', file, `not a NIfTI file (sizeof_hdr is ${sizeLE}, expected 348 or 540)`, 'is this really a .nii/.nii.gz image?');
   }
   const magic = String.fromCharCode(bytes[344]!, bytes[345]!, bytes[346]!);
   if (magic === 'ni1') {
@@ -102,6 +107,7 @@ export function parseNiftiHeader(bytes: Uint8Array, file: string): NiftiHeader {
   // srow is not exposed by nifti-reader-js when it picks the qform; read it directly.
   const srow = [0, 1, 2].map((r) => [0, 1, 2, 3].map((c) => view.getFloat32(280 + (r * 4 + c) * 4, le)));
   return {
+    headerBytes: NIFTI1_HEADER_BYTES,
     littleEndian: le,
     dim: h.dims.slice(0, 8),
     datatypeCode: h.datatypeCode,

@@ -1,5 +1,6 @@
 /**
- * Reading and writing NIfTI-1 volumes (`.nii`, `.nii.gz`).
+ * Reading and writing NIfTI-1 and NIfTI-2 volumes (`.nii`, `.nii.gz`; NIfTI-2 headers in
+ * nifti2-header.ts, written where a volume needs them).
  *
  * Memory layout: NIfTI order, x fastest. Voxel (x, y, z) of a volume with
  * `dims = [X, Y, Z]` is `data[x + X * (y + Y * z)]`. Every metric and loader in ablate
@@ -13,7 +14,6 @@ import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/
 import { Gunzip, gunzipSync, gzipSync } from 'fflate';
 import {
   NIFTI_DATATYPES,
-  NIFTI1_DATA_OFFSET,
   affineFromGeometry,
   encodeNiftiHeader,
   geometryFromAffine,
@@ -24,6 +24,7 @@ import {
   type NiftiHeader,
 } from './nifti-header.ts';
 import { NiftiError } from './nifti-error.ts';
+import { encodeNifti2Header, NIFTI2_DATA_OFFSET } from './nifti2-header.ts';
 
 export { NiftiError, type NiftiErrorCode } from './nifti-error.ts';
 export type { NiftiDatatype, NiftiGeometry } from './nifti-header.ts';
@@ -183,7 +184,7 @@ export async function readNiftiInfo(path: string): Promise<VolumeInfo> {
         for (;;) {
           const final = input.length < chunk.length;
           inflate.push(input.slice(), final);
-          if (have >= NIFTI1_DATA_OFFSET || final) break;
+          if (have >= NIFTI2_DATA_OFFSET || final) break; // enough for either header
           const next = await handle.read(chunk, 0, chunk.length, position);
           position += next.bytesRead;
           input = chunk.subarray(0, next.bytesRead);
@@ -246,7 +247,7 @@ function interpretHeader(h: NiftiHeader, file: string): VolumeInfo & { offset: n
     xyztUnits: h.xyztUnits,
   };
   // Some writers leave vox_offset at 0 for single files; the data then start after the extension flag.
-  const offset = h.voxOffset >= 348 ? Math.floor(h.voxOffset) : NIFTI1_DATA_OFFSET;
+  const offset = h.voxOffset >= h.headerBytes ? Math.floor(h.voxOffset) : h.headerBytes + 4;
   return { dims, spacing: spacingFromGeometry(header), affine: affineFromGeometry(header), datatype, storedDatatype, header, offset };
 }
 
@@ -276,11 +277,17 @@ export interface WriteNiftiOptions {
   description?: string;
   /** gzip level 0–9 for `.nii.gz`; default 6. */
   compressionLevel?: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
+  /**
+   * Header format; default NIfTI-1, or NIfTI-2 when an axis is longer than NIfTI-1's int16
+   * dims allow (32767 voxels).
+   */
+  format?: 'nifti1' | 'nifti2';
 }
 
 /**
- * Writes `volume` as NIfTI-1 to `path`, gzip-compressed when `path` ends in `.nii.gz`.
- * The header is little-endian with vox_offset 352, no extensions and scl_slope 1. The
+ * Writes `volume` as NIfTI-1 (NIfTI-2 when `options.format` says so or an axis exceeds 32767
+ * voxels) to `path`, gzip-compressed when `path` ends in `.nii.gz`. The header is
+ * little-endian with vox_offset 352 (NIfTI-2: 544), no extensions and scl_slope 1. The
  * geometry is the source file's qform/sform as stored when `volume` (or `like`) was read
  * from a file and its affine is unchanged; otherwise an sform (and, for an affine with
  * orthogonal axes, a qform) built from the affine, code 2 (aligned), unit mm. The write is atomic (temp file + rename): a failed write leaves no
@@ -312,8 +319,10 @@ export function encodeNifti(volume: Volume, file: string, options: WriteNiftiOpt
   }
   const [X, Y, Z] = volume.dims;
   const n = X * Y * Z;
-  if (!volume.dims.every((d) => Number.isInteger(d) && d >= 1 && d <= 32767)) {
-    throw new NiftiError('invalid-volume', file, `dims ${volume.dims.join('×')} must be integers in 1..32767`, 'check the volume shape');
+  const format = options.format ?? (volume.dims.some((d) => d > 32767) ? 'nifti2' : 'nifti1');
+  const maxDim = format === 'nifti2' ? 2 ** 31 - 1 : 32767;
+  if (!volume.dims.every((d) => Number.isInteger(d) && d >= 1 && d <= maxDim)) {
+    throw new NiftiError('invalid-volume', file, `dims ${volume.dims.join('×')} must be integers in 1..${maxDim} (${format === 'nifti2' ? 'NIfTI-2' : 'NIfTI-1'})`, 'check the volume shape');
   }
   if (volume.data.length !== n) {
     throw new NiftiError('invalid-volume', file, `data has ${volume.data.length} values but dims ${volume.dims.join('×')} need ${n}`, 'data must be x-fastest, length X·Y·Z');
@@ -328,7 +337,8 @@ export function encodeNifti(volume: Volume, file: string, options: WriteNiftiOpt
       ? grid.header
       : geometryFromAffine(grid.affine, grid.spacing);
 
-  const header = encodeNiftiHeader({ geometry, dims: volume.dims, datatype, description: options.description });
+  const fields = { geometry, dims: volume.dims, datatype, description: options.description };
+  const header = format === 'nifti2' ? encodeNifti2Header(fields) : encodeNiftiHeader(fields);
   const bpv = NIFTI_DATATYPES[datatype].bytes;
   const out = new Uint8Array(header.length + n * bpv);
   out.set(header, 0);
