@@ -34,6 +34,7 @@ import { meanDice, predictCase, scoreCase, type CasePrediction } from './evaluat
 import { prepareData, type PreparedData as RunData } from '../data/prepare-data.ts';
 import type { ProgressSink } from './progress-sink.ts';
 import { runSpecHash } from './run-identity.ts';
+import { claimRun, Heartbeat, leaseAlive, readLease, reapStale, RunLeased, type LeaseOptions } from '../tracking/lease.ts';
 
 export interface RunContext {
   tracker: Tracker;
@@ -59,6 +60,8 @@ export interface RunContext {
   version: string;
   /** Parent MLflow run of a sweep, repeat or table. */
   parent?: RunLogger;
+  /** Take a lease on the run before training (runtime/tracking/lease.ts); set by cluster tasks. */
+  lease?: LeaseOptions;
 }
 
 export interface RunOutcome {
@@ -83,7 +86,16 @@ export async function executeRun(ir: RunIR, ctx: RunContext): Promise<RunOutcome
   const data = await prepareData(ir.dataset, ir.data, { cwd: ctx.cwd, cacheRoot: ctx.cacheRoot });
   if (data.preprocessed > 0) note(`${ir.name}: preprocessed ${data.preprocessed} case(s); ${data.cached} from the cache`);
   const specHash = runSpecHash(ir.specHash, data.splitHash);
-  const existing = await findExisting(ctx, specHash);
+  let existing = await findExisting(ctx, specHash);
+  // Leases: a live one elsewhere means skip; an expired one (owner died) is marked KILLED and taken over.
+  const ttlMs = ctx.lease?.ttlMs ?? 1000 * Number(process.env['ABLATE_LEASE_TTL_S'] ?? 300);
+  if (existing && existing.info.status === 'RUNNING' && !ctx.force) {
+    if (leaseAlive(existing, ttlMs)) throw new RunLeased(ir.name, `${readLease(existing)!.owner} on ${readLease(existing)!.node}`);
+    if (await reapStale(ctx.tracker, existing, ttlMs)) {
+      note(`${ir.name}: lease of ${readLease(existing)!.owner} expired (no heartbeat for ${Math.round((Date.now() - readLease(existing)!.heartbeat) / 1000)} s); run ${existing.info.runId} marked KILLED, taking it over`);
+      existing = await ctx.tracker.getRun(existing.info.runId);
+    }
+  }
   if (existing?.info.status === 'FINISHED' && !ctx.force) {
     note(`${ir.name}: reusing finished run ${existing.info.runId} (same spec hash ${specHash.slice(0, 12)}; --force retrains)`);
     return { name: ir.name, runId: existing.info.runId, status: 'reused', specHash, results: await readRunResults(ctx.tracker, existing.info.runId) };
@@ -95,16 +107,27 @@ export async function executeRun(ir: RunIR, ctx: RunContext): Promise<RunOutcome
   await mkdir(workDir, { recursive: true });
   const resumable = existing && existing.info.status !== 'FINISHED' && !ctx.force && existsSync(checkpointDir);
   const logger = resumable
-    ? await RunLogger.resume(ctx.tracker, existing.info.runId)
+    ? await RunLogger.resume(ctx.tracker, existing!.info.runId)
     : await startRun(ir, ctx, specHash, data);
   if (resumable) note(`${ir.name}: resuming run ${logger.runId} from its checkpoint`);
+  let heartbeat: Heartbeat | undefined;
+  if (ctx.lease) {
+    if (!(await claimRun(ctx.tracker, logger.runId, specHash, 0, ctx.lease))) {
+      const holder = readLease(await ctx.tracker.getRun(logger.runId));
+      if (resumable) await ctx.tracker.setTerminated(logger.runId, 'KILLED').catch(() => undefined);
+      else await ctx.tracker.deleteRun(logger.runId);
+      throw new RunLeased(ir.name, holder && holder.owner !== ctx.lease.owner ? holder.owner : 'another process');
+    }
+    heartbeat = new Heartbeat(ctx.tracker, logger.runId, Math.max(1000, ctx.lease.ttlMs / 5));
+    heartbeat.start();
+  }
 
   let model: SegmentationModel | undefined;
   try {
     if (!resumable) await logInputs(ir, ctx, logger, data);
     model = buildModelAt(ir, ctx);
     await logger.setTags({ 'ablate.parameters': String(model.parameterCount()) });
-    const totalSteps = await train(ir, ctx, model, data, logger, specHash, checkpointDir);
+    const totalSteps = await train(ir, ctx, model, data, logger, specHash, checkpointDir, heartbeat);
     const results = await evaluate(ir, model, data, logger, specHash, workDir, totalSteps);
     await logger.finish();
     await rm(checkpointDir, { recursive: true, force: true });
@@ -118,6 +141,7 @@ export async function executeRun(ir: RunIR, ctx: RunContext): Promise<RunOutcome
     }
     throw error;
   } finally {
+    heartbeat?.stop();
     ctx.progress.stop();
     model?.dispose();
   }
@@ -188,6 +212,7 @@ async function logInputs(ir: RunIR, ctx: RunContext, logger: RunLogger, data: Ru
 
 async function train(
   ir: RunIR, ctx: RunContext, model: SegmentationModel, data: RunData, logger: RunLogger, specHash: string, checkpointDir: string,
+  heartbeat?: Heartbeat,
 ): Promise<number> {
   const { batch, epochs } = ir.train;
   const samplers = ir.data.modalities.map(
@@ -244,6 +269,7 @@ async function train(
       for (const [k, v] of Object.entries(r.terms)) metrics[trainLossKey(...(k.split('/') as [string, string?]))] = v;
       if (r.gradNorm !== null) metrics['train.grad_norm'] = r.gradNorm;
       logger.logMetrics(metrics, r.step);
+      heartbeat?.beat(r.step, totalSteps);
       ctx.progress.step({ step: r.step, epoch: r.epoch, epochs, endOfEpoch: r.stepInEpoch === stepsPerEpoch - 1, loss: r.loss, terms: r.terms });
     },
     onEpoch: async (epoch) => {

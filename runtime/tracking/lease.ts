@@ -1,0 +1,185 @@
+/**
+ * Leases: which process trains a run, kept in the tracking store itself so that they work
+ * the same on a shared FileStore and on an MLflow server. A lease is a set of tags on the
+ * run: the owner (Slurm job_task, else host:pid), the node, a heartbeat time renewed while
+ * it trains, and the step reached. A RUNNING run whose heartbeat is older than the TTL
+ * belongs to a dead process (node died, kill -9): it may be marked KILLED and taken over,
+ * resuming from its last checkpoint.
+ *
+ * Taking a lease uses only "write tag" and "read tags", so there is no compare-and-swap;
+ * it is Fischer's timed mutual exclusion: write your claim, wait `settleMs` (longer than a
+ * write takes), read back, and hold the lease only if your claim is still the one there
+ * (the last writer wins, and every contender reads the same last write). Two new runs
+ * created at once for the same spec hash are settled the same way: after the wait, the
+ * contender with the smallest run id wins and the other deletes its run.
+ */
+import { hostname } from 'node:os';
+import { ABLATE_TAGS } from './run-tags.ts';
+import { runFilter } from './run-search.ts';
+import type { Run, Tracker } from './tracker.ts';
+
+export const LEASE_TAGS = {
+  owner: 'ablate.lease.owner',
+  node: 'ablate.lease.node',
+  /** ms since the epoch, renewed while training. */
+  heartbeat: 'ablate.lease.heartbeat',
+  /** ms when this owner took the lease, and the step it started from (for an ETA). */
+  acquired: 'ablate.lease.acquired',
+  startStep: 'ablate.lease.startStep',
+  step: 'ablate.lease.step',
+  totalSteps: 'ablate.lease.totalSteps',
+  /** Where the owner's stdout/stderr go (a Slurm task's log file). */
+  log: 'ablate.lease.log',
+  slurmJob: 'ablate.slurm.job',
+} as const;
+
+export interface LeaseOptions {
+  /** Who takes it: `slurm:<job>_<task>` or `<host>:<pid>`. */
+  owner: string;
+  node: string;
+  /** A heartbeat older than this means the owner is gone. Default 5 min ($ABLATE_LEASE_TTL_S). */
+  ttlMs: number;
+  /** Wait between writing a claim and reading it back. Default 2 s ($ABLATE_LEASE_SETTLE_MS). */
+  settleMs: number;
+  log?: string;
+  slurmJob?: string;
+}
+
+/** Lease options from the environment (Slurm's variables when inside a job). */
+export function leaseFromEnv(env: NodeJS.ProcessEnv = process.env): LeaseOptions {
+  const job = env['SLURM_ARRAY_JOB_ID'] ?? env['SLURM_JOB_ID'];
+  const task = env['SLURM_ARRAY_TASK_ID'];
+  const slurmJob = job ? (task !== undefined ? `${job}_${task}` : job) : undefined;
+  const node = env['SLURMD_NODENAME'] ?? hostname();
+  return {
+    owner: slurmJob ? `slurm:${slurmJob}:${process.pid}` : `${node}:${process.pid}`,
+    node,
+    ttlMs: 1000 * Number(env['ABLATE_LEASE_TTL_S'] ?? 300),
+    settleMs: Number(env['ABLATE_LEASE_SETTLE_MS'] ?? 2000),
+    ...(slurmJob ? { slurmJob } : {}),
+    ...(env['ABLATE_TASK_LOG'] ? { log: env['ABLATE_TASK_LOG'] } : {}),
+  };
+}
+
+/** A run's lease as read from its tags, or undefined when it has none. */
+export interface LeaseState {
+  owner: string;
+  node: string;
+  heartbeat: number;
+  acquired: number;
+  startStep: number;
+  step: number;
+  totalSteps: number;
+  log?: string;
+  slurmJob?: string;
+}
+
+export function readLease(run: Run): LeaseState | undefined {
+  const t = run.data.tags;
+  const owner = t[LEASE_TAGS.owner];
+  if (!owner) return undefined;
+  const num = (k: string) => Number(t[k] ?? 0);
+  return {
+    owner,
+    node: t[LEASE_TAGS.node] ?? '?',
+    heartbeat: num(LEASE_TAGS.heartbeat),
+    acquired: num(LEASE_TAGS.acquired),
+    startStep: num(LEASE_TAGS.startStep),
+    step: num(LEASE_TAGS.step),
+    totalSteps: num(LEASE_TAGS.totalSteps),
+    ...(t[LEASE_TAGS.log] ? { log: t[LEASE_TAGS.log] } : {}),
+    ...(t[LEASE_TAGS.slurmJob] ? { slurmJob: t[LEASE_TAGS.slurmJob] } : {}),
+  };
+}
+
+/** A RUNNING run whose owner sent a heartbeat within the TTL. */
+export function leaseAlive(run: Run, ttlMs: number, now = Date.now()): boolean {
+  const lease = readLease(run);
+  return run.info.status === 'RUNNING' && lease !== undefined && now - lease.heartbeat <= ttlMs;
+}
+
+/** A RUNNING run with a lease whose heartbeat stopped: its owner is gone. */
+export function leaseStale(run: Run, ttlMs: number, now = Date.now()): boolean {
+  return run.info.status === 'RUNNING' && readLease(run) !== undefined && !leaseAlive(run, ttlMs, now);
+}
+
+/** Thrown when another live process holds the run. */
+export class RunLeased extends Error {
+  readonly hint = 'It is training elsewhere; `ablate status <file>` shows where. Nothing to do here.';
+  constructor(readonly run: string, readonly holder: string) {
+    super(`${run}: already being trained by ${holder} (its lease is alive)`);
+    this.name = 'RunLeased';
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Marks a RUNNING run whose lease expired KILLED (its owner died); returns whether it did. */
+export async function reapStale(tracker: Tracker, run: Run, ttlMs: number): Promise<boolean> {
+  if (!leaseStale(run, ttlMs)) return false;
+  await tracker.setTags(run.info.runId, { 'ablate.lease.expired': readLease(run)!.owner });
+  await tracker.setTerminated(run.info.runId, 'KILLED');
+  return true;
+}
+
+/**
+ * Claims `runId` (found or just created for `specHash`) for `lease.owner`. Resolves true when
+ * this process holds the lease after the settle wait, false when another contender won.
+ */
+export async function claimRun(tracker: Tracker, runId: string, specHash: string, startStep: number, lease: LeaseOptions): Promise<boolean> {
+  const now = Date.now();
+  await tracker.setTags(runId, {
+    [LEASE_TAGS.owner]: lease.owner,
+    [LEASE_TAGS.node]: lease.node,
+    [LEASE_TAGS.heartbeat]: String(now),
+    [LEASE_TAGS.acquired]: String(now),
+    [LEASE_TAGS.startStep]: String(startStep),
+    [LEASE_TAGS.step]: String(startStep),
+    ...(lease.log ? { [LEASE_TAGS.log]: lease.log } : {}),
+    ...(lease.slurmJob ? { [LEASE_TAGS.slurmJob]: lease.slurmJob } : {}),
+  });
+  await sleep(lease.settleMs);
+  const mine = await tracker.getRun(runId);
+  if (mine.data.tags[LEASE_TAGS.owner] !== lease.owner) return false;
+  // Another run of the same spec created meanwhile by another process: smallest run id wins.
+  const rivals = await tracker.searchRuns({
+    experimentIds: [mine.info.experimentId],
+    filter: runFilter({ tags: { [ABLATE_TAGS.specHash]: specHash }, status: 'RUNNING' }),
+  });
+  const contenders = rivals.filter((r) => leaseAlive(r, lease.ttlMs)).map((r) => r.info.runId).sort();
+  return contenders.length === 0 || contenders[0] === runId;
+}
+
+/** Renews the lease while the run trains: on each step (at most every `everyMs`) and on a timer. */
+export class Heartbeat {
+  private last = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private step = 0;
+  private total = 0;
+  constructor(private readonly tracker: Tracker, private readonly runId: string, private readonly everyMs: number) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.send(), this.everyMs);
+    this.timer.unref();
+  }
+
+  beat(step: number, total: number): void {
+    [this.step, this.total] = [step, total];
+    if (Date.now() - this.last >= this.everyMs) void this.send();
+  }
+
+  private async send(): Promise<void> {
+    this.last = Date.now();
+    await this.tracker.setTags(this.runId, {
+      [LEASE_TAGS.heartbeat]: String(this.last),
+      [LEASE_TAGS.step]: String(this.step),
+      [LEASE_TAGS.totalSteps]: String(this.total),
+    }).catch(() => undefined); // a missed beat only shortens the lease's life
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}
