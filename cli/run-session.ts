@@ -74,10 +74,13 @@ export function sourceLocator(result: CompileResult): NonNullable<RunContext['lo
 }
 
 /** Ctrl-C / SIGTERM abort the current run gracefully; a second one exits at once. */
-export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
+export function interruptSignal(): { signal: AbortSignal; dispose(): void; exitCode(): number } {
   const controller = new AbortController();
+  let received = 'SIGINT';
   const onSignal = (name: string) => () => {
-    if (controller.signal.aborted) process.exit(130);
+    // 128 + signal number, as a shell reports it: Slurm (time limit, scancel) sends SIGTERM → 143; Ctrl-C → 130.
+    if (controller.signal.aborted) process.exit(name === 'SIGTERM' ? 143 : 130);
+    received = name;
     process.stderr.write(`\n${name}: finishing the current step and writing a checkpoint (again to quit at once)\n`);
     controller.abort();
   };
@@ -87,6 +90,7 @@ export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
   process.on('SIGTERM', term);
   return {
     signal: controller.signal,
+    exitCode: () => (received === 'SIGTERM' ? 143 : 130),
     dispose() {
       process.off('SIGINT', int);
       process.off('SIGTERM', term);

@@ -59,14 +59,22 @@ function childWorkers(options: ReproduceCliOptions): string {
   return String(Math.max(1, Math.floor(availableParallelism() / Number(options.jobs))));
 }
 
-async function runInProcesses(file: string, work: string[][], jobs: number, options: ReproduceCliOptions, parentRunId: string): Promise<number> {
+async function runInProcesses(file: string, work: string[][], jobs: number, options: ReproduceCliOptions, parentRunId: string, signal: AbortSignal): Promise<number> {
   let failures = 0;
   const queue = [...work];
   const worker = async () => {
     for (let unit = queue.shift(); unit; unit = queue.shift()) {
+      if (signal.aborted) return;
       const code = await new Promise<number>((resolve) => {
         const child = spawn(process.execPath, childArgs(file, unit!, options, parentRunId), { stdio: ['ignore', 'inherit', 'inherit'] });
-        child.on('close', (c) => resolve(c ?? 1));
+        // A SIGTERM to this process (scancel, kill) reaches only it, not its children: pass it on so
+        // that each child checkpoints and exits instead of training on as an orphan.
+        const forward = () => child.kill('SIGTERM');
+        signal.addEventListener('abort', forward, { once: true });
+        child.on('close', (c) => {
+          signal.removeEventListener('abort', forward);
+          resolve(c ?? 1);
+        });
       });
       if (code !== 0) failures += 1;
     }
@@ -123,7 +131,7 @@ export function registerReproduceCommand(program: Command): void {
         if (jobs === 1) {
           await executeRuns(runs, { ...ctx, parent });
         } else {
-          const failures = await runInProcesses(file, units(runs), jobs, options, parent.runId);
+          const failures = await runInProcesses(file, units(runs), jobs, options, parent.runId, interrupt.signal);
           if (failures > 0) throw new Error(`${failures} run group(s) failed; see their errors above (each run is marked FAILED in MLflow)`);
         }
         const written = await writeReports(result, tracker, {

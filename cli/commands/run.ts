@@ -85,7 +85,7 @@ export function registerRunCommand(program: Command): void {
       }
     } catch (error) {
       process.stderr.write(`${describeError(error)}\n`);
-      process.exitCode = error instanceof Error && error.name === 'TrainingInterrupted' ? 130 : 1;
+      process.exitCode = error instanceof Error && error.name === 'TrainingInterrupted' ? interrupt.exitCode() : 1;
     } finally {
       interrupt.dispose();
     }
