@@ -11,6 +11,7 @@ import { registerDataCommand } from './commands/data.ts';
 import { registerExportCommand } from './commands/export.ts';
 import { registerFmtCommand } from './commands/fmt.ts';
 import { registerGraphCommand } from './commands/graph.ts';
+import { registerLaunchCommand } from './commands/launch.ts';
 import { registerPredictCommand } from './commands/predict.ts';
 import { registerReportCommand } from './commands/report.ts';
 import { registerReproduceCommand } from './commands/reproduce.ts';
@@ -32,7 +33,7 @@ export function buildProgram(): Command {
 type Registration = (program: Command) => void;
 
 // Subcommands, in the order `ablate --help` lists them.
-const commandRegistrations: Registration[] = [registerCheckCommand, registerCompileCommand, registerFmtCommand, registerDataCommand, registerGraphCommand, registerRunCommand, registerReproduceCommand, registerReportCommand, registerSyncCommand, registerPredictCommand, registerExportCommand, registerScoreCommand];
+const commandRegistrations: Registration[] = [registerCheckCommand, registerCompileCommand, registerFmtCommand, registerDataCommand, registerGraphCommand, registerRunCommand, registerReproduceCommand, registerLaunchCommand, registerReportCommand, registerSyncCommand, registerPredictCommand, registerExportCommand, registerScoreCommand];
 
 /** Runs the command line; the only place that sets the exit code for uncaught errors. */
 export async function main(argv: string[]): Promise<void> {

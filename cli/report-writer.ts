@@ -37,7 +37,7 @@ export interface WrittenReport {
  * Renders every table and figure of a compiled file from the runs in `tracker`, writing all
  * formats to `outDir` (`<name>.md|csv|tex|html`, figures as `<name>.svg`).
  */
-export async function writeReports(result: CompileResult, tracker: Tracker, options: { experimentName: string; outDir: string; format: ReportFormat; only?: string }): Promise<WrittenReport[]> {
+export async function writeReports(result: Pick<CompileResult, 'tables' | 'figures'>, tracker: Tracker, options: { experimentName: string; outDir: string; format: ReportFormat; only?: string }): Promise<WrittenReport[]> {
   const tables = result.tables.filter((t) => !options.only || t.name === options.only);
   const figures = result.figures.filter((f) => !options.only || f.name === options.only);
   const hashes = [

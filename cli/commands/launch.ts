@@ -1,0 +1,352 @@
+/**
+ * `ablate launch <file> --slurm [-e NAME] [-s k=v…] [--dry-run] [--partition P] [--time T]
+ * [--gpus-per-task N] [--cpus-per-task N] [--mem M] [--array-parallelism K] [--sbatch-arg A…]
+ * [--shared-fs]`: the runs of a spec as ONE Slurm array job, one concrete run (sweep point,
+ * repeat draw, table row) per task, then a dependent aggregate job (`afterany`) that
+ * finishes the sweep / repeat parents (pooled results) and writes the table reports.
+ *
+ * Runs that already finished with the same Run IR hash, and runs whose lease is alive
+ * (training elsewhere), are left out; a relaunch therefore submits only what is missing.
+ * The Run IRs and sources are copied into the job folder first (runtime/cluster/job-plan.ts).
+ * The hidden `slurm-task` and `slurm-aggregate` commands are what the batch scripts run.
+ */
+import { Command, Option } from 'commander';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunIR } from '../../schemas/run-ir.schema.ts';
+import { arrayScript, aggregateScript, sbatch, SlurmError, type SlurmResources } from '../../runtime/cluster/slurm.ts';
+import { PLAN_FILE, readPlan, readTaskIr, type JobPlan, type PlannedGroup, type PlannedTask } from '../../runtime/cluster/job-plan.ts';
+import { renderDiagnostics } from '../render-diagnostic.ts';
+import { describeError } from '../describe-error.ts';
+
+interface LaunchCliOptions {
+  experiment?: string;
+  set: string[];
+  slurm: boolean;
+  dryRun: boolean;
+  partition?: string;
+  time?: string;
+  gpusPerTask?: string;
+  cpusPerTask?: string;
+  mem?: string;
+  arrayParallelism?: string;
+  sbatchArg: string[];
+  sharedFs: boolean;
+  trackingUri?: string;
+  mlflowExperiment: string;
+  cache: string;
+  out: string;
+  jobRoot: string;
+  backend?: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
+
+class LaunchError extends Error {
+  constructor(message: string, readonly hint: string) {
+    super(message);
+    this.name = 'LaunchError';
+  }
+}
+
+function positive(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-9]\d*$/.test(value)) throw new LaunchError(`${flag} must be a positive integer, got '${value}'`, `e.g. ${flag} 2`);
+  return Number(value);
+}
+
+function resources(o: LaunchCliOptions): SlurmResources {
+  // Slurm's own time formats: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS.
+  if (o.time !== undefined && !/^(\d+-)?\d+(:\d+){0,2}$/.test(o.time)) {
+    throw new LaunchError(`--time '${o.time}' is not a Slurm time`, 'use minutes (90), HH:MM:SS (01:30:00) or D-HH:MM:SS (2-00:00:00)');
+  }
+  const gpus = positive('--gpus-per-task', o.gpusPerTask);
+  const cpus = positive('--cpus-per-task', o.cpusPerTask);
+  const k = positive('--array-parallelism', o.arrayParallelism);
+  return {
+    ...(o.partition ? { partition: o.partition } : {}),
+    ...(o.time ? { time: o.time } : {}),
+    ...(gpus ? { gpusPerTask: gpus } : {}),
+    ...(cpus ? { cpusPerTask: cpus } : {}),
+    ...(o.mem ? { mem: o.mem } : {}),
+    ...(k ? { arrayParallelism: k } : {}),
+    extra: o.sbatchArg,
+  };
+}
+
+/** The tracking store as the tasks on other nodes will see it: a server, or an absolute folder on a shared filesystem. */
+function clusterTrackingUri(o: LaunchCliOptions): string {
+  const uri = o.trackingUri ?? process.env['MLFLOW_TRACKING_URI'] ?? './mlruns';
+  if (/^https?:\/\//i.test(uri)) return uri;
+  if (!o.sharedFs) {
+    throw new LaunchError(
+      `the tracking store '${uri}' is a local folder: tasks on other nodes would log to their own disks and never see each other's runs`,
+      'set MLFLOW_TRACKING_URI=http://<server>:5000 (a shared MLflow server), or pass --shared-fs if this folder is on a filesystem every node mounts',
+    );
+  }
+  return path.resolve(uri.replace(/^file:(\/\/)?/i, ''));
+}
+
+function groupKey(ir: RunIR): string | undefined {
+  return ir.origin.group ? `${ir.origin.group.kind}:${ir.origin.group.name}` : undefined;
+}
+
+export function registerLaunchCommand(program: Command): void {
+  program
+    .command('launch')
+    .description('submit the runs of a spec to Slurm: one array task per run, then an aggregate job for parents and reports')
+    .argument('<file>', 'experiment or table spec (.abl, .yaml)')
+    .option('-e, --experiment <name>', 'only this declaration (experiment, sweep, repeat, table or figure)')
+    .option('-s, --set <key=value>', 'override a value, checked like the file (repeatable)', collect, [])
+    .option('--slurm', 'submit to Slurm with sbatch (the scheduler ablate launches on)', false)
+    .option('--dry-run', 'print the batch script and the task → run table; submit nothing', false)
+    .option('--partition <name>', 'Slurm partition')
+    .option('--time <limit>', 'time limit per task (Slurm format, e.g. 2-00:00:00); SIGTERM at the limit checkpoints the run')
+    .option('--gpus-per-task <n>', 'GPUs per task (the run picks tfjs-node-gpu when it is installed)')
+    .option('--cpus-per-task <n>', 'CPUs per task')
+    .option('--mem <size>', 'memory per task (Slurm format, e.g. 16G)')
+    .option('--array-parallelism <k>', 'at most k tasks at once (--array=…%k)')
+    .option('--sbatch-arg <arg>', 'another sbatch argument, verbatim (repeatable): --sbatch-arg=--account=lab', collect, [])
+    .option('--shared-fs', 'the tracking folder and --cache are on a filesystem every node mounts', false)
+    .option('--tracking-uri <uri>', 'MLflow store the tasks log to (default: $MLFLOW_TRACKING_URI, else ./mlruns with --shared-fs)')
+    .option('--mlflow-experiment <name>', 'MLflow experiment', 'ablate')
+    .option('--cache <dir>', 'phantoms, preprocessed volumes and checkpoints (shared by the tasks)', '.ablate-cache')
+    .option('--out <dir>', 'folder the aggregate job writes the reports to', 'reports')
+    .option('--job-root <dir>', 'where job folders are made', '.ablate-jobs')
+    .addOption(new Option('--backend <name>', 'tfjs backend of every task').choices(['node-gpu', 'node', 'wasm', 'cpu']))
+    .action(async (file: string, options: LaunchCliOptions) => {
+      try {
+        await launch(file, options);
+      } catch (error) {
+        process.stderr.write(`${describeError(error)}\n`);
+        process.exitCode = 1;
+      }
+    });
+
+  program
+    .command('slurm-task', { hidden: true })
+    .argument('<jobDir>')
+    .argument('<index>')
+    .action(async (jobDir: string, index: string) => {
+      process.exitCode = await runTask(jobDir, Number(index));
+    });
+
+  program
+    .command('slurm-aggregate', { hidden: true })
+    .argument('<jobDir>')
+    .action(async (jobDir: string) => {
+      try {
+        await aggregate(jobDir);
+      } catch (error) {
+        process.stderr.write(`${describeError(error)}\n`);
+        process.exitCode = 1;
+      }
+    });
+}
+
+async function launch(file: string, options: LaunchCliOptions): Promise<void> {
+  if (!options.slurm) throw new LaunchError('ablate launch needs a scheduler', 'add --slurm (the only scheduler ablate launches on today)');
+  const res = resources(options);
+  const { compileFile } = await import('../../compiler/compile.ts');
+  const { hasErrors } = await import('../../compiler/diagnostics.ts');
+  const { runsNeeded } = await import('./reproduce.ts');
+  const result = compileFile(file, { overrides: options.set, ...(options.experiment ? { only: options.experiment } : {}) });
+  if (hasErrors(result.diagnostics)) {
+    process.stderr.write(renderDiagnostics(result.diagnostics, 'text', result.sources));
+    process.exitCode = 1;
+    return;
+  }
+  const wanted = !options.experiment && result.tables.length + result.figures.length > 0 ? runsNeeded(result) : result.runs;
+  if (wanted.length === 0) throw new LaunchError(`${file} declares no run${options.experiment ? ` named '${options.experiment}'` : ''}`, 'declare an experiment, sweep, repeat or table');
+  const trackingUri = clusterTrackingUri(options);
+
+  const { createTracker } = await import('../../runtime/tracking/tracker.ts');
+  const { runFilter } = await import('../../runtime/tracking/run-search.ts');
+  const { ABLATE_TAGS, runTags } = await import('../../runtime/tracking/run-tags.ts');
+  const { leaseAlive, readLease } = await import('../../runtime/tracking/lease.ts');
+  const { RunLogger } = await import('../../runtime/tracking/run-logger.ts');
+  const { groupHash } = await import('../../runtime/run/run-identity.ts');
+  const tracker = createTracker(trackingUri);
+  const ttlMs = 1000 * Number(process.env['ABLATE_LEASE_TTL_S'] ?? 300);
+  try {
+    const experiment = await tracker.getOrCreateExperiment(options.mlflowExperiment);
+    const todo: RunIR[] = [];
+    for (const ir of wanted) {
+      const runs = await tracker.searchRuns({
+        experimentIds: [experiment.experimentId],
+        filter: runFilter({ tags: { [ABLATE_TAGS.irHash]: ir.specHash } }),
+        orderBy: ['attributes.start_time DESC'],
+      });
+      const finished = runs.find((r) => r.info.status === 'FINISHED');
+      const live = runs.find((r) => leaseAlive(r, ttlMs));
+      if (finished) process.stdout.write(`  finished  ${ir.name} (run ${finished.info.runId})\n`);
+      else if (live) process.stdout.write(`  running   ${ir.name} (lease of ${readLease(live)!.owner} is alive; left out)\n`);
+      else todo.push(ir);
+    }
+    if (todo.length === 0) {
+      process.stdout.write(`nothing to submit: all ${wanted.length} run(s) of ${file} are finished or running\n`);
+      return;
+    }
+
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+    const jobDir = path.resolve(options.jobRoot, `${stamp}-${path.basename(file).replace(/\.[^.]*$/, '')}-${process.pid}`);
+    const cwd = process.cwd();
+    const jobName = `ablate-${path.basename(file).replace(/\.[^.]*$/, '')}`;
+    const batch = arrayScript({ jobName, tasks: todo.length, jobDir, cwd, command: [process.execPath, BIN, 'slurm-task', jobDir], resources: res });
+    if (options.dryRun) {
+      process.stdout.write(`# batch script (${todo.length} task(s); job folder ${jobDir})\n${batch}\n# task → run\n`);
+      todo.forEach((ir, i) => process.stdout.write(`${String(i).padStart(4)}  ${ir.name}  ${ir.specHash.slice(0, 12)}\n`));
+      process.stdout.write('dry run: nothing submitted\n');
+      return;
+    }
+
+    // The job folder: IRs and sources as compiled now.
+    mkdirSync(path.join(jobDir, 'runs'), { recursive: true });
+    mkdirSync(path.join(jobDir, 'logs'), { recursive: true });
+    for (const [f, text] of result.sources) {
+      if (f.startsWith('<')) continue;
+      const dest = path.join(jobDir, 'sources', path.relative(cwd, path.resolve(f)).replace(/^(\.\.[/\\])+/, ''));
+      mkdirSync(path.dirname(dest), { recursive: true });
+      writeFileSync(dest, text);
+    }
+    const launchRun = await RunLogger.start(tracker, {
+      experimentName: options.mlflowExperiment,
+      runName: `launch ${file}`,
+      tags: runTags({ specHash: '', sourceFile: file, extra: { [ABLATE_TAGS.kind]: 'launch', 'ablate.jobDir': jobDir } }),
+    });
+    // Sweep / repeat parents, found by the same group hash `ablate run` uses (so a relaunch nests under the same parent).
+    const groups: PlannedGroup[] = [];
+    const parentOf = new Map<string, string>();
+    for (const ir of todo) {
+      const key = groupKey(ir);
+      if (!key || parentOf.has(key)) continue;
+      const members = result.runs.filter((r) => groupKey(r) === key);
+      const group = ir.origin.group!;
+      const hash = groupHash(group.name, members.map((m) => m.specHash));
+      const [existing] = await tracker.searchRuns({ experimentIds: [experiment.experimentId], filter: runFilter({ tags: { [ABLATE_TAGS.groupHash]: hash } }) });
+      const tags = runTags({ specHash: hash, sourceFile: ir.origin.file, kind: group.kind, extra: { [ABLATE_TAGS.group]: group.name, [ABLATE_TAGS.groupHash]: hash } });
+      const parentId = existing ? (await RunLogger.resume(tracker, existing.info.runId)).runId : (await launchRun.startChild({ runName: group.name, tags })).runId;
+      parentOf.set(key, parentId);
+      groups.push({ name: group.name, kind: group.kind as 'sweep' | 'repeat', pool: Boolean(members[0]!.repeat?.pool), parentRunId: parentId, irHashes: members.map((m) => m.specHash) });
+    }
+    const tasks: PlannedTask[] = todo.map((ir, i) => {
+      const irFile = `runs/${i}.json`;
+      writeFileSync(path.join(jobDir, irFile), `${JSON.stringify(ir, null, 2)}\n`);
+      const parent = parentOf.get(groupKey(ir) ?? '');
+      return { name: ir.name, irHash: ir.specHash, irFile, ...(parent ? { parentRunId: parent } : {}) };
+    });
+    const plan: JobPlan = {
+      format: 'ablate-job', version: 1, file, cwd, trackingUri, experimentName: options.mlflowExperiment,
+      cache: path.resolve(options.cache), outDir: path.resolve(options.out), ...(options.backend ? { backend: options.backend } : {}),
+      launchRunId: launchRun.runId, tasks, groups, tables: result.tables, figures: result.figures,
+    };
+    writeFileSync(path.join(jobDir, PLAN_FILE), `${JSON.stringify(plan, null, 2)}\n`);
+    writeFileSync(path.join(jobDir, 'batch.sh'), batch);
+    const agg = aggregateScript({ jobName: `${jobName}-aggregate`, jobDir, cwd, command: [process.execPath, BIN, 'slurm-aggregate', jobDir], ...(res.partition ? { partition: res.partition } : {}) });
+    writeFileSync(path.join(jobDir, 'aggregate.sh'), agg);
+
+    plan.arrayJobId = sbatch(batch);
+    plan.aggregateJobId = sbatch(agg, [`--dependency=afterany:${plan.arrayJobId}`]);
+    writeFileSync(path.join(jobDir, PLAN_FILE), `${JSON.stringify(plan, null, 2)}\n`);
+    await launchRun.setTags({ 'ablate.slurm.arrayJob': plan.arrayJobId, 'ablate.slurm.aggregateJob': plan.aggregateJobId });
+    await launchRun.logArtifact(path.join(jobDir, PLAN_FILE), 'job');
+    await launchRun.logArtifact(path.join(jobDir, 'batch.sh'), 'job');
+    todo.forEach((ir, i) => process.stdout.write(`  submitted ${ir.name} → ${plan.arrayJobId}_${i}\n`));
+    process.stdout.write(`array job ${plan.arrayJobId} (${todo.length} task(s)), aggregate job ${plan.aggregateJobId} after it; job folder ${jobDir}\n`);
+  } finally {
+    await tracker.close();
+  }
+}
+
+/** One array task: the run of plan.tasks[index], under a lease. Returns the exit code. */
+async function runTask(jobDir: string, index: number): Promise<number> {
+  const plan = readPlan(jobDir);
+  const task = plan.tasks[index];
+  if (!task) {
+    process.stderr.write(`ablate slurm-task: ${jobDir} has no task ${index} (${plan.tasks.length} planned)\n`);
+    return 1;
+  }
+  const ir = readTaskIr(jobDir, task);
+  const { createRunContext, interruptSignal } = await import('../run-session.ts');
+  const { executeRun } = await import('../../runtime/run/execute-run.ts');
+  const { RunLogger } = await import('../../runtime/tracking/run-logger.ts');
+  const { leaseFromEnv, RunLeased } = await import('../../runtime/tracking/lease.ts');
+  const interrupt = interruptSignal();
+  const source = path.join(jobDir, 'sources', path.relative(plan.cwd, path.resolve(plan.cwd, plan.file)).replace(/^(\.\.[/\\])+/, ''));
+  try {
+    const { ctx, tracker } = await createRunContext(source, {
+      set: [], workers: 'auto', force: false, quiet: true, trackingUri: plan.trackingUri,
+      mlflowExperiment: plan.experimentName, cache: plan.cache, ...(plan.backend ? { backend: plan.backend } : {}),
+    }, interrupt.signal);
+    ctx.source = { file: plan.file, text: ctx.source!.text };
+    ctx.lease = leaseFromEnv();
+    ctx.progress.note(`task ${index}: ${task.name} on ${ctx.lease.node} as ${ctx.lease.owner}`);
+    try {
+      if (task.parentRunId) ctx.parent = await RunLogger.attach(tracker, task.parentRunId);
+      const outcome = await executeRun(ir, ctx);
+      process.stdout.write(`${task.name}: ${outcome.status} (MLflow run ${outcome.runId})\n`);
+      return 0;
+    } finally {
+      await tracker.close();
+    }
+  } catch (error) {
+    if (error instanceof RunLeased) {
+      process.stdout.write(`${error.message}; this task leaves it alone\n`);
+      return 0;
+    }
+    process.stderr.write(`${describeError(error)}\n`);
+    return error instanceof Error && error.name === 'TrainingInterrupted' ? interrupt.exitCode() : 1;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+/** After the array: finish sweep / repeat parents (pooled results) and write the reports. */
+async function aggregate(jobDir: string): Promise<void> {
+  const plan = readPlan(jobDir);
+  const { createTracker } = await import('../../runtime/tracking/tracker.ts');
+  const { RunLogger } = await import('../../runtime/tracking/run-logger.ts');
+  const { findResults } = await import('../../runtime/reports/collect-results.ts');
+  const { aggregateResults, resultsToJson } = await import('../../runtime/reports/run-results.ts');
+  const { writeReports } = await import('../report-writer.ts');
+  const tracker = createTracker(plan.trackingUri);
+  try {
+    const results = await findResults(tracker, plan.experimentName, plan.tasks.map((t) => t.irHash).concat(plan.groups.flatMap((g) => g.irHashes)));
+    let missingRuns = 0;
+    for (const g of plan.groups) {
+      const parent = await RunLogger.attach(tracker, g.parentRunId);
+      const found = g.irHashes.map((h) => results.get(h));
+      const missing = found.filter((r) => r === undefined).length;
+      if (g.pool && missing < found.length) {
+        const done = found.filter((r) => r !== undefined);
+        const pooled = { ...done[0]!, run: g.name, cases: done.flatMap((r) => r.cases) };
+        await parent.logText(resultsToJson(pooled), 'results.json');
+        const { overall } = aggregateResults(done, pooled.modalities, pooled.classes, pooled.metrics);
+        const final: Record<string, number> = {};
+        for (const [metric, v] of Object.entries(overall)) if (Number.isFinite(v)) final[`test.${metric}.overall`] = v;
+        parent.logMetrics(final, 0);
+      }
+      if (missing === 0) await parent.finish();
+      else {
+        missingRuns += missing;
+        await parent.fail(new Error(`${missing} of ${found.length} run(s) of ${g.kind} ${g.name} did not finish; relaunch to run them`));
+      }
+      process.stdout.write(`${g.kind} ${g.name}: ${found.length - missing} of ${found.length} run(s) finished\n`);
+    }
+    const launchRun = await RunLogger.attach(tracker, plan.launchRunId);
+    const written = await writeReports({ tables: plan.tables, figures: plan.figures }, tracker, { experimentName: plan.experimentName, outDir: plan.outDir, format: 'md' });
+    for (const w of written) {
+      process.stdout.write(`${w.text}\n`);
+      for (const f of w.files) await launchRun.logArtifact(f, 'reports');
+    }
+    const taskMissing = plan.tasks.filter((t) => !results.has(t.irHash)).map((t) => t.name);
+    if (taskMissing.length === 0 && missingRuns === 0) await launchRun.finish();
+    else await launchRun.fail(new Error(`not finished: ${taskMissing.join(', ')}; \`ablate status ${plan.file}\` says why, \`ablate launch\` again resubmits them`));
+  } finally {
+    await tracker.close();
+  }
+}
+
+export { SlurmError };
