@@ -183,6 +183,7 @@ async function launch(file: string, options: LaunchCliOptions): Promise<void> {
       const live = runs.find((r) => leaseAlive(r, ttlMs));
       if (finished) process.stdout.write(`  finished  ${ir.name} (run ${finished.info.runId})\n`);
       else if (live) process.stdout.write(`  running   ${ir.name} (lease of ${readLease(live)!.owner} is alive; left out)\n`);
+      else if (todo.some((t) => t.specHash === ir.specHash)) process.stdout.write(`  same spec ${ir.name} (trained once, by the task of ${todo.find((t) => t.specHash === ir.specHash)!.name})\n`);
       else todo.push(ir);
     }
     if (todo.length === 0) {
@@ -319,7 +320,8 @@ async function aggregate(jobDir: string): Promise<void> {
       const parent = await RunLogger.attach(tracker, g.parentRunId);
       const found = g.irHashes.map((h) => results.get(h));
       const missing = found.filter((r) => r === undefined).length;
-      if (g.pool && missing < found.length) {
+      // A repeat pools its draws (as `ablate run` does); a sweep parent gets the same pooled summary over its points.
+      if (missing < found.length) {
         const done = found.filter((r) => r !== undefined);
         const pooled = { ...done[0]!, run: g.name, cases: done.flatMap((r) => r.cases) };
         await parent.logText(resultsToJson(pooled), 'results.json');
