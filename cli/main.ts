@@ -17,6 +17,7 @@ import { registerReportCommand } from './commands/report.ts';
 import { registerReproduceCommand } from './commands/reproduce.ts';
 import { registerRunCommand } from './commands/run.ts';
 import { registerScoreCommand } from './commands/score.ts';
+import { registerStatusCommand } from './commands/status.ts';
 import { registerSyncCommand } from './commands/sync.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -33,7 +34,7 @@ export function buildProgram(): Command {
 type Registration = (program: Command) => void;
 
 // Subcommands, in the order `ablate --help` lists them.
-const commandRegistrations: Registration[] = [registerCheckCommand, registerCompileCommand, registerFmtCommand, registerDataCommand, registerGraphCommand, registerRunCommand, registerReproduceCommand, registerLaunchCommand, registerReportCommand, registerSyncCommand, registerPredictCommand, registerExportCommand, registerScoreCommand];
+const commandRegistrations: Registration[] = [registerCheckCommand, registerCompileCommand, registerFmtCommand, registerDataCommand, registerGraphCommand, registerRunCommand, registerReproduceCommand, registerLaunchCommand, registerStatusCommand, registerReportCommand, registerSyncCommand, registerPredictCommand, registerExportCommand, registerScoreCommand];
 
 /** Runs the command line; the only place that sets the exit code for uncaught errors. */
 export async function main(argv: string[]): Promise<void> {
