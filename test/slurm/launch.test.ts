@@ -1,0 +1,181 @@
+/**
+ * `ablate launch --slurm` against a real Slurm cluster (scripts/slurm-up.sh; CI starts it in
+ * .ci/run). Skips, saying so, when no cluster answers `scontrol ping`. Tiny phantom runs.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { readLease } from '../../runtime/tracking/lease.ts';
+import { createTracker } from '../../runtime/tracking/tracker.ts';
+
+const BIN = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
+const SLURM_CONF = process.env['SLURM_CONF'] ?? '/tmp/ablate-slurm/slurm.conf';
+
+function clusterUp(): boolean {
+  try {
+    return execFileSync('scontrol', ['ping'], { env: { ...process.env, SLURM_CONF }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).includes('is UP');
+  } catch {
+    return false;
+  }
+}
+const up = clusterUp();
+if (!up) process.stderr.write('test/slurm: no Slurm cluster answers (start one with scripts/slurm-up.sh, as root); skipping the cluster tests\n');
+
+const spec = (steps: number, extra = '') => `
+dataset tiny "tiny phantom" {
+  source: phantom { anatomy: cardiac, size: 24 x 24 x 3, spacing: 1 x 1 x 2 mm, seed: 3 }
+  classes: [LVM, LAC, LVC, AA]
+  modalities { ct { cases: 4, label_values: [1, 2, 3, 4] }, mri { cases: 4, label_values: [1, 2, 3, 4] } }
+}
+experiment tiny_v3 {
+  data tiny {
+    modalities: [ct, mri]
+    crop: 16 x 16
+    split { train: 50%, val: 0%, test: 50%, seed: 0 }
+  }
+  model {
+    backbone swin_unet { patch: 2, embed: 4, depths: [1, 1, 1, 1], heads: [1, 1, 1, 1], window: 1 }
+    joint: v3
+    eam at decoder[1..3] { heads: 1 }
+  }
+  loss { icr: 0.1 { tau: 4 } }
+  train { epochs: 1, steps_per_epoch: ${steps}, batch: 1, optimizer: adamw { lr: 1e-3 }, schedule: constant, seed: 7 }
+  eval { metrics: [dice] }
+}
+${extra}
+`;
+
+interface Cli { code: number; out: string }
+
+function ablate(cwd: string, args: string[]): Promise<Cli> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd,
+      env: { ...process.env, SLURM_CONF, ABLATE_LEASE_TTL_S: '10', ABLATE_LEASE_SETTLE_MS: '500' },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('close', (code) => resolve({ code: code ?? 1, out }));
+  });
+}
+
+function jobIds(out: string): string[] {
+  const m = /array job (\d+) .*aggregate job (\d+)/.exec(out);
+  return m ? [m[1]!, m[2]!] : [];
+}
+
+/** Polls squeue (sbatch --wait polls slowly) until the jobs left the queue. */
+async function waitForJobs(ids: string[], timeoutMs = 240_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const q = execFileSync('squeue', ['-h', '-j', ids.join(','), '-o', '%i'], { env: { ...process.env, SLURM_CONF }, encoding: 'utf8' }).trim();
+    if (q === '') return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`jobs ${ids.join(',')} still queued after ${timeoutMs} ms`);
+}
+
+function workdir(name: string, text: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), `ablate-slurm-${name}-`));
+  writeFileSync(path.join(dir, 'spec.abl'), text);
+  return dir;
+}
+
+const sweep3 = 'sweep tau from tiny_v3 { loss.icr.tau in [1, 2, 4] }\nfigure fig "tau" { sweep: tau, x: loss.icr.tau, y: dice.mean }';
+
+describe.skipIf(!up)('ablate launch --slurm (real Slurm)', () => {
+  it('refuses a local ./mlruns without --shared-fs, submitting nothing', async () => {
+    const dir = workdir('refuse', spec(2, sweep3));
+    const r = await ablate(dir, ['launch', 'spec.abl', '-e', 'tau', '--slurm']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("the tracking store './mlruns' is a local folder");
+    expect(existsSync(path.join(dir, '.ablate-jobs'))).toBe(false);
+  });
+
+  it('a 3-point sweep is one 3-task array: 3 finished children, a parent with the pooled result, the figure; a relaunch submits nothing', async () => {
+    const dir = workdir('sweep', spec(2, sweep3));
+    const dry = await ablate(dir, ['launch', 'spec.abl', '--slurm', '--shared-fs', '--dry-run', '--array-parallelism', '2']);
+    expect(dry.code).toBe(0);
+    expect(dry.out).toContain('#SBATCH --array=0-2%2');
+    expect(dry.out).toContain('nothing submitted');
+
+    const r = await ablate(dir, ['launch', 'spec.abl', '--slurm', '--shared-fs']);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/array job \d+ \(3 task\(s\)\)/);
+    await waitForJobs(jobIds(r.out));
+
+    const tracker = createTracker(path.join(dir, 'mlruns'));
+    const exp = (await tracker.getExperimentByName('ablate'))!;
+    const runs = await tracker.searchRuns({ experimentIds: [exp.experimentId] });
+    const parent = runs.find((x) => x.data.tags['ablate.kind'] === 'sweep')!;
+    const children = runs.filter((x) => x.data.tags['mlflow.parentRunId'] === parent.info.runId);
+    expect(children.map((c) => c.info.status)).toEqual(['FINISHED', 'FINISHED', 'FINISHED']);
+    expect(new Set(children.map((c) => c.data.tags['ablate.lease.owner']!.split(':')[1]!.split('_')[1])).size).toBe(3);
+    expect(parent.info.status).toBe('FINISHED');
+    const pooled = JSON.parse(new TextDecoder().decode(await tracker.readArtifact(parent.info.runId, 'results.json'))) as { cases: unknown[] };
+    expect(pooled.cases).toHaveLength(3 * 4); // 3 points × 2 test cases × 2 modalities
+    expect(readFileSync(path.join(dir, 'reports', 'fig.svg'), 'utf8')).toContain('<svg');
+
+    const again = await ablate(dir, ['launch', 'spec.abl', '--slurm', '--shared-fs']);
+    expect(again.out).toContain('nothing to submit: all 3 run(s)');
+    const status = await ablate(dir, ['status', 'spec.abl', '-e', 'tau', '--format', 'json']);
+    expect((JSON.parse(status.out) as Array<{ state: string }>).map((l) => l.state)).toEqual(['finished', 'finished', 'finished']);
+  });
+
+  it('scancel of a task mid-run: KILLED with a checkpoint; a relaunch resubmits only that run and it resumes at its step', async () => {
+    const dir = workdir('cancel', spec(120));
+    const r = await ablate(dir, ['launch', 'spec.abl', '--slurm', '--shared-fs']);
+    expect(r.code, r.out).toBe(0);
+    const [array] = jobIds(r.out);
+    const tracker = createTracker(path.join(dir, 'mlruns'));
+    // Wait until the lease shows training under way (heartbeat every 2 s with a 10 s TTL).
+    let step = 0;
+    for (let i = 0; i < 200 && step < 2; i++) {
+      await new Promise((res) => setTimeout(res, 300));
+      const exp = await tracker.getExperimentByName('ablate');
+      const [run] = exp ? await tracker.searchRuns({ experimentIds: [exp.experimentId], filter: "tags.`ablate.kind` = 'run'" }) : [];
+      step = run ? (readLease(run)?.step ?? 0) : 0;
+    }
+    expect(step).toBeGreaterThanOrEqual(2);
+    execFileSync('scancel', [`${array}_0`], { env: { ...process.env, SLURM_CONF } });
+    await waitForJobs(jobIds(r.out));
+    const exp = (await tracker.getExperimentByName('ablate'))!;
+    const [killed] = await tracker.searchRuns({ experimentIds: [exp.experimentId], filter: "tags.`ablate.kind` = 'run'" });
+    expect(killed!.info.status).toBe('KILLED');
+    const state = execFileSync('scontrol', ['show', 'job', `${array}_0`], { env: { ...process.env, SLURM_CONF }, encoding: 'utf8' });
+    expect(state).toMatch(/JobState=CANCELLED/);
+    const logDir = readdirSync(path.join(dir, '.ablate-jobs'))[0]!;
+    const log = readFileSync(path.join(dir, '.ablate-jobs', logDir, 'logs', `${array}_0.log`), 'utf8');
+    expect(log).toContain('SIGTERM: finishing the current step and writing a checkpoint');
+
+    const again = await ablate(dir, ['launch', 'spec.abl', '--slurm', '--shared-fs']);
+    expect(again.out).toMatch(/array job \d+ \(1 task\(s\)\)/);
+    await waitForJobs(jobIds(again.out));
+    const run = await tracker.getRun(killed!.info.runId);
+    expect(run.info.status).toBe('FINISHED');
+    const newest = readdirSync(path.join(dir, '.ablate-jobs')).sort().at(-1)!;
+    const log2 = readFileSync(path.join(dir, '.ablate-jobs', newest, 'logs', `${jobIds(again.out)[0]}_0.log`), 'utf8');
+    expect(log2).toMatch(/resuming run/);
+    expect(log2).toMatch(/resumed at step [1-9]\d* of 120/);
+  });
+
+  it('two launches of the same file at once: every run trains exactly once', async () => {
+    const dir = workdir('twice', spec(2, 'sweep tau from tiny_v3 { loss.icr.tau in [1, 2] }'));
+    const [a, b] = await Promise.all([
+      ablate(dir, ['launch', 'spec.abl', '-e', 'tau', '--slurm', '--shared-fs']),
+      ablate(dir, ['launch', 'spec.abl', '-e', 'tau', '--slurm', '--shared-fs']),
+    ]);
+    await waitForJobs([...jobIds(a.out), ...jobIds(b.out)]);
+    const tracker = createTracker(path.join(dir, 'mlruns'));
+    const exp = (await tracker.getExperimentByName('ablate'))!;
+    const runs = await tracker.searchRuns({ experimentIds: [exp.experimentId], filter: "tags.`ablate.kind` = 'run'" });
+    // One active run per point, each FINISHED: the losing claims deleted their runs or left a live lease alone.
+    const byPoint = new Map<string, string[]>();
+    for (const x of runs) byPoint.set(x.data.tags['ablate.run']!, [...(byPoint.get(x.data.tags['ablate.run']!) ?? []), x.info.status]);
+    expect([...byPoint.entries()].sort()).toEqual([['tau[loss.icr.tau=1]', ['FINISHED']], ['tau[loss.icr.tau=2]', ['FINISHED']]]);
+  });
+});
