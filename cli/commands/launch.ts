@@ -286,9 +286,15 @@ async function runTask(jobDir: string, index: number): Promise<number> {
     ctx.progress.note(`task ${index}: ${task.name} on ${ctx.lease.node} as ${ctx.lease.owner}`);
     try {
       if (task.parentRunId) ctx.parent = await RunLogger.attach(tracker, task.parentRunId);
-      const outcome = await executeRun(ir, ctx);
-      process.stdout.write(`${task.name}: ${outcome.status} (MLflow run ${outcome.runId})\n`);
-      return 0;
+      const started = Date.now();
+      try {
+        const outcome = await executeRun(ir, ctx);
+        process.stdout.write(`${task.name}: ${outcome.status} (MLflow run ${outcome.runId})\n`);
+        return 0;
+      } catch (error) {
+        if (!(error instanceof RunLeased) && !(error instanceof Error && error.name === 'TrainingInterrupted')) await recordEarlyFailure(tracker, plan, task, ir, ctx, started, error);
+        throw error;
+      }
     } finally {
       await tracker.close();
     }
@@ -302,6 +308,35 @@ async function runTask(jobDir: string, index: number): Promise<number> {
   } finally {
     interrupt.dispose();
   }
+}
+
+/**
+ * A run that failed before it had an MLflow run (bad data found while preparing it) still gets
+ * one, FAILED with the error and the task's log, so that `status` and the reports can say why.
+ */
+async function recordEarlyFailure(
+  tracker: import('../../runtime/tracking/tracker.ts').Tracker, plan: JobPlan, task: PlannedTask, ir: RunIR,
+  ctx: import('../../runtime/run/execute-run.ts').RunContext, since: number, error: unknown,
+): Promise<void> {
+  const { runFilter } = await import('../../runtime/tracking/run-search.ts');
+  const { ABLATE_TAGS, runTags } = await import('../../runtime/tracking/run-tags.ts');
+  const { LEASE_TAGS } = await import('../../runtime/tracking/lease.ts');
+  const { RunLogger } = await import('../../runtime/tracking/run-logger.ts');
+  const experiment = await tracker.getOrCreateExperiment(plan.experimentName);
+  const runs = await tracker.searchRuns({ experimentIds: [experiment.experimentId], filter: runFilter({ tags: { [ABLATE_TAGS.irHash]: ir.specHash } }) });
+  if (runs.some((r) => r.info.startTime >= since)) return; // executeRun made one and marked it already
+  const tags = runTags({
+    specHash: '', sourceFile: ir.origin.file, experiment: ir.experiment, backend: ctx.backend.name,
+    extra: {
+      [ABLATE_TAGS.irHash]: ir.specHash, [ABLATE_TAGS.run]: ir.name,
+      ...(ctx.lease?.log ? { [LEASE_TAGS.log]: ctx.lease.log } : {}),
+      ...(ctx.lease?.slurmJob ? { [LEASE_TAGS.slurmJob]: ctx.lease.slurmJob } : {}),
+    },
+  });
+  const logger = ctx.parent
+    ? await ctx.parent.startChild({ runName: task.name, tags })
+    : await RunLogger.start(tracker, { experimentName: plan.experimentName, runName: task.name, tags });
+  await logger.fail(error);
 }
 
 /** After the array: finish sweep / repeat parents (pooled results) and write the reports. */

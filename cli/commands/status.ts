@@ -149,7 +149,8 @@ async function status(file: string, options: StatusCliOptions): Promise<RunStatu
           ...base, state: latest.info.status === 'FAILED' ? 'failed' : 'killed', runId: latest.info.runId,
           ...(l ? { job: l.slurmJob ?? l.owner, node: l.node, step: l.step, totalSteps: l.totalSteps } : {}),
           ...(latest.data.tags[ABLATE_TAGS.error] ? { error: latest.data.tags[ABLATE_TAGS.error] } : {}),
-          ...(l?.log ? { log: l.log } : {}),
+          ...(latest.data.tags['ablate.lease.log'] ? { log: latest.data.tags['ablate.lease.log'] } : {}),
+          ...(!l && latest.data.tags['ablate.slurm.job'] ? { job: latest.data.tags['ablate.slurm.job'] } : {}),
         });
       } else {
         lines.push({ ...base, state: 'not started' });

@@ -178,4 +178,54 @@ describe.skipIf(!up)('ablate launch --slurm (real Slurm)', () => {
     for (const x of runs) byPoint.set(x.data.tags['ablate.run']!, [...(byPoint.get(x.data.tags['ablate.run']!) ?? []), x.info.status]);
     expect([...byPoint.entries()].sort()).toEqual([['tau[loss.icr.tau=1]', ['FINISHED']], ['tau[loss.icr.tau=2]', ['FINISHED']]]);
   });
+  it('a task that fails on bad data: its run FAILED with the error, the others finish, status shows it, the report marks the missing row', async () => {
+    const broken = `dataset broken "no such folder" {
+  source: nifti { root: "missing-data" }
+  classes: [LVM, LAC, LVC, AA]
+  modalities { ct { images: "ct/images", labels: "ct/labels", label_values: [1, 2, 3, 4] }, mri { images: "mr/images", labels: "mr/labels", label_values: [1, 2, 3, 4] } }
+}
+experiment bad extends tiny_v3 { data broken { modalities: [ct, mri], crop: 16 x 16, split { train: 50%, val: 0%, test: 50%, seed: 0 } } }
+experiment good extends tiny_v3 { train.seed: 8 }
+table t "good and bad" {
+  rows { "Good": good, "Bad": bad }
+  columns { metrics: [dice], modalities: [ct, mri], mean: true }
+}`;
+    const dir = workdir('fail', spec(2, broken));
+    const r = await ablate(dir, ['launch', 'spec.abl', '--slurm', '--shared-fs']);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/array job \d+ \(2 task\(s\)\)/);
+    await waitForJobs(jobIds(r.out));
+    const status = JSON.parse((await ablate(dir, ['status', 'spec.abl', '-e', 't', '--format', 'json'])).out) as Array<{ run: string; state: string; error?: string; log?: string }>;
+    const bad = status.find((l) => l.run === 'bad')!;
+    expect(status.find((l) => l.run === 'good')!.state).toBe('finished');
+    expect(bad.state).toBe('failed');
+    expect(bad.error).toContain('missing-data');
+    expect(bad.log).toMatch(/logs\/\d+_\d\.log$/);
+    const md = readFileSync(path.join(dir, 'reports', 't.md'), 'utf8');
+    expect(md).toMatch(/\| Bad \| paper[^\n]*\n\|  \| measured \| not run \|/);
+  });
+
+  it('an expired lease (heartbeat in the past) is taken over: the stale run is marked KILLED and the run trains again', async () => {
+    const dir = workdir('expired', spec(2));
+    const first = await ablate(dir, ['launch', 'spec.abl', '--slurm', '--shared-fs']);
+    await waitForJobs(jobIds(first.out));
+    const tracker = createTracker(path.join(dir, 'mlruns'));
+    const exp = (await tracker.getExperimentByName('ablate'))!;
+    const [done] = await tracker.searchRuns({ experimentIds: [exp.experimentId], filter: "tags.`ablate.kind` = 'run'" });
+    // Simulate a node that died mid-run a minute ago: RUNNING, last heartbeat 60 s old (TTL 10 s).
+    await tracker.updateRun(done!.info.runId, { status: 'RUNNING', endTime: null });
+    await tracker.setTags(done!.info.runId, { 'ablate.lease.owner': 'slurm:999_0:1', 'ablate.lease.heartbeat': String(Date.now() - 60_000) });
+    const before = JSON.parse((await ablate(dir, ['status', 'spec.abl', '--format', 'json'])).out) as Array<{ state: string }>;
+    expect(before[0]!.state).toBe('stale');
+    const again = await ablate(dir, ['launch', 'spec.abl', '--slurm', '--shared-fs']);
+    expect(again.out).toMatch(/array job \d+ \(1 task\(s\)\)/);
+    await waitForJobs(jobIds(again.out));
+    const old = await tracker.getRun(done!.info.runId);
+    expect(old.info.status).toBe('KILLED');
+    expect(old.data.tags['ablate.lease.expired']).toBe('slurm:999_0:1');
+    const runs = await tracker.searchRuns({ experimentIds: [exp.experimentId], filter: "tags.`ablate.kind` = 'run' AND attributes.status = 'FINISHED'" });
+    expect(runs).toHaveLength(1);
+    const newest = readdirSync(path.join(dir, '.ablate-jobs')).sort().at(-1)!;
+    expect(readFileSync(path.join(dir, '.ablate-jobs', newest, 'logs', `${jobIds(again.out)[0]}_0.log`), 'utf8')).toContain('lease of slurm:999_0:1 expired');
+  });
 });
