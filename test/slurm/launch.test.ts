@@ -87,6 +87,11 @@ function workdir(name: string, text: string): string {
 
 const sweep3 = 'sweep tau from tiny_v3 { loss.icr.tau in [1, 2, 4] }\nfigure fig "tau" { sweep: tau, x: loss.icr.tau, y: dice.mean }';
 
+// CI (.ci/run) starts a cluster and sets ABLATE_REQUIRE_SLURM=1: there a missing cluster is a failure, not a skip.
+it.runIf(!up && process.env['ABLATE_REQUIRE_SLURM'] === '1')('a Slurm cluster is up (ABLATE_REQUIRE_SLURM=1)', () => {
+  expect.fail(`no Slurm cluster answers scontrol ping with SLURM_CONF=${SLURM_CONF}; see /tmp/ablate-slurm/log`);
+});
+
 describe.skipIf(!up)('ablate launch --slurm (real Slurm)', () => {
   it('refuses a local ./mlruns without --shared-fs, submitting nothing', async () => {
     const dir = workdir('refuse', spec(2, sweep3));
