@@ -88,10 +88,19 @@ export function interruptSignal(): { signal: AbortSignal; dispose(): void; exitC
   const term = onSignal('SIGTERM');
   process.on('SIGINT', int);
   process.on('SIGTERM', term);
+  // `npx ablate …` runs ablate under `npm exec` → `sh -c`: a SIGTERM to npm kills the shell
+  // but never reaches this process, which would train on as an orphan. A parent that went
+  // away (we were re-parented) counts as that SIGTERM: checkpoint, KILLED, exit 143.
+  const parent = process.ppid;
+  const orphanWatch = setInterval(() => {
+    if (process.ppid !== parent && !controller.signal.aborted) term();
+  }, 1000);
+  orphanWatch.unref();
   return {
     signal: controller.signal,
     exitCode: () => (received === 'SIGTERM' ? 143 : 130),
     dispose() {
+      clearInterval(orphanWatch);
       process.off('SIGINT', int);
       process.off('SIGTERM', term);
     },
