@@ -12,6 +12,7 @@ import { registerExportCommand } from './commands/export.ts';
 import { registerFmtCommand } from './commands/fmt.ts';
 import { registerGraphCommand } from './commands/graph.ts';
 import { registerLaunchCommand } from './commands/launch.ts';
+import { registerLspCommand } from './commands/lsp.ts';
 import { registerPredictCommand } from './commands/predict.ts';
 import { registerReportCommand } from './commands/report.ts';
 import { registerReproduceCommand } from './commands/reproduce.ts';
@@ -34,7 +35,7 @@ export function buildProgram(): Command {
 type Registration = (program: Command) => void;
 
 // Subcommands, in the order `ablate --help` lists them.
-const commandRegistrations: Registration[] = [registerCheckCommand, registerCompileCommand, registerFmtCommand, registerDataCommand, registerGraphCommand, registerRunCommand, registerReproduceCommand, registerLaunchCommand, registerStatusCommand, registerReportCommand, registerSyncCommand, registerPredictCommand, registerExportCommand, registerScoreCommand];
+const commandRegistrations: Registration[] = [registerCheckCommand, registerCompileCommand, registerFmtCommand, registerDataCommand, registerGraphCommand, registerRunCommand, registerReproduceCommand, registerLaunchCommand, registerStatusCommand, registerReportCommand, registerSyncCommand, registerPredictCommand, registerExportCommand, registerScoreCommand, registerLspCommand];
 
 /** Runs the command line; the only place that sets the exit code for uncaught errors. */
 export async function main(argv: string[]): Promise<void> {
