@@ -1,6 +1,6 @@
 /** A standalone HTML page: one table per metric, cells outside tolerance marked. */
 import { metricGrids, toleranceSummary } from './report-grid.ts';
-import { labelCropNotice, METRIC_LABEL, PHANTOM_NOTICE, type Report } from './report-model.ts';
+import { labelCropNotice, METRIC_LABEL, PHANTOM_NOTICE, toleranceMethod, type Report } from './report-model.ts';
 
 export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -32,6 +32,7 @@ export function renderHtml(report: Report): string {
   }
   const { within, compared } = toleranceSummary(report);
   out.push(`<p class="note">${within} of ${compared} compared cells within tolerance.</p>`);
+  if (report.test) out.push(`<p class="note">${escapeHtml(toleranceMethod(report))}</p>`);
   if (report.phantom) out.push(`<p class="note">${escapeHtml(PHANTOM_NOTICE)}</p>`);
   if (report.labelCropRows.length) out.push(`<p class="note">${escapeHtml(labelCropNotice(report.labelCropRows))}</p>`);
   return `${out.join('\n')}\n`;

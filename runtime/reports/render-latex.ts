@@ -1,6 +1,6 @@
 /** LaTeX with booktabs (`\usepackage{booktabs}`), one `table*` per metric. */
 import { metricGrids, toleranceSummary } from './report-grid.ts';
-import { labelCropNotice, METRIC_LABEL, PHANTOM_NOTICE, type Report } from './report-model.ts';
+import { labelCropNotice, METRIC_LABEL, PHANTOM_NOTICE, toleranceMethod, type Report } from './report-model.ts';
 
 const SPECIALS: Record<string, string> = {
   '\\': '\\textbackslash{}', '&': '\\&', '%': '\\%', $: '\\$', '#': '\\#', _: '\\_', '{': '\\{', '}': '\\}',
@@ -35,6 +35,7 @@ export function renderLatex(report: Report): string {
   }
   const { within, compared } = toleranceSummary(report);
   out.push(`% ${within} of ${compared} compared cells within tolerance.`);
+  if (report.test) out.push(`% ${toleranceMethod(report)}`);
   if (report.phantom) out.push(`% ${PHANTOM_NOTICE}`);
   if (report.labelCropRows.length) out.push(`% ${labelCropNotice(report.labelCropRows)}`);
   return `${out.join('\n')}\n`;

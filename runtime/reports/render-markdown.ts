@@ -1,6 +1,6 @@
 /** Markdown (GitHub tables), also what the terminal shows. */
 import { metricGrids, toleranceSummary } from './report-grid.ts';
-import { labelCropNotice, METRIC_LABEL, PHANTOM_NOTICE, type Report } from './report-model.ts';
+import { labelCropNotice, METRIC_LABEL, PHANTOM_NOTICE, toleranceMethod, type Report } from './report-model.ts';
 
 const escapeCell = (s: string) => s.replace(/\|/g, '\\|');
 
@@ -19,6 +19,7 @@ export function renderMarkdown(report: Report): string {
   }
   const { within, compared } = toleranceSummary(report);
   out.push(`${within} of ${compared} compared cells within tolerance.`);
+  if (report.test) out.push('', toleranceMethod(report));
   if (report.phantom) out.push('', `> ${PHANTOM_NOTICE}`);
   if (report.labelCropRows.length) out.push('', `> ${labelCropNotice(report.labelCropRows)}`);
   return `${out.join('\n')}\n`;

@@ -11,6 +11,8 @@
  *   mean over modalities of the per-modality means (the paper's "overall mean").
  */
 
+import { sampleStd, welch, type WelchResult } from './statistics/welch.ts';
+
 export type Metric = 'dice' | 'asd' | 'hd95';
 
 export interface Stat {
@@ -41,8 +43,19 @@ export interface ReportRowInput {
   pending: boolean;
 }
 
+/** Tolerance from the paper's spread (Welch's t-test, statistics/welch.ts) besides the fixed band. */
+export interface ToleranceTest {
+  kind: 'welch';
+  /** Two-sided level: a cell agrees when the (1 − α) interval on Δ contains 0. */
+  alpha: number;
+  /** Test volumes behind each of the paper's ± (per modality), which the paper does not print per cell. */
+  paperN: number;
+}
+
 export interface ReportInput {
   name: string;
+  /** When set, cells with a paper std are judged by the test (or the fixed band, whichever is wider). */
+  test?: ToleranceTest;
   title: string;
   metrics: Metric[];
   modalities: string[];
@@ -62,6 +75,10 @@ export interface ReportCell {
   delta: number | null;
   /** |delta| ≤ tolerance; null when there is nothing to compare. */
   withinTolerance: boolean | null;
+  /** The band applied: the fixed one, or the Welch half-width where that is wider; null when none. */
+  allowed?: number | null;
+  /** Welch's test where the report asks for it and both sides have a spread and n ≥ 2. */
+  welch?: WelchResult;
 }
 
 export interface ReportRow {
@@ -90,12 +107,17 @@ export interface Report {
 
 export const METRIC_LABEL: Record<Metric, string> = { dice: 'Dice (%)', asd: 'ASD (mm)', hd95: 'HD95 (mm)' };
 
-function compare(paper: Stat | null, measured: MeasuredStat | null, tolerance: number | undefined): ReportCell {
+function compare(paper: Stat | null, measured: MeasuredStat | null, tolerance: number | undefined, test?: ToleranceTest): ReportCell {
   if (!paper || !measured || !Number.isFinite(measured.mean)) {
     return { paper, measured, delta: null, withinTolerance: null };
   }
   const delta = measured.mean - paper.mean;
-  return { paper, measured, delta, withinTolerance: tolerance === undefined ? null : Math.abs(delta) <= tolerance + 1e-9 };
+  const w = test && paper.std !== null && measured.std !== null && measured.n >= 2
+    ? welch({ mean: paper.mean, std: paper.std, n: test.paperN }, { mean: measured.mean, std: sampleStd(measured.std, measured.n), n: measured.n }, test.alpha)
+    : undefined;
+  const bands = [tolerance, w?.halfWidth].filter((b): b is number => b !== undefined);
+  const allowed = bands.length ? Math.max(...bands) : null;
+  return { paper, measured, delta, withinTolerance: allowed === null ? null : Math.abs(delta) <= allowed + 1e-9, allowed, ...(w ? { welch: w } : {}) };
 }
 
 /** Lines the paper's and our numbers up cell by cell. */
@@ -111,7 +133,7 @@ export function buildReport(input: ReportInput): Report {
         for (const column of columns) {
           const paper = row.paper[modality]?.[metric]?.[column] ?? null;
           const measured = row.measured?.[modality]?.[metric]?.[column] ?? null;
-          byColumn[column] = compare(paper, measured, input.tolerance[metric]);
+          byColumn[column] = compare(paper, measured, input.tolerance[metric], input.test);
         }
         byModality[modality] = byColumn;
       }
@@ -126,7 +148,7 @@ export function buildReport(input: ReportInput): Report {
     }
     return { label: row.label, runs: row.runs, pending: row.pending, paperOnly: row.measured === null && !row.pending, cells, overall };
   });
-  return { name: input.name, title: input.title, metrics: input.metrics, modalities: input.modalities, columns, tolerance: input.tolerance, phantom: input.phantom, labelCropRows: input.labelCropRows ?? [], rows };
+  return { name: input.name, title: input.title, metrics: input.metrics, modalities: input.modalities, columns, tolerance: input.tolerance, ...(input.test ? { test: input.test } : {}), phantom: input.phantom, labelCropRows: input.labelCropRows ?? [], rows };
 }
 
 /** Digits the paper prints: Dice with one decimal, distances with two. */
@@ -146,7 +168,9 @@ export function formatDelta(cell: ReportCell, metric: Metric): string {
   const rounded = Number(cell.delta.toFixed(d));
   const sign = rounded > 0 ? '+' : rounded < 0 ? '−' : '';
   const mark = cell.withinTolerance === null ? '' : cell.withinTolerance ? ' ✓' : ' ✗';
-  return `${sign}${Math.abs(cell.delta).toFixed(d)}${mark}`;
+  // With a test, the band the cell was judged against (the wider of Welch's and the fixed one).
+  const band = cell.welch && cell.allowed != null ? ` (±${cell.allowed.toFixed(d)})` : '';
+  return `${sign}${Math.abs(cell.delta).toFixed(d)}${band}${mark}`;
 }
 
 export function columnTitle(modality: string, column: string): string {
@@ -156,6 +180,16 @@ export function columnTitle(modality: string, column: string): string {
 /** The notice printed under a report with rows measured with label-centred test crops. */
 export function labelCropNotice(rows: readonly string[]): string {
   return `Label-centred crop (data.crop_at: label, the paper's protocol): the test inputs of ${rows.map((r) => `"${r}"`).join(', ')} were placed with the test labels.`;
+}
+
+/** How cells were judged, for the line under every report. */
+export function toleranceMethod(report: Pick<Report, 'tolerance' | 'test' | 'metrics'>): string {
+  const band = report.metrics.filter((m) => report.tolerance[m] !== undefined).map((m) => `${m} ±${report.tolerance[m]}`).join(', ');
+  const fixed = band ? `fixed band |Δ| ≤ (${band})` : 'no fixed band';
+  if (!report.test) return `Tolerance: ${fixed}.`;
+  const level = +(100 * (1 - report.test.alpha)).toFixed(4);
+  return `Tolerance: Welch's t-test, ${level}% confidence interval on Δ (two-sided α = ${report.test.alpha}; paper n = ${report.test.paperN} per cell, ours = measured n; `
+    + `a cell agrees when |Δ| ≤ the interval's half-width or the ${fixed}); cells without a paper std use the fixed band only.`;
 }
 
 /** The notice printed under every report built from phantom runs. */
