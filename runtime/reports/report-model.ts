@@ -99,6 +99,8 @@ export interface Report {
   /** Column keys per modality: the classes, then 'mean'. */
   columns: string[];
   tolerance: Partial<Record<Metric, number>>;
+  /** The statistical test behind the tolerance, when the report asked for one. */
+  test?: ToleranceTest;
   phantom: boolean;
   /** Rows whose test crops were placed on the reference labels (`data.crop_at: label`); empty when none. */
   labelCropRows: string[];
