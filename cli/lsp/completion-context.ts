@@ -12,8 +12,8 @@
 import type { Decl } from '../../dsl/ast.ts';
 import { tokenMatcher, type IToken } from '../../dsl/chevrotain.ts';
 import {
-  ablLexer, At, BlockComment, Colon, Comma, Dataset, Dot, Experiment, Extends, Figure, From, HashComment, In, LBracket, LCurly, LineComment, LParen,
-  NumberLiteral, RBracket, RCurly, Repeat, RParen, StringLiteral, Sweep, Table, UnterminatedBlockComment, Word,
+  ablLexer, At, BinaryOperator, BlockComment, Colon, Comma, Dataset, Dot, Experiment, Extends, Figure, From, HashComment, In, LBracket, LCurly, LineComment, LParen,
+  NumberLiteral, RBracket, RCurly, Repeat, RParen, StringLiteral, Sweep, Table, UnterminatedBlockComment, Word, X,
 } from '../../dsl/tokens.ts';
 
 export interface Frame {
@@ -56,7 +56,7 @@ function leadingPath(tokens: IToken[]): { path: string[]; used: number } {
 }
 
 /** A token that continues an entry onto the next line (`key:` then a value below it, an operator). */
-const continues = (t: IToken) => !isWord(t) && !tokenMatcher(t, NumberLiteral) && !tokenMatcher(t, StringLiteral) && !tokenMatcher(t, RBracket) && !tokenMatcher(t, RParen);
+const continues = (t: IToken) => [Colon, In, At, X, BinaryOperator].some((type) => tokenMatcher(t, type));
 
 /** The context of the cursor at `offset` in `text`. */
 export function cursorContext(text: string, offset: number): CursorContext {
@@ -69,8 +69,10 @@ export function cursorContext(text: string, offset: number): CursorContext {
   let entry: IToken[] = [];
   let nesting = 0; // open ( and [ inside the current entry
   let previous: IToken | undefined;
-  for (const token of tokens) {
-    const newLine = previous !== undefined && token.startLine! > previous.endLine! && nesting === 0 && !continues(previous);
+  // A line that starts with `key:` or `a.b` starts an entry even after a dangling `key:` above it.
+  const startsEntry = (i: number) => isWord(tokens[i]!) && tokens[i + 1] !== undefined && (tokenMatcher(tokens[i + 1]!, Colon) || tokenMatcher(tokens[i + 1]!, Dot));
+  for (const [i, token] of tokens.entries()) {
+    const newLine = previous !== undefined && token.startLine! > previous.endLine! && nesting === 0 && (!continues(previous) || startsEntry(i));
     if (newLine && frames.length > 0) entry = [];
     previous = token;
     if (tokenMatcher(token, LParen) || tokenMatcher(token, LBracket)) nesting++;

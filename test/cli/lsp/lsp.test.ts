@@ -1,0 +1,125 @@
+/**
+ * `ablate lsp` over real JSON-RPC on stdio: a spawned server, a protocol client, and
+ * experiments/paper/table7.abl opened, edited and queried.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CodeAction, CompletionItem, Hover, InlayHint, Location, TextEdit, DocumentSymbol } from 'vscode-languageserver-protocol';
+import { LspClient, repoRoot, uriOf } from './lsp-client.ts';
+
+const table7 = `${repoRoot}/experiments/paper/table7.abl`;
+const common = `${repoRoot}/experiments/paper/common.abl`;
+const uri = uriOf(table7);
+const original = readFileSync(table7, 'utf8');
+const lines = original.split('\n');
+const end = { line: lines.length - 1, character: lines[lines.length - 1]!.length };
+// Appended to table7.abl in the tests: a sweep over a base declared in the imported common.abl.
+const probe = `
+sweep probe from abdominal_v3_icr {
+  model.joint in [v1, v2]
+  loss.icr.tau in [2, 8]
+  train.checkpoint_every: 2
+}
+`;
+const probeLine = lines.length; // line of `sweep probe …`
+
+let client: LspClient;
+let version = 1;
+
+async function change(text: string, range = { start: { line: 0, character: 0 }, end: { line: lines.length + 20, character: 0 } }) {
+  version += 1;
+  const published = client.diagnostics(uri, version);
+  await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ range, text }] });
+  return published;
+}
+const hoverText = async (line: number, character: number) => ((await client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character } })) as Hover | null)?.contents as { value: string } | undefined;
+
+beforeAll(async () => {
+  client = new LspClient();
+  await client.initialize();
+  const published = client.diagnostics(uri, 1);
+  await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'ablate', version: 1, text: original } });
+  expect((await published).diagnostics).toEqual([]);
+});
+
+afterAll(async () => {
+  await client.close();
+});
+
+describe('ablate lsp', () => {
+  it('reports a misspelt key as E030 at its range and fixes it with a code action', async () => {
+    const published = await change('colums', { start: { line: 13, character: 2 }, end: { line: 13, character: 9 } });
+    expect(published.diagnostics.map((d) => [d.code, d.range, d.message])).toEqual([
+      ['E030', { start: { line: 13, character: 2 }, end: { line: 13, character: 8 } }, 'unknown key `colums`\nhint: did you mean `columns`?'],
+    ]);
+    const actions = (await client.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: published.diagnostics[0]!.range, context: { diagnostics: published.diagnostics } })) as CodeAction[];
+    expect(actions.map((a) => [a.title, a.edit?.changes?.[uri]])).toEqual([["Change 'colums' to 'columns'", [{ range: { start: { line: 13, character: 2 }, end: { line: 13, character: 8 } }, newText: 'columns' }]]]);
+    const fixed = await change('columns', { start: { line: 13, character: 2 }, end: { line: 13, character: 8 } });
+    expect(fixed.diagnostics).toEqual([]);
+  });
+
+  it('reports a row naming an unknown run, and a half-edited file without crashing', async () => {
+    const bad = await change('abdominal_v3_x6', { start: { line: 8, character: 16 }, end: { line: 8, character: 31 } });
+    expect(bad.diagnostics.map((d) => [d.code, d.range.start, d.range.end])).toEqual([['E065', { line: 8, character: 16 }, { line: 8, character: 31 }]]);
+    const broken = await change('experiment half { model.backb', { start: end, end });
+    expect(broken.diagnostics.map((d) => d.code)).toContain('E002');
+    expect(client.alive).toBe(true);
+    const restored = await change(original);
+    expect(restored.diagnostics).toEqual([]);
+  });
+
+  it('hovers a key with its doc, type, default and resolved value with its origin', async () => {
+    await change(original + probe);
+    const tau = await hoverText(probeLine + 2, 12);
+    expect(tau?.value).toBe(
+      '**`loss.icr.tau`** — temperature τ of eq. (11)\n\ntype: number · default: `4`\n\nvalue in `abdominal_v3_icr`: `4` — from base `abdominal_v3_icr` through extends (imported), experiments/paper/common.abl:185',
+    );
+    const joint = await hoverText(probeLine + 1, 9);
+    expect(joint?.value).toContain('value in `abdominal_v3_icr`: `v3` — from base `abdominal_v3` through extends (imported), experiments/paper/common.abl:155');
+    const every = await hoverText(probeLine + 3, 10);
+    expect(every?.value).toContain('value in `abdominal_v3_icr`: `2` — set by sweep `probe` for every point');
+    const window = await hoverText(probeLine, 20);
+    expect(window?.value).toContain('**repeat `abdominal_v3_icr`**'.replace('repeat', 'experiment'));
+  });
+
+  it('goes to definitions and finds references across files', async () => {
+    const row = (await client.connection.sendRequest('textDocument/definition', { textDocument: { uri }, position: { line: 8, character: 20 } })) as Location[];
+    expect(row).toEqual([{ uri: uriOf(common), range: { start: { line: 218, character: 7 }, end: { line: 218, character: 22 } } }]);
+    const imp = (await client.connection.sendRequest('textDocument/definition', { textDocument: { uri }, position: { line: 4, character: 10 } })) as Location[];
+    expect(imp).toEqual([{ uri: uriOf(common), range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }]);
+    const tau = (await client.connection.sendRequest('textDocument/definition', { textDocument: { uri }, position: { line: probeLine + 2, character: 12 } })) as Location[];
+    expect(tau.map((l) => [l.uri, l.range.start.line])).toEqual([[uriOf(common), 184]]);
+    const refs = (await client.connection.sendRequest('textDocument/references', { textDocument: { uri }, position: { line: 8, character: 20 }, context: { includeDeclaration: false } })) as Location[];
+    const files = new Set(refs.map((r) => r.uri.split('/').slice(-2).join('/')));
+    expect(files).toEqual(new Set(['paper/table2.abl', 'paper/table6.abl', 'paper/table7.abl']));
+  });
+
+  it('completes keys, enum values, names and units at the cursor', async () => {
+    const labels = async (line: number, character: number) => ((await client.connection.sendRequest('textDocument/completion', { textDocument: { uri }, position: { line, character } })) as CompletionItem[]).map((i) => i.label);
+    await change(`${original}\nexperiment probe2 extends abdominal_v3 {\n  loss.\n  model.joint: \n  data.split.train: 70\n  model.backbone { }\n}\nsweep s2 from \n`);
+    const at = lines.length;
+    expect(await labels(at + 1, 7)).toEqual(['seg', 'aux', 'mcr', 'icr']);
+    expect(await labels(at + 2, 15)).toEqual(['separate', 'v1', 'v2', 'v3']);
+    expect(await labels(at + 3, 22)).toEqual(['%']);
+    expect(await labels(at + 4, 19)).toEqual(['patch', 'embed', 'depths', 'decoder_depths', 'heads', 'window', 'mlp_ratio', 'qkv_bias', 'drop_path']);
+    expect(await labels(at + 6, 14)).toContain('abdominal_v3_icr');
+    expect(await labels(9, 24)).toContain('abdominal_ours_x5');
+  });
+
+  it('shows inlay hints, formats, and lists symbols', async () => {
+    await change(original + probe.replace('[v1, v2]', '[v1,v2]'));
+    const hints = (await client.connection.sendRequest('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: probeLine + 10, character: 0 } } })) as InlayHint[];
+    expect(hints.map((h) => [h.position.line, h.label])).toEqual([
+      [6, '20 runs'],
+      [probeLine, "4 runs"],
+    ]);
+    const edits = (await client.connection.sendRequest('textDocument/formatting', { textDocument: { uri }, options: { tabSize: 2, insertSpaces: true } })) as TextEdit[];
+    expect(edits).toHaveLength(1);
+    expect(edits[0]!.newText).toContain('sweep probe from abdominal_v3_icr {\n  model.joint in [v1, v2]\n');
+    const symbols = (await client.connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri } })) as DocumentSymbol[];
+    expect(symbols.map((s) => [s.name, s.detail])).toEqual([
+      ['table7', 'table — Ablation of L_mcr and L_icr on Joint V3, abdominal, 3D Transformer (Table 7)'],
+      ['probe', 'grid sweep from abdominal_v3_icr'],
+    ]);
+  });
+});
