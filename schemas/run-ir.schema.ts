@@ -238,7 +238,7 @@ export const runIrSchema = {
     data: {
       type: 'object',
       additionalProperties: false,
-      required: ['modalities', 'dims', 'slices', 'crop', 'cropAt', 'spacing', 'intensity', 'split', 'sample'],
+      required: ['modalities', 'dims', 'slices', 'sliceAxis', 'crop', 'cropAt', 'spacing', 'intensity', 'split', 'sample'],
       properties: {
         /** Modalities trained jointly, in the paper's order M1, M2. One for `separate` single-modality runs is allowed. */
         modalities: { type: 'array', items: identifier, minItems: 1, uniqueItems: true },
@@ -246,6 +246,8 @@ export const runIrSchema = {
         dims: { enum: [2, 3] },
         /** 2D: consecutive slices stacked as input channels (odd); 3D: 1. */
         slices: positiveInt,
+        /** 2D: the plane slices are cut in, on the canonical (closest RAS+) grid: axial (z-slices), coronal (x-z planes, one per y), sagittal (y-z planes, one per x); the in-plane crop [x, y] is then in that plane. 3D: axial. */
+        sliceAxis: { enum: ['axial', 'coronal', 'sagittal'] },
         /** 2D: in-plane crop [x, y]; 3D: training patch [x, y, z]. */
         crop: { type: 'array', items: positiveInt, minItems: 2, maxItems: 3 },
         /**

@@ -88,6 +88,7 @@ export const experimentFields: Fields = {
       modalities: { type: 'names', unique: true, default: 'derived', doc: "modalities trained jointly, in the paper's order M1, M2 (default: all of the dataset's)" },
       slices: { type: 'int', min: 1, default: 'derived', doc: '2D: consecutive slices as channels (3); 3D: 1' },
       crop: { type: 'dims', ranks: [2, 3], integer: true, doc: '2D in-plane crop or 3D patch, in voxels' },
+      slice_axis: { type: 'enum', values: ['axial', 'coronal', 'sagittal'], default: 'axial', doc: '2D: the plane the volume is cut into (axial: z-slices; coronal: the x-z plane, one slice per y, as the paper cuts MM-WHS; sagittal: y-z); 3D: axial' },
       crop_at: { type: 'enum', values: ['image', 'label'], default: 'image', doc: "2D: centre the crop on the body found in the image (no label read), or on the reference label as the paper does (uses test labels)" },
       spacing: { type: 'dims', ranks: [3], unit: 'mm', default: null, doc: 'resampling target' },
       intensity: {

@@ -24,6 +24,7 @@ import { boundingBox } from '../metrics/mask.ts';
 import { boxStart, inputCropBox, type CropAt } from './input-crop.ts';
 import type { LoadedCase } from './dataset.ts';
 import { IDENTITY_ORIENTATION, type Orientation } from './orientation.ts';
+import { toSliceAxis, toSliceOrder, type SliceAxis } from './slice-axis.ts';
 
 /** Everything that determines preprocessing (part of the cache key). */
 export interface PreprocessSettings {
@@ -38,13 +39,15 @@ export interface PreprocessSettings {
   /** Fraction of the histogram removed from the top (0.02 = 2 %). */
   clipTop: number;
   normalize: Normalization;
+  /** 2D: the plane slices are cut in (slice-axis.ts); absent or 'axial': z-slices. */
+  sliceAxis?: SliceAxis;
 }
 
 /** The settings a Run IR's `data` block asks for. */
 export function preprocessSettings(data: DataIR): PreprocessSettings {
   const spacing = data.spacing ? ([data.spacing[0]!, data.spacing[1]!, data.spacing[2]!] as [number, number, number]) : null;
   const common = { spacing, clipTop: data.intensity.clipTop, normalize: data.intensity.normalize, cropAt: data.cropAt };
-  if (data.dims === 2) return { ...common, crop: [data.crop[0]!, data.crop[1]!], minSize: null };
+  if (data.dims === 2) return { ...common, crop: [data.crop[0]!, data.crop[1]!], minSize: null, sliceAxis: data.sliceAxis ?? 'axial' };
   return { ...common, crop: null, minSize: [data.crop[0]!, data.crop[1]!, data.crop[2] ?? 1] };
 }
 
@@ -126,7 +129,11 @@ export function extractBox<T extends Float32Array | Uint8Array>(data: T, dims: r
  * `hasLabel: false` (`predict`) says the label volume is a placeholder: it is never used
  * to place the crop.
  */
-export function preprocessCase(loaded: LoadedCase, settings: PreprocessSettings, options: { hasLabel?: boolean } = {}): PreprocessedCase {
+export function preprocessCase(input: LoadedCase, requested: PreprocessSettings, options: { hasLabel?: boolean } = {}): PreprocessedCase {
+  // 0. turn the slice axis to z (coronal / sagittal 2D); the target spacing is given in x, y, z
+  const axis = requested.sliceAxis ?? 'axial';
+  const loaded = toSliceAxis(input, axis);
+  const settings = requested.spacing && axis !== 'axial' ? { ...requested, spacing: toSliceOrder(requested.spacing, axis) } : requested;
   const { image, label } = loaded;
   const dims = image.dims;
   // 1. resample

@@ -22,6 +22,7 @@ const DATASET: DatasetIR = {
 const DATA: DataIR = {
   modalities: ['ct', 'mri'],
   dims: 2,
+  sliceAxis: 'axial',
   slices: 3,
   crop: [24, 24],
   cropAt: 'label',

@@ -142,6 +142,7 @@ function loaded(dims: [number, number, number], spacing: [number, number, number
 const DATA2D: DataIR = {
   modalities: ['ct', 'mri'],
   dims: 2,
+  sliceAxis: 'axial',
   slices: 3,
   crop: [4, 4],
   spacing: [1, 1, 2],
@@ -153,7 +154,7 @@ const DATA2D: DataIR = {
 
 describe('preprocessCase', () => {
   it('derives settings from the Run IR data block (2D crop, 3D minimum size)', () => {
-    expect(preprocessSettings(DATA2D)).toEqual({ spacing: [1, 1, 2], crop: [4, 4], minSize: null, clipTop: 0.02, normalize: 'zscore', cropAt: 'label' });
+    expect(preprocessSettings(DATA2D)).toEqual({ spacing: [1, 1, 2], crop: [4, 4], minSize: null, clipTop: 0.02, normalize: 'zscore', cropAt: 'label', sliceAxis: 'axial' });
     expect(preprocessSettings({ ...DATA2D, dims: 3, slices: 1, crop: [8, 8, 4], spacing: null })).toEqual({ spacing: null, crop: null, minSize: [8, 8, 4], clipTop: 0.02, normalize: 'zscore', cropAt: 'label' });
   });
 
