@@ -8,7 +8,8 @@ import path from 'node:path';
 import type { CompileResult } from '../compiler/compile.ts';
 import { figureSeries, findResults, tableReport } from '../runtime/reports/collect-results.ts';
 import { isCategoricalAxis, lineChartSvg } from '../runtime/reports/plots/line-chart.ts';
-import type { Report } from '../runtime/reports/report-model.ts';
+import type { Report, ToleranceTest } from '../runtime/reports/report-model.ts';
+import { toleranceSummary } from '../runtime/reports/report-grid.ts';
 import { renderCsv } from '../runtime/reports/render-csv.ts';
 import { renderHtml } from '../runtime/reports/render-html.ts';
 import { renderLatex } from '../runtime/reports/render-latex.ts';
@@ -31,13 +32,16 @@ export interface WrittenReport {
   /** The requested format's text (for stdout). */
   text: string;
   pendingRows: number;
+  /** Compared cells and how many of them lie within tolerance (0 of 0 for figures). */
+  within: number;
+  compared: number;
 }
 
 /**
  * Renders every table and figure of a compiled file from the runs in `tracker`, writing all
  * formats to `outDir` (`<name>.md|csv|tex|html`, figures as `<name>.svg`).
  */
-export async function writeReports(result: Pick<CompileResult, 'tables' | 'figures'>, tracker: Tracker, options: { experimentName: string; outDir: string; format: ReportFormat; only?: string }): Promise<WrittenReport[]> {
+export async function writeReports(result: Pick<CompileResult, 'tables' | 'figures'>, tracker: Tracker, options: { experimentName: string; outDir: string; format: ReportFormat; only?: string; test?: ToleranceTest }): Promise<WrittenReport[]> {
   const tables = result.tables.filter((t) => !options.only || t.name === options.only);
   const figures = result.figures.filter((f) => !options.only || f.name === options.only);
   const hashes = [
@@ -48,14 +52,14 @@ export async function writeReports(result: Pick<CompileResult, 'tables' | 'figur
   await mkdir(options.outDir, { recursive: true });
   const written: WrittenReport[] = [];
   for (const table of tables) {
-    const report = tableReport(table, results);
+    const report = tableReport(table, results, options.test);
     const files: string[] = [];
     for (const { ext, render } of Object.values(RENDER)) {
       const file = path.join(options.outDir, `${table.name}.${ext}`);
       await writeFile(file, render(report));
       files.push(file);
     }
-    written.push({ name: table.name, files, text: RENDER[options.format].render(report), pendingRows: report.rows.filter((r) => r.pending).length });
+    written.push({ name: table.name, files, text: RENDER[options.format].render(report), pendingRows: report.rows.filter((r) => r.pending).length, ...toleranceSummary(report) });
   }
   for (const figure of figures) {
     const { series, references, missing } = figureSeries(figure, results);
@@ -77,8 +81,7 @@ export async function writeReports(result: Pick<CompileResult, 'tables' | 'figur
     const missingPoints = figure.points.filter((p) => missing.includes(p.run)).length;
     const text = `figure ${figure.name}: ${figure.points.length - missingPoints} of ${figure.points.length} points measured → ${file}\n` +
       (missing.length ? `  not run yet: ${missing.join(', ')}\n` : '');
-    written.push({ name: figure.name, files: [file], text, pendingRows: missing.length });
+    written.push({ name: figure.name, files: [file], text, pendingRows: missing.length, within: 0, compared: 0 });
   }
   return written;
 }
-

@@ -8,18 +8,21 @@
 import { Command, Option } from 'commander';
 import type { ReportFormat } from '../report-writer.ts';
 import { renderDiagnostics } from '../render-diagnostic.ts';
+import { addToleranceOptions, toleranceTestOf, toleranceVerdict, type ToleranceCliOptions } from '../tolerance-options.ts';
 
-export interface ReportCliOptions {
+export interface ReportCliOptions extends ToleranceCliOptions {
   table?: string;
   format: ReportFormat;
   out: string;
   trackingUri?: string;
   mlflowExperiment: string;
+  set: string[];
+  strict?: boolean;
 }
 
 
 export function registerReportCommand(program: Command): void {
-  program
+  const command = program
     .command('report')
     .description("render a table's paper-vs-measured report (and figures) from the runs in MLflow")
     .argument('<file>', 'a spec with table / figure declarations, e.g. experiments/paper/table1.abl')
@@ -28,12 +31,22 @@ export function registerReportCommand(program: Command): void {
     .option('--out <dir>', 'folder for the rendered reports', 'reports')
     .option('--tracking-uri <uri>', 'MLflow store: a folder, file:… or http(s)://… (default: $MLFLOW_TRACKING_URI, else ./mlruns)')
     .option('--mlflow-experiment <name>', 'MLflow experiment holding the runs', 'ablate')
+    .option('-s, --set <key=value>', 'the overrides the runs were made with (as given to reproduce; repeatable)', (v: string, p: string[]) => [...p, v], [])
+    .option('--strict', 'exit with status 1 when a compared cell is out of tolerance (for CI)');
+  addToleranceOptions(command);
+  command
     .action(async (file: string, options: ReportCliOptions) => {
       const { compileFile } = await import('../../compiler/compile.ts');
       const { hasErrors } = await import('../../compiler/diagnostics.ts');
       const { createTracker } = await import('../../runtime/tracking/tracker.ts');
       const { writeReports } = await import('../report-writer.ts');
-      const result = compileFile(file);
+      const { test, error } = toleranceTestOf(options);
+      if (error) {
+        process.stderr.write(`ablate report: ${error}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const result = compileFile(file, { overrides: options.set });
       if (hasErrors(result.diagnostics)) {
         process.stderr.write(renderDiagnostics(result.diagnostics, 'text', result.sources));
         process.exitCode = 1;
@@ -46,11 +59,14 @@ export function registerReportCommand(program: Command): void {
       }
       const tracker = createTracker(options.trackingUri ?? process.env['MLFLOW_TRACKING_URI'] ?? './mlruns');
       try {
-        const written = await writeReports(result, tracker, { experimentName: options.mlflowExperiment, outDir: options.out, format: options.format, ...(options.table ? { only: options.table } : {}) });
+        const written = await writeReports(result, tracker, { experimentName: options.mlflowExperiment, outDir: options.out, format: options.format, ...(options.table ? { only: options.table } : {}), ...(test ? { test } : {}) });
         for (const w of written) process.stdout.write(`${w.text}\n`);
         process.stderr.write(`reports written to ${options.out}/ (${written.map((w) => w.name).join(', ')})\n`);
         const pending = written.reduce((n, w) => n + w.pendingRows, 0);
         if (pending > 0) process.stderr.write(`${pending} row(s) or point(s) have no finished run yet: \`ablate reproduce ${file}\` runs them\n`);
+        const verdict = toleranceVerdict(written);
+        process.stderr.write(`${verdict.line}\n`);
+        if (options.strict && verdict.failed) process.exitCode = 1;
       } finally {
         await tracker.close();
       }

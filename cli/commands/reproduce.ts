@@ -16,8 +16,9 @@ import { renderDiagnostics } from '../render-diagnostic.ts';
 import { describeError } from '../describe-error.ts';
 import type { ReportFormat } from '../report-writer.ts';
 import { addRunOptions, type RunCliOptions } from './run.ts';
+import { toleranceTestOf, toleranceVerdict, type ToleranceCliOptions } from '../tolerance-options.ts';
 
-interface ReproduceCliOptions extends RunCliOptions {
+interface ReproduceCliOptions extends RunCliOptions, ToleranceCliOptions {
   jobs: string;
   table?: string;
   out: string;
@@ -92,7 +93,9 @@ export function registerReproduceCommand(program: Command): void {
       .option('-t, --table <name>', 'only this table or figure')
       .option('-j, --jobs <n>', 'runs at once (separate processes)', '1')
       .option('--out <dir>', 'folder for the rendered reports', 'reports')
-      .option('--format <format>', 'report format printed: md, csv, latex or html', 'md'),
+      .option('--format <format>', 'report format printed: md, csv, latex or html', 'md')
+      .option('--welch <alpha>', "also judge each cell by Welch's t-test at this two-sided level (e.g. 0.05), from the paper's ± and n and ours")
+      .option('--paper-n <n>', "test volumes behind each of the paper's ± (with --welch)"),
   ).action(async (file: string, options: ReproduceCliOptions) => {
     const { compileFile } = await import('../../compiler/compile.ts');
     const { hasErrors } = await import('../../compiler/diagnostics.ts');
@@ -105,6 +108,12 @@ export function registerReproduceCommand(program: Command): void {
     const jobs = Number(options.jobs);
     if (!Number.isInteger(jobs) || jobs < 1) {
       process.stderr.write(`ablate reproduce: --jobs must be a positive integer, got '${options.jobs}'\n`);
+      process.exitCode = 1;
+      return;
+    }
+    const { test, error: toleranceError } = toleranceTestOf(options);
+    if (toleranceError) {
+      process.stderr.write(`ablate reproduce: ${toleranceError}\n`);
       process.exitCode = 1;
       return;
     }
@@ -136,13 +145,17 @@ export function registerReproduceCommand(program: Command): void {
         }
         const written = await writeReports(result, tracker, {
           experimentName: options.mlflowExperiment, outDir: options.out, format: options.format,
-          ...(options.table ? { only: options.table } : {}),
+          ...(options.table ? { only: options.table } : {}), ...(test ? { test } : {}),
         });
         for (const w of written) {
           process.stdout.write(`${w.text}\n`);
           for (const f of w.files) await parent.logArtifact(f, 'reports');
         }
         await parent.finish();
+        // Reproducing is a claim about the paper's numbers: a cell out of tolerance fails it (for CI).
+        const verdict = toleranceVerdict(written);
+        process.stderr.write(`${verdict.line}\n`);
+        if (verdict.failed) process.exitCode = 1;
       } catch (error) {
         if (interrupt.signal.aborted) await parent.kill();
         else await parent.fail(error);

@@ -9,7 +9,7 @@ import type { TableIR } from '../../schemas/table-ir.schema.ts';
 import { ABLATE_TAGS } from '../tracking/run-tags.ts';
 import { runFilter } from '../tracking/run-search.ts';
 import type { Tracker } from '../tracking/tracker.ts';
-import { buildReport, type CellGrid, type Metric, type Report, type ReportRowInput, type Stat } from './report-model.ts';
+import { buildReport, type CellGrid, type Metric, type Report, type ReportRowInput, type Stat, type ToleranceTest } from './report-model.ts';
 import { aggregateResults, readRunResults, type RunResults } from './run-results.ts';
 
 /** Finished results by IR spec hash; hashes without a finished run are absent. */
@@ -36,7 +36,8 @@ export async function findResults(tracker: Tracker, experimentName: string, irHa
 }
 
 /** The paper-vs-measured report of a table from the results found. */
-export function tableReport(table: TableIR, results: ReadonlyMap<string, RunResults>): Report {
+/** `test`: judge cells by the paper's spread too (report-model.ts `ToleranceTest`). */
+export function tableReport(table: TableIR, results: ReadonlyMap<string, RunResults>, test?: ToleranceTest): Report {
   const metrics = table.columns.metrics as Metric[];
   const { modalities, classes } = table.columns;
   let phantom = false;
@@ -68,6 +69,7 @@ export function tableReport(table: TableIR, results: ReadonlyMap<string, RunResu
     modalities,
     classes,
     tolerance: table.tolerance as Partial<Record<Metric, number>>,
+    ...(test ? { test } : {}),
     phantom,
     labelCropRows,
     rows,
