@@ -16,6 +16,7 @@ import type { DatasetIR, RunIR } from '../schemas/run-ir.schema.ts';
 import type { TableIR } from '../schemas/table-ir.schema.ts';
 import { ExtendsResolver } from './apply-extends.ts';
 import { runChecks } from './check/index.ts';
+import { checkRowsDistinct } from './check/contracts.ts';
 import { datasetFields, experimentFields, figureFields, tableFields } from './check/key-schema.ts';
 import type { TableRowSource } from './check/tables.ts';
 import { decodeFields, suggest, type DecodeContext, type Settings } from './check/types.ts';
@@ -394,6 +395,8 @@ class Compilation {
       runs,
     );
     this.bag.add(...validateTableIr(ir, (path) => locateIn(locations, path.split('.')[0] ?? '', decl)));
+    const declared = ir.rows.filter((r) => r.kind !== 'paper-only');
+    checkRowsDistinct(ir.name, rows.map((row, i) => ({ label: row.label, labelKey: row.labelKey, specHashes: declared[i]?.specHashes ?? [] })), (issue, at) => this.bag.report(issue, at));
     return ir;
   }
 

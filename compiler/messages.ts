@@ -238,6 +238,11 @@ export function renderIssue(issue: Issue): RenderedIssue {
         message: `${issue.cases} ${issue.modality} case(s) leave ${issue.train} for training once val and test take at least one case each`,
         hint: 'add cases, or set val (or test) to 0%',
       };
+    case 'E075':
+      return {
+        message: `row ${quote(issue.row)} of table ${quote(issue.table)} trains the same runs as row ${quote(issue.same)} (same spec hash)`,
+        hint: 'the two rows would print one result under two names; make the row change what its label says, or remove it',
+      };
     case 'E080':
       return {
         message: `internal: the emitted Run IR violates its schema at ${issue.irPath}: ${issue.problem}`,

@@ -115,6 +115,11 @@ export const issueCases: IssueCase[] = [
     files: main(`${DATASET}${BASE}sweep s from base { loss.icr.tau in 1..2 }\nfigure f { sweep: s, x: loss.icr.tau, references { "Base": «bsae } }\n`),
   },
   { code: 'E124', title: 'repeat samples a modality the run does not train', files: main(`${DATASET}${BASE}repeat r from base {\n  times: 2\n  sample { pet: «3 }\n}\n`) },
+  {
+    code: 'E075',
+    title: 'two table rows train the same runs',
+    files: main(`${DATASET}${BASE}experiment same extends base { loss.mcr: 0.1 }\ntable t {\n  rows {\n    "Ours": base\n    «"Ours again": same\n  }\n  columns { metrics: [dice], modalities: [ct, mri] }\n}\n`),
+  },
   { code: 'E090', title: 'malformed -s override', files: main(DATASET + BASE), options: { overrides: ['loss.icr.tau'] } },
   // experiment (level 1) › train (2) › 62 parentheses (3..64) › the one that opens level 65
   { code: 'E004', title: 'nesting deeper than the limit', files: main(base('epochs: 2,', `epochs: ${'('.repeat(62)}«(2${')'.repeat(63)},`)) },

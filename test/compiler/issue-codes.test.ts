@@ -65,6 +65,7 @@ const messages: Record<string, string> = {
   E122: 'figure `f` plots `r`, which is a repeat of an experiment; a figure plots a sweep or a repeat over a sweep',
   E123: 'figure `f` draws a reference line for `bsae`, which is not an experiment or a repeat',
   E124: 'the repeat samples `pet` cases, but the run trains `ct`, `mri`',
+  E075: 'row `Ours again` of table `t` trains the same runs as row `Ours` (same spec hash)',
   E090: 'cannot read override `loss.icr.tau`',
   E004: "'(' opens nesting level 65; at most 64 levels of { }, [ ] and ( ) are allowed",
   E023: 'range 1..100000 has 100000 values; a range may hold at most 10000',
