@@ -22,6 +22,12 @@ sweep probe from abdominal_v3_icr {
 }
 `;
 const probeLine = lines.length; // line of `sweep probe …`
+// Lines in common.abl (0-based), found rather than fixed: other changes move them.
+const commonLines = readFileSync(common, 'utf8').split('\n');
+const lineOf = (start: string) => commonLines.findIndex((l) => l.startsWith(start));
+const icrLine = lineOf('experiment abdominal_v3_icr ') + 1; // `loss.icr: 0.1 { tau: 4 }`
+const jointLine = lineOf('experiment abdominal_v3 ') + 1; // `model.joint: v3`
+const repeatLine = lineOf('repeat abdominal_v3_x5 ');
 
 let client: LspClient;
 let version = 1;
@@ -68,14 +74,25 @@ describe('ablate lsp', () => {
     expect(restored.diagnostics).toEqual([]);
   });
 
+  it('keeps checking other files while one file is broken', async () => {
+    const other = uriOf(`${repoRoot}/experiments/paper/lsp-probe-unsaved.abl`);
+    const broken = client.diagnostics(other, 1);
+    await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: other, languageId: 'ablate', version: 1, text: 'import "common.abl"\nexperiment x extends abdominal_v3 {\n  loss { mcr: \n' } });
+    expect((await broken).diagnostics.map((d) => d.code)).toContain('E002');
+    const edited = await change('abdominal_v3_x6', { start: { line: 8, character: 16 }, end: { line: 8, character: 31 } });
+    expect(edited.diagnostics.map((d) => d.code)).toEqual(['E065']);
+    await client.connection.sendNotification('textDocument/didClose', { textDocument: { uri: other } });
+    expect((await change(original)).diagnostics).toEqual([]);
+  });
+
   it('hovers a key with its doc, type, default and resolved value with its origin', async () => {
     await change(original + probe);
     const tau = await hoverText(probeLine + 2, 12);
     expect(tau?.value).toBe(
-      '**`loss.icr.tau`** — temperature τ of eq. (11)\n\ntype: number · default: `4`\n\nvalue in `abdominal_v3_icr`: `4` — from base `abdominal_v3_icr` through extends (imported), experiments/paper/common.abl:185',
+      `**\`loss.icr.tau\`** — temperature τ of eq. (11)\n\ntype: number · default: \`4\`\n\nvalue in \`abdominal_v3_icr\`: \`4\` — from base \`abdominal_v3_icr\` through extends (imported), experiments/paper/common.abl:${icrLine + 1}`,
     );
     const joint = await hoverText(probeLine + 1, 9);
-    expect(joint?.value).toContain('value in `abdominal_v3_icr`: `v3` — from base `abdominal_v3` through extends (imported), experiments/paper/common.abl:155');
+    expect(joint?.value).toContain(`value in \`abdominal_v3_icr\`: \`v3\` — from base \`abdominal_v3\` through extends (imported), experiments/paper/common.abl:${jointLine + 1}`);
     const every = await hoverText(probeLine + 3, 10);
     expect(every?.value).toContain('value in `abdominal_v3_icr`: `2` — set by sweep `probe` for every point');
     const window = await hoverText(probeLine, 20);
@@ -84,11 +101,11 @@ describe('ablate lsp', () => {
 
   it('goes to definitions and finds references across files', async () => {
     const row = (await client.connection.sendRequest('textDocument/definition', { textDocument: { uri }, position: { line: 8, character: 20 } })) as Location[];
-    expect(row).toEqual([{ uri: uriOf(common), range: { start: { line: 218, character: 7 }, end: { line: 218, character: 22 } } }]);
+    expect(row).toEqual([{ uri: uriOf(common), range: { start: { line: repeatLine, character: 7 }, end: { line: repeatLine, character: 22 } } }]);
     const imp = (await client.connection.sendRequest('textDocument/definition', { textDocument: { uri }, position: { line: 4, character: 10 } })) as Location[];
     expect(imp).toEqual([{ uri: uriOf(common), range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }]);
     const tau = (await client.connection.sendRequest('textDocument/definition', { textDocument: { uri }, position: { line: probeLine + 2, character: 12 } })) as Location[];
-    expect(tau.map((l) => [l.uri, l.range.start.line])).toEqual([[uriOf(common), 184]]);
+    expect(tau.map((l) => [l.uri, l.range.start.line])).toEqual([[uriOf(common), icrLine]]);
     const refs = (await client.connection.sendRequest('textDocument/references', { textDocument: { uri }, position: { line: 8, character: 20 }, context: { includeDeclaration: false } })) as Location[];
     const files = new Set(refs.map((r) => r.uri.split('/').slice(-2).join('/')));
     expect(files).toEqual(new Set(['paper/table2.abl', 'paper/table6.abl', 'paper/table7.abl']));
