@@ -35,8 +35,8 @@ export function buildDatasetIr(name: string, title: string | null, file: string,
     };
   }
   const sourceIr =
-    source.kind === 'nifti'
-      ? { kind: 'nifti', root: relative(cwd, resolve(dirname(file), source.root as string)).split(sep).join('/') || '.' }
+    source.kind !== 'phantom'
+      ? { kind: source.kind, root: relative(cwd, resolve(dirname(file), source.root as string)).split(sep).join('/') || '.' }
       : { kind: 'phantom', anatomy: source.anatomy, size: source.size, spacing: source.spacing, seed: source.seed };
   return { name, title, source: sourceIr, classes, modalities } as DatasetIR;
 }

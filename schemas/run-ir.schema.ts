@@ -35,7 +35,8 @@ export const datasetSchema = {
           additionalProperties: false,
           required: ['kind', 'root'],
           properties: {
-            kind: { const: 'nifti' },
+            /** nifti: ablate's NIfTI folders; mmwhs | btcv | chaos: a download in its published layout, imported into the cache on first use (runtime/data/import/). */
+            kind: { enum: ['nifti', 'mmwhs', 'btcv', 'chaos'] },
             /** Folder of the dataset, resolved relative to the declaring file and written relative to the compile's working directory (POSIX separators). */
             root: { type: 'string', minLength: 1 },
           },

@@ -174,6 +174,9 @@ export const datasetFields: Fields = {
     type: 'variant',
     kinds: {
       nifti: { root: { type: 'string', doc: 'folder of the dataset, relative to this file' } },
+      mmwhs: { root: { type: 'string', doc: 'MM-WHS 2017 download folder (ct_train/, mr_train/), relative to this file; imported into the cache on first use' } },
+      btcv: { root: { type: 'string', doc: 'BTCV download folder (RawData/Training/img, label), relative to this file; imported into the cache on first use' } },
+      chaos: { root: { type: 'string', doc: 'CHAOS download folder (Train_Sets/MR/<case>/T2SPIR), relative to this file; imported into the cache on first use' } },
       phantom: {
         anatomy: { type: 'enum', values: ['cardiac', 'abdominal'] },
         size: { type: 'dims', ranks: [3], integer: true, doc: 'volume size in voxels' },

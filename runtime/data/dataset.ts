@@ -16,6 +16,7 @@ import type { DatasetIR } from '../../schemas/run-ir.schema.ts';
 import { DataError } from './data-error.ts';
 import { assertSameGrid, readNifti, type Volume } from './nifti.ts';
 import { ensurePhantom } from './phantom/ensure-phantom.ts';
+import { ensureImported } from './import/ensure-imported.ts';
 import { nonFiniteProblem } from './non-finite-voxels.ts';
 import { canonicalOrientation, isIdentityOrientation, orientedAffine, orientedDims, orientedSpacing, reorient, type Orientation } from './orientation.ts';
 
@@ -55,11 +56,16 @@ export interface ResolveOptions {
  */
 export async function resolveDataset(dataset: DatasetIR, options: ResolveOptions = {}): Promise<ModalitySource[]> {
   const cwd = options.cwd ?? process.cwd();
-  const root = dataset.source.kind === 'phantom' ? await ensurePhantom(dataset, resolve(cwd, options.cacheRoot ?? '.ablate-cache')) : resolve(cwd, dataset.source.root);
+  const cacheRoot = resolve(cwd, options.cacheRoot ?? '.ablate-cache');
+  const source = dataset.source;
+  const root =
+    source.kind === 'phantom' ? await ensurePhantom(dataset, cacheRoot) : source.kind === 'nifti' ? resolve(cwd, source.root) : await ensureImported(source.kind, resolve(cwd, source.root), cacheRoot);
+  // Phantoms and imports are in ablate's form: <modality>/images, <modality>/labels unless the dataset says otherwise.
+  const generated = source.kind !== 'nifti';
   return Object.entries(dataset.modalities).map(([modality, m]) => ({
     modality,
-    imagesDir: dataset.source.kind === 'phantom' ? join(root, modality, 'images') : join(root, m.images),
-    labelsDir: dataset.source.kind === 'phantom' ? join(root, modality, 'labels') : join(root, m.labels),
+    imagesDir: generated && !m.images ? join(root, modality, 'images') : join(root, m.images),
+    labelsDir: generated && !m.labels ? join(root, modality, 'labels') : join(root, m.labels),
     classes: [...dataset.classes],
     labelValues: [...m.labelValues],
     spacing: m.spacing ? [m.spacing[0]!, m.spacing[1]!, m.spacing[2]!] : null,

@@ -26,7 +26,7 @@ experiment tiny_abdominal {
 
 const ablate = (cwd: string, ...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
 
-describe('ablate data import chaos, then ablate run (end to end, tiny, cpu)', () => {
+describe('ablate data import chaos, then ablate run; and the download as a dataset source (end to end, tiny, cpu)', () => {
   it('imports the DICOM + PNG download and trains and evaluates on it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ablate-chaos-e2e-'));
     expect(ablate(dir, 'data', 'phantom', '--layout', 'chaos', '--cases', '5', '--size', '32x32x4', '--out', 'download', '--quiet').status).toBe(0);
@@ -43,5 +43,11 @@ describe('ablate data import chaos, then ablate run (end to end, tiny, cpu)', ()
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout + run.stderr).toContain('tiny_abdominal: preprocessed 5 case(s)');
     expect(run.stdout).toMatch(/\| MRI \| Dice \(%\) \|.*\| 2 \|/);
+    // The download as a dataset source: imported into the cache on first use, the same data.
+    writeFileSync(join(dir, 'source.abl'), SPEC.replace('source: nifti { root: "data/chaos" }', 'source: chaos { root: "download" }').replace('mri { images: "mri/images", labels: "mri/labels", label_values', 'mri { label_values').replace('experiment tiny_abdominal', 'experiment from_source'));
+    const fromSource = ablate(dir, 'run', 'source.abl', '--backend', 'cpu', '--workers', '1', '--quiet');
+    expect(fromSource.status, fromSource.stderr).toBe(0);
+    const row = (out: string) => out.split('\n').find((l) => l.startsWith('| MRI | Dice'));
+    expect(row(fromSource.stdout)).toBe(row(run.stdout));
   }, 150_000);
 });
