@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import type { CompileResult } from '../../compiler/compile.ts';
-import type { IrDifference } from '../../compiler/diff-ir.ts';
+import { diffRunIrs, type IrDifference } from '../../compiler/diff-ir.ts';
 import type { RunIR } from '../../schemas/run-ir.schema.ts';
 import { renderDiagnostics } from '../render-diagnostic.ts';
 
@@ -38,7 +38,6 @@ export function runsNamed(result: CompileResult, name: string): RunIR[] {
 
 /** Differences of A and B run by run (draw i against draw i), merged by path. */
 export function locatedDiff(result: CompileResult, a: RunIR[], b: RunIR[]): LocatedDifference[] {
-  const { diffRunIrs } = requireDiff();
   const at = (run: string, path: string) => {
     const span = result.locate(run, path);
     return span ? `${span.file}:${span.start.line + 1}:${span.start.column + 1}` : undefined;
@@ -54,12 +53,6 @@ export function locatedDiff(result: CompileResult, a: RunIR[], b: RunIR[]): Loca
     }
   }
   return [...byPath.values()];
-}
-
-let diffModule: typeof import('../../compiler/diff-ir.ts') | undefined;
-function requireDiff() {
-  if (!diffModule) throw new Error('internal: diff-ir not loaded');
-  return diffModule;
 }
 
 const show = (v: unknown) => (v === undefined ? '(absent)' : JSON.stringify(v));
@@ -85,7 +78,6 @@ export function registerDiffCommand(program: Command): void {
     .option('-s, --set <key=value>', 'override a value for both sides (repeatable)', (v: string, p: string[]) => [...p, v], [])
     .addOption(new Option('--format <format>', 'output').choices(['text', 'json']).default('text'))
     .action(async (first: string, second: string, third: string | undefined, options: DiffCliOptions) => {
-      diffModule = await import('../../compiler/diff-ir.ts');
       let diffs: LocatedDifference[];
       let names: [string, string];
       if (options.ir) {
@@ -100,7 +92,7 @@ export function registerDiffCommand(program: Command): void {
           process.exitCode = 1;
           return;
         }
-        diffs = diffModule.diffRunIrs(a, b);
+        diffs = diffRunIrs(a, b);
         names = [first, second];
       } else {
         if (third === undefined) {
