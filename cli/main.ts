@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { registerCheckCommand } from './commands/check.ts';
 import { registerCompileCommand } from './commands/compile.ts';
 import { registerDataCommand } from './commands/data.ts';
+import { registerDiffCommand } from './commands/diff.ts';
 import { registerExportCommand } from './commands/export.ts';
 import { registerFmtCommand } from './commands/fmt.ts';
 import { registerGraphCommand } from './commands/graph.ts';
@@ -35,7 +36,7 @@ export function buildProgram(): Command {
 type Registration = (program: Command) => void;
 
 // Subcommands, in the order `ablate --help` lists them.
-const commandRegistrations: Registration[] = [registerCheckCommand, registerCompileCommand, registerFmtCommand, registerDataCommand, registerGraphCommand, registerRunCommand, registerReproduceCommand, registerLaunchCommand, registerStatusCommand, registerReportCommand, registerSyncCommand, registerPredictCommand, registerExportCommand, registerScoreCommand, registerLspCommand];
+const commandRegistrations: Registration[] = [registerCheckCommand, registerCompileCommand, registerFmtCommand, registerDataCommand, registerGraphCommand, registerDiffCommand, registerRunCommand, registerReproduceCommand, registerLaunchCommand, registerStatusCommand, registerReportCommand, registerSyncCommand, registerPredictCommand, registerExportCommand, registerScoreCommand, registerLspCommand];
 
 /** Runs the command line; the only place that sets the exit code for uncaught errors. */
 export async function main(argv: string[]): Promise<void> {
