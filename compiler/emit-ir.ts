@@ -104,7 +104,7 @@ export function buildRunIr(run: ConcreteRun, settings: S, dataset: DatasetIR, cw
       modalities: (data.modalities as string[] | undefined) ?? Object.keys(dataset.modalities),
       dims,
       slices,
-      sliceAxis: dims === 2 ? ((data.slice_axis as string | undefined) ?? 'axial') : 'axial',
+      sliceAxis: (data.slice_axis as string | undefined) ?? 'axial',
       crop: data.crop,
       cropAt: data.crop_at,
       spacing: data.spacing ?? null,

@@ -72,6 +72,8 @@ export const issueCodes = {
   E073: 'split-leaves-no-training',
   E074: 'background-value-is-class',
   E075: 'duplicate-table-row',
+  // the paper's datasets (issue 13)
+  E110: 'slice-axis-3d',
   // repeats, figures over repeats, the evaluation crop (issue 11)
   E120: 'repeat-base-kind',
   E121: 'crop-at-label-3d',
@@ -155,6 +157,7 @@ export interface IssueData {
   E073: { modality: string; cases: number; train: number };
   E074: { modality: string; value: number; className: string };
   E075: { table: string; row: string; same: string; specHash: string };
+  E110: { axis: string };
   E120: { repeat: string; base: string; kind: string };
   E121: { dims: number };
   E122: { figure: string; name: string; kind: string; suggestion?: string };

@@ -253,6 +253,11 @@ export function renderIssue(issue: Issue): RenderedIssue {
         message: `repeat ${quote(issue.repeat)} draws from ${quote(issue.base)}, which is a ${issue.kind}; a repeat draws from an experiment or a sweep`,
         hint: `repeat the experiment or sweep that ${quote(issue.base)} is built from`,
       };
+    case 'E110':
+      return {
+        message: `\`data.slice_axis: ${issue.axis}\` has no effect in a 3D run: a 3D model sees whole volumes, not slices`,
+        hint: 'remove `slice_axis`, or use a 2D backbone (swin_unet)',
+      };
     case 'E121':
       return {
         message: '`data.crop_at: label` has no effect in a 3D run: 3D runs crop nothing and slide windows over the whole volume',

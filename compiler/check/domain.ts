@@ -101,6 +101,11 @@ export function checkCropAtNeeds2d({ ir, report }: RunContext): void {
   if (ir.data.dims === 3 && ir.data.cropAt === 'label') report({ code: 'E121', dims: 3 }, 'data.cropAt');
 }
 
+/** The slicing plane is a 2D setting; a 3D run given another than axial would silently ignore it. */
+export function checkSliceAxisNeeds2d({ ir, report }: RunContext): void {
+  if (ir.data.dims === 3 && ir.data.sliceAxis !== 'axial') report({ code: 'E110', axis: ir.data.sliceAxis }, 'data.sliceAxis');
+}
+
 /** 2D runs stack an odd number of slices (a centre slice and its neighbours); 3D runs take one channel. */
 export function checkSlicesOdd({ ir, report }: RunContext): void {
   const { slices, dims } = ir.data;

@@ -108,6 +108,17 @@ export const issueCases: IssueCase[] = [
         ),
     ),
   },
+  {
+    code: 'E110',
+    title: 'slice axis in a 3D run',
+    files: main(
+      DATASET +
+        BASE.replace('crop: 64 x 64', 'crop: 64 x 64 x 16\n    slice_axis: «coronal').replace(
+          'backbone swin_unet { patch: 2, embed: 16, heads: [1, 2, 4, 8], window: 4 }',
+          'backbone nnformer { patch: 4 x 4 x 2, embed: 16, heads: [1, 2, 4, 8], window: [4 x 4 x 4, 4 x 4 x 4, 4 x 4 x 2, 2 x 2 x 1] }',
+        ),
+    ),
+  },
   { code: 'E122', title: 'figure over a repeat of an experiment', files: main(`${DATASET}${BASE}repeat r from base { times: 2 }\nfigure f { sweep: «r, x: loss.icr.tau }\n`) },
   {
     code: 'E123',
