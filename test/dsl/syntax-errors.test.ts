@@ -138,6 +138,6 @@ describe('unknown units written apart from the number (E003)', () => {
 
 describe('syntax codes', () => {
   it('have stable kebab-case names', () => {
-    expect(syntaxCodes).toEqual({ E001: 'lexical-error', E002: 'syntax-error', E003: 'malformed-number' });
+    expect(syntaxCodes).toEqual({ E001: 'lexical-error', E002: 'syntax-error', E003: 'malformed-number', E004: 'nesting-too-deep' });
   });
 });
