@@ -108,6 +108,8 @@ export function buildRunIr(run: ConcreteRun, settings: S, dataset: DatasetIR, cw
       crop: data.crop,
       cropAt: data.crop_at,
       spacing: data.spacing ?? null,
+      // Omitted when unset, so runs without it keep their spec hashes.
+      ...(data.resize ? { resize: data.resize as number[] } : {}),
       intensity: { clipTop: intensity.clip_top, normalize: intensity.normalize },
       split: { train: split.train, val: split.val, test: split.test, seed: split.seed, annotated: split.annotated ?? {} },
       sample: run.sample,

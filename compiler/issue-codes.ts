@@ -72,14 +72,24 @@ export const issueCodes = {
   E073: 'split-leaves-no-training',
   E074: 'background-value-is-class',
   E075: 'duplicate-table-row',
+  // ablation contracts: `"Row": run differs [paths] from "Other row"` (issue 11)
+  E076: 'contract-unnamed-difference',
+  E077: 'contract-no-difference',
+  E078: 'contract-unknown-row',
+  E079: 'contract-unknown-path',
   // the paper's datasets (issue 13)
   E110: 'slice-axis-3d',
+  E111: 'resize-smaller-than-crop',
   // repeats, figures over repeats, the evaluation crop (issue 11)
   E120: 'repeat-base-kind',
   E121: 'crop-at-label-3d',
   E122: 'figure-source-kind',
   E123: 'figure-reference-unknown',
   E124: 'sample-modality-not-trained',
+  E125: 'contract-self-reference',
+  E126: 'contract-outside-table-row',
+  E127: 'contract-names-nothing',
+  E128: 'contract-path-repeated',
   // emitted IR
   E080: 'ir-schema',
   // command line
@@ -157,12 +167,22 @@ export interface IssueData {
   E073: { modality: string; cases: number; train: number };
   E074: { modality: string; value: number; className: string };
   E075: { table: string; row: string; same: string; specHash: string };
+  /** Each difference with the reference row's value and this row's (undefined: absent); `draw` when the rows are repeats and it showed in a later draw. */
+  E076: { table: string; row: string; reference: string; differences: { path: string; reference: unknown; row: unknown; draw?: number }[] };
+  E077: { table: string; row: string; reference: string; path: string; value: unknown };
+  E078: { table: string; row: string; reference: string; paperOnly: boolean; suggestion?: string; known: string[] };
+  E079: { path: string; identity: boolean; suggestion?: string };
   E110: { axis: string };
+  E111: { resize: number[]; crop: number[]; dims: number };
   E120: { repeat: string; base: string; kind: string };
   E121: { dims: number };
   E122: { figure: string; name: string; kind: string; suggestion?: string };
   E123: { figure: string; name: string; suggestion?: string };
   E124: { modality: string; trained: string[] };
+  E125: { row: string };
+  E126: { where: string };
+  E127: { row: string; reference: string };
+  E128: { path: string; other: string };
   E080: { irPath: string; problem: string };
   E090: { argument: string };
   E043: { text: string };

@@ -13,6 +13,8 @@ export interface RenderedIssue {
 const quote = (s: string) => `\`${s}\``;
 const list = (items: readonly string[]) => items.map(quote).join(', ');
 const didYouMean = (suggestion: string | undefined) => (suggestion ? `did you mean ${quote(suggestion)}?` : undefined);
+/** An IR value in a message: JSON, or `(absent)`. */
+const irValue = (value: unknown) => (value === undefined ? '(absent)' : JSON.stringify(value));
 const pct = (fraction: number) => `${+(fraction * 100).toFixed(6)}%`;
 
 function bound(issue: Extract<Issue, { code: 'E033' }>): string {
@@ -253,10 +255,60 @@ export function renderIssue(issue: Issue): RenderedIssue {
         message: `repeat ${quote(issue.repeat)} draws from ${quote(issue.base)}, which is a ${issue.kind}; a repeat draws from an experiment or a sweep`,
         hint: `repeat the experiment or sweep that ${quote(issue.base)} is built from`,
       };
+    case 'E076': {
+      const shown = issue.differences.slice(0, 6).map((d) => `${quote(d.path)} (${issue.reference}: ${irValue(d.reference)}, ${issue.row}: ${irValue(d.row)}${d.draw ? `, draw ${d.draw}` : ''})`);
+      const more = issue.differences.length > shown.length ? `; and ${issue.differences.length - shown.length} more` : '';
+      return {
+        message: `row ${quote(issue.row)} of table ${quote(issue.table)} also differs from ${quote(issue.reference)} in what its contract does not name: ${shown.join('; ')}${more}`,
+        hint: `name ${issue.differences.length === 1 ? 'the path' : 'the paths'} in \`differs [...]\` if the change is part of the ablation, or make the row's experiment change only what its contract says (\`ablate diff\` shows where each value was set)`,
+      };
+    }
+    case 'E077':
+      return {
+        message: `row ${quote(issue.row)} of table ${quote(issue.table)} says it differs from ${quote(issue.reference)} in ${quote(issue.path)}, but both have ${irValue(issue.value)}`,
+        hint: `change \`${issue.path}\` in the row's experiment, or remove it from \`differs [...]\``,
+      };
+    case 'E078':
+      return {
+        message: `row ${quote(issue.row)} of table ${quote(issue.table)} is compared with ${quote(issue.reference)}, which is ${issue.paperOnly ? 'a paper-only row (it names no run)' : 'not a row of the table'}`,
+        hint: didYouMean(issue.suggestion) ?? (issue.known.length ? `name one of the rows ${list(issue.known)}` : 'the table has no other row to compare with'),
+      };
+    case 'E079':
+      return issue.identity
+        ? {
+            message: `${quote(issue.path)} says where a run came from, not what it trains; a contract cannot name it`,
+            hint: 'name what the row changes: a Run IR path such as `loss.mcr`, `model.joint` or `data.split.annotated`',
+          }
+        : {
+            message: `${quote(issue.path)} is not a Run IR path`,
+            hint: didYouMean(issue.suggestion) ?? 'name a Run IR path or a prefix of one (`loss.icr`, `model.backbone.depths`); `ablate compile` prints a run\'s IR',
+          };
+    case 'E125':
+      return { message: `row ${quote(issue.row)} is compared with itself`, hint: 'name the row it is an ablation of after `from`' };
+    case 'E126':
+      return {
+        message: `\`differs … from\` is a table row's contract, but this entry is ${issue.where}`,
+        hint: 'write it after a row of a table: `rows { "Ours + L_mcr": ours_mcr differs [loss.mcr] from "Ours" }`',
+      };
+    case 'E127':
+      return {
+        message: `row ${quote(issue.row)} says it differs from ${quote(issue.reference)} in nothing`,
+        hint: 'name the Run IR paths the row changes, e.g. `differs [loss.mcr] from "…"`; two rows that train the same runs are an error (E075)',
+      };
+    case 'E128':
+      return {
+        message: `the contract names ${quote(issue.path)} and ${quote(issue.other)}, one inside the other`,
+        hint: `keep one of them: a path covers every path inside it`,
+      };
     case 'E110':
       return {
         message: `\`data.slice_axis: ${issue.axis}\` has no effect in a 3D run: a 3D model sees whole volumes, not slices`,
         hint: 'remove `slice_axis`, or use a 2D backbone (swin_unet)',
+      };
+    case 'E111':
+      return {
+        message: `\`data.resize: ${issue.resize.join(' x ')}\` is smaller in-plane than the ${issue.dims === 2 ? 'crop' : 'training patch'} ${issue.crop.join(' x ')}: every ${issue.dims === 2 ? 'slice' : 'patch'} would be mostly padding`,
+        hint: `resize to at least ${issue.crop.join(' x ')}, or shrink \`crop\``,
       };
     case 'E121':
       return {

@@ -259,6 +259,12 @@ export const runIrSchema = {
         cropAt: { enum: ['image', 'label'] },
         /** Resampling target in mm, or null to keep each case's spacing. */
         spacing: { oneOf: [spacingMm, { type: 'null' }] },
+        /**
+         * In-plane grid [x, y] in voxels (on the sliced grid) that each case is resampled to over
+         * its own field of view, the in-plane spacing following per case (App. C: abdominal volumes
+         * at 256 × 256, "around 1.5 × 1.5 × 8 mm"); `spacing` then sets z only. Absent: no resize.
+         */
+        resize: { type: 'array', items: { type: 'integer', minimum: 2 }, minItems: 2, maxItems: 2 },
         intensity: {
           type: 'object',
           additionalProperties: false,

@@ -106,6 +106,17 @@ export function checkSliceAxisNeeds2d({ ir, report }: RunContext): void {
   if (ir.data.dims === 3 && ir.data.sliceAxis !== 'axial') report({ code: 'E110', axis: ir.data.sliceAxis }, 'data.sliceAxis');
 }
 
+/**
+ * The in-plane resize (App. C) makes the grid the model is cut from; a crop (2D) or patch (3D)
+ * wider than it is padding, not image, so a resize below the crop is a mistake (E111).
+ */
+export function checkResizeCoversCrop({ ir, report }: RunContext): void {
+  const resize = ir.data.resize;
+  if (!resize) return;
+  const crop = ir.data.crop.slice(0, 2);
+  if (resize[0]! < crop[0]! || resize[1]! < crop[1]!) report({ code: 'E111', resize: [...resize], crop, dims: ir.data.dims }, 'data.resize');
+}
+
 /** 2D runs stack an odd number of slices (a centre slice and its neighbours); 3D runs take one channel. */
 export function checkSlicesOdd({ ir, report }: RunContext): void {
   const { slices, dims } = ir.data;

@@ -91,6 +91,7 @@ export const experimentFields: Fields = {
       slice_axis: { type: 'enum', values: ['axial', 'coronal', 'sagittal'], default: 'axial', doc: '2D: the plane the volume is cut into (axial: z-slices; coronal: the x-z plane, one slice per y, as the paper cuts MM-WHS; sagittal: y-z); 3D: axial' },
       crop_at: { type: 'enum', values: ['image', 'label'], default: 'image', doc: "2D: centre the crop on the body found in the image (no label read), or on the reference label as the paper does (uses test labels)" },
       spacing: { type: 'dims', ranks: [3], unit: 'mm', default: null, doc: 'resampling target' },
+      resize: { type: 'dims', ranks: [2], integer: true, default: null, doc: "in-plane grid [x, y] in voxels every case is resampled to over its own field of view (App. C: abdominal volumes at 256 x 256); `spacing` then sets z only, its x and y being the nominal ('around') in-plane spacing" },
       intensity: {
         type: 'block',
         fields: {

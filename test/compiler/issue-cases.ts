@@ -119,6 +119,7 @@ export const issueCases: IssueCase[] = [
         ),
     ),
   },
+  { code: 'E111', title: 'in-plane resize smaller than the crop', files: main(DATASET + BASE.replace('crop: 64 x 64', 'crop: 64 x 64\n    resize: «48 x 64')) },
   { code: 'E122', title: 'figure over a repeat of an experiment', files: main(`${DATASET}${BASE}repeat r from base { times: 2 }\nfigure f { sweep: «r, x: loss.icr.tau }\n`) },
   {
     code: 'E123',

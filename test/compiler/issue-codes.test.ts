@@ -62,6 +62,7 @@ const messages: Record<string, string> = {
   E073: '2 mri case(s) leave 0 for training once val and test take at least one case each',
   E120: 'repeat `rr` draws from `r`, which is a repeat; a repeat draws from an experiment or a sweep',
   E110: '`data.slice_axis: coronal` has no effect in a 3D run: a 3D model sees whole volumes, not slices',
+  E111: '`data.resize: 48 x 64` is smaller in-plane than the crop 64 x 64: every slice would be mostly padding',
   E121: '`data.crop_at: label` has no effect in a 3D run: 3D runs crop nothing and slide windows over the whole volume',
   E122: 'figure `f` plots `r`, which is a repeat of an experiment; a figure plots a sweep or a repeat over a sweep',
   E123: 'figure `f` draws a reference line for `bsae`, which is not an experiment or a repeat',
