@@ -1,7 +1,10 @@
 /**
  * Preprocessing of one case as the paper's Appendix C describes, in this order:
  *  1. resample to `data.spacing` (trilinear for the image, nearest for the label; see
- *     resample.ts for the grid convention); skipped when the spacing is null;
+ *     resample.ts for the grid convention); skipped when the spacing is null. With
+ *     `data.resize` ([x, y], the paper's abdominal 256 × 256), x and y are instead resampled
+ *     to exactly that many voxels over the case's own extent (`resizeStep`), so the in-plane
+ *     spacing follows per case ("around 1.5 mm") and `spacing` sets z only;
  *  2. 2D: crop a fixed in-plane box `data.crop` ([x, y], e.g. 256 × 256) placed by
  *     `inputCropBox` (input-crop.ts) under `data.crop_at`: centred on the body found in the
  *     image (the default; no label read) or on the reference label's bounding box (the
@@ -19,7 +22,7 @@
  */
 import type { DataIR } from '../../schemas/run-ir.schema.ts';
 import { clipTop, normalize, type Normalization } from './intensity.ts';
-import { resample, resampledAffine, resampledDims } from './resample.ts';
+import { resample, resampledAffine, resampledDims, resizeStep } from './resample.ts';
 import { boundingBox } from '../metrics/mask.ts';
 import { boxStart, inputCropBox, type CropAt } from './input-crop.ts';
 import type { LoadedCase } from './dataset.ts';
@@ -41,12 +44,20 @@ export interface PreprocessSettings {
   normalize: Normalization;
   /** 2D: the plane slices are cut in (slice-axis.ts); absent or 'axial': z-slices. */
   sliceAxis?: SliceAxis;
+  /** In-plane grid [x, y] (on the sliced grid) every case is resampled to; absent: none (and absent from the cache key). */
+  resize?: [number, number];
 }
 
 /** The settings a Run IR's `data` block asks for. */
 export function preprocessSettings(data: DataIR): PreprocessSettings {
   const spacing = data.spacing ? ([data.spacing[0]!, data.spacing[1]!, data.spacing[2]!] as [number, number, number]) : null;
-  const common = { spacing, clipTop: data.intensity.clipTop, normalize: data.intensity.normalize, cropAt: data.cropAt };
+  const common = {
+    spacing,
+    clipTop: data.intensity.clipTop,
+    normalize: data.intensity.normalize,
+    cropAt: data.cropAt,
+    ...(data.resize ? { resize: [data.resize[0]!, data.resize[1]!] as [number, number] } : {}),
+  };
   if (data.dims === 2) return { ...common, crop: [data.crop[0]!, data.crop[1]!], minSize: null, sliceAxis: data.sliceAxis ?? 'axial' };
   return { ...common, crop: null, minSize: [data.crop[0]!, data.crop[1]!, data.crop[2] ?? 1] };
 }
@@ -144,6 +155,14 @@ export function preprocessCase(input: LoadedCase, requested: PreprocessSettings,
   if (settings.spacing) {
     step = [0, 1, 2].map((a) => settings.spacing![a]! / image.spacing[a]!) as [number, number, number];
     rDims = resampledDims(dims, image.spacing, settings.spacing);
+  }
+  if (settings.resize) {
+    for (const a of [0, 1]) {
+      rDims[a] = settings.resize[a]!;
+      step[a] = resizeStep(dims[a]!, settings.resize[a]!);
+    }
+  }
+  if (step.some((s) => s !== 1) || rDims.some((n, a) => n !== dims[a])) {
     img = resample(img, dims, rDims, step, 'linear');
     lab = resample(lab, dims, rDims, step, 'nearest');
   }
@@ -190,7 +209,11 @@ export function preprocessCase(input: LoadedCase, requested: PreprocessSettings,
     modality: loaded.ref.modality,
     id: loaded.ref.id,
     dims: size,
-    spacing: settings.spacing ? [...settings.spacing] : [...image.spacing],
+    spacing: settings.resize
+      ? [image.spacing[0] * step[0], image.spacing[1] * step[1], settings.spacing ? settings.spacing[2] : image.spacing[2]]
+      : settings.spacing
+        ? [...settings.spacing]
+        : [...image.spacing],
     affine,
     image: outImg,
     label: outLab,

@@ -20,6 +20,16 @@ export function resampledDims(dims: readonly number[], spacing: readonly number[
   return [0, 1, 2].map((a) => Math.floor(((dims[a]! - 1) * spacing[a]!) / target[a]! + 1e-6) + 1) as [number, number, number];
 }
 
+/**
+ * Step for resizing an axis of `n` voxels to exactly `size` voxels over the same extent
+ * (App. C's in-plane resize to 256): voxel 0 and the last voxel keep their world positions
+ * (as scipy.ndimage.zoom's default), so step = (n − 1) / (size − 1) and the spacing becomes
+ * spacing · step. A one-voxel axis (or size) has no extent to keep: step 1.
+ */
+export function resizeStep(n: number, size: number): number {
+  return n > 1 && size > 1 ? (n - 1) / (size - 1) : 1;
+}
+
 /** Affine of a grid whose voxel i lies at source index i · step (origin kept). */
 export function resampledAffine(affine: readonly (readonly number[])[], step: readonly number[]): number[][] {
   return affine.map((row, r) => (r < 3 ? [row[0]! * step[0]!, row[1]! * step[1]!, row[2]! * step[2]!, row[3]!] : row.slice()));
