@@ -3,6 +3,8 @@
  * key, in the Run IR and so in the spec hash only when set (runs without it keep their hashes).
  */
 import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { compileFile } from '../../compiler/compile.ts';
 import * as validators from '../../schemas/validators.generated.js';
 import { BASE, compileMarked, DATASET, where } from './fixtures.ts';
 
@@ -41,5 +43,16 @@ describe('data.resize', () => {
   it('a misspelt key gets a did-you-mean', () => {
     const b = compileMarked({ 'main.abl': DATASET + BASE.replace('crop: 64 x 64', 'crop: 64 x 64\n    «resise: 96 x 96') });
     expect(b.result.diagnostics.map((d) => [d.code, where(d, b.dir), d.hint])).toEqual([['E030', `main.abl:${b.mark!.line}:${b.mark!.column}`, expect.stringContaining('resize')]]);
+  });
+
+  it("the paper's abdominal specs resize to 256 x 256 with 8 mm slices (App. C); the cardiac ones do not", () => {
+    const paper = join(import.meta.dirname, '..', '..', 'experiments', 'paper');
+    const abdominal = compileFile(join(paper, 'table6.abl'));
+    expect(abdominal.diagnostics).toEqual([]);
+    expect(abdominal.runs.length).toBeGreaterThan(0);
+    for (const run of abdominal.runs) expect([run.name, run.data.resize, run.data.spacing?.[2]]).toEqual([run.name, [256, 256], 8]);
+    const cardiac = compileFile(join(paper, 'table1.abl'));
+    expect(cardiac.runs.length).toBeGreaterThan(0);
+    for (const run of cardiac.runs) expect('resize' in run.data).toBe(false);
   });
 });
