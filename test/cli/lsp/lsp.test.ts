@@ -123,13 +123,72 @@ describe('ablate lsp', () => {
     expect(await labels(9, 24)).toContain('abdominal_ours_x5');
   });
 
-  it('shows inlay hints, formats, and lists symbols', async () => {
+  it('shows run-count inlay hints', async () => {
     await change(original + probe.replace('[v1, v2]', '[v1,v2]'));
     const hints = (await client.connection.sendRequest('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: probeLine + 10, character: 0 } } })) as InlayHint[];
     expect(hints.map((h) => [h.position.line, h.label])).toEqual([
       [6, '20 runs'],
       [probeLine, "4 runs"],
     ]);
+  });
+
+  it('hints the token grid per stage and the train/val/test case counts of a split', async () => {
+    // A phantom dataset states its case counts; the expected hints are computed here from the
+    // config alone: grid_i = crop / patch / 2^i per stage, and the split rule of runtime/data/split.ts
+    // written out (test = max(1, round(n·test)), val = max(1, round(n·val)) when > 0, train = the rest).
+    const cases = { ct: 20, mri: 9 };
+    const fractions = { train: 0.7, val: 0.1, test: 0.2 };
+    const text = `
+dataset probe_ph "Probe phantom" {
+  source: phantom { anatomy: abdominal, size: 64 x 64 x 8, spacing: 1 x 1 x 2 mm, seed: 1 }
+  classes: [liver, spleen, rkdy, lkdy]
+  modalities { ct { cases: ${cases.ct} }, mri { cases: ${cases.mri} } }
+}
+experiment probe_grid {
+  data probe_ph {
+    crop: 256 x 128
+    split { train: 70%, val: 10%, test: 20% }
+  }
+  model {
+    backbone swin_unet { patch: 4, embed: 16, depths: [2, 2, 2, 2], heads: [1, 2, 4, 8], window: 4 }
+    joint: separate
+  }
+  train { epochs: 1, batch: 2, optimizer: adamw { lr: 1e-3 } }
+}
+experiment probe_grid2 extends probe_grid {
+  data.crop: 128 x 64 x 32
+  model.backbone: nnformer { patch: 4 x 4 x 2, embed: 16, heads: [1, 2, 4, 8], window: 2 x 2 x 2 }
+}
+`;
+    const published = await change(original + text);
+    expect(published.diagnostics).toEqual([]);
+    const all = (original + text).split('\n');
+    const after = (needle: string, from = 0) => {
+      const line = all.findIndex((l, i) => i >= from && l.includes(needle));
+      return { line, character: all[line]!.indexOf(needle) + needle.length };
+    };
+    const grid = (crop: number[], patch: number[], stages: number) =>
+      'tokens ' + Array.from({ length: stages }, (_, i) => crop.map((c, d) => c / patch[d]! / 2 ** i).join('×')).join(' → ');
+    const split = (n: number) => {
+      const test = Math.max(1, Math.round(n * fractions.test));
+      const val = Math.max(1, Math.round(n * fractions.val));
+      return `${n - val - test}/${val}/${test}`;
+    };
+    const first = all.findIndex((l) => l.startsWith('experiment probe_grid '));
+    const second = all.findIndex((l) => l.startsWith('experiment probe_grid2 '));
+    const hints = (await client.connection.sendRequest('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: first, character: 0 }, end: { line: all.length, character: 0 } } })) as InlayHint[];
+    expect(hints.map((h) => [h.position, h.label])).toEqual([
+      [after('backbone swin_unet', first), grid([256, 128], [4, 4], 4)],
+      [after('split', first), `ct ${split(cases.ct)} · mri ${split(cases.mri)} train/val/test cases`],
+      [after('nnformer', second), grid([128, 64, 32], [4, 4, 2], 4)],
+    ]);
+    // The arithmetic above, spelt out once: 20 cases → 14/2/4, 9 → 6/1/2; 256 × 128 / 4 → 64×32 … 8×4.
+    expect(hints[1]!.label).toBe('ct 14/2/4 · mri 6/1/2 train/val/test cases');
+    expect(hints[0]!.label).toBe('tokens 64×32 → 32×16 → 16×8 → 8×4');
+  });
+
+  it('formats and lists symbols', async () => {
+    await change(original + probe.replace('[v1, v2]', '[v1,v2]'));
     const edits = (await client.connection.sendRequest('textDocument/formatting', { textDocument: { uri }, options: { tabSize: 2, insertSpaces: true } })) as TextEdit[];
     expect(edits).toHaveLength(1);
     expect(edits[0]!.newText).toContain('sweep probe from abdominal_v3_icr {\n  model.joint in [v1, v2]\n');
