@@ -1,13 +1,14 @@
 // The compiled `ablate`: the TypeScript sources bundled by esbuild (tsx's own compiler)
 // into ES modules, one chunk per lazily imported module, so a start runs JavaScript
-// instead of compiling TypeScript (≈1 s). A build is keyed by a fingerprint of every
+// instead of compiling TypeScript (≈1 s). The small pure-JavaScript packages the compiler
+// and the command line use are bundled in (`BUNDLED`): Node resolving and loading their
+// files one by one cost ~20 % of `ablate check`. A build is keyed by a fingerprint of every
 // source file (path, size, mtime): an edited source gives a new key, so a stale build is
 // never run. `npm install`/`npm ci` build it (`prepare`); otherwise the first start after
 // an edit does. Plain JavaScript: it must run before anything can load TypeScript.
-import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The repository this file belongs to; the functions below take another root for tests. */
@@ -16,7 +17,13 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SOURCE_DIRS = ['cli', 'compiler', 'dsl', 'runtime', 'schemas'];
 const SOURCE_FILE = /\.(ts|js|json|mjs)$/;
 /** Bump when the build options below change. */
-const BUILD_FORMAT = 1;
+const BUILD_FORMAT = 2;
+/**
+ * Packages compiled into the build rather than loaded from node_modules at run time: pure
+ * JavaScript, no native parts, no files read next to their own modules. Everything else
+ * (tfjs, onnxruntime, the language server…) stays external.
+ */
+const BUNDLED = new Set(['commander', 'yaml', 'ajv', 'ajv-formats', 'fast-deep-equal', 'fast-uri', 'json-schema-traverse', 'fastest-levenshtein', 'chevrotain']);
 const buildsDirOf = (root) => join(root, 'node_modules', '.cache', 'ablate-build');
 const ENTRY = join('cli', 'main.js');
 /** Builds kept besides the current one (another process may still be running one). */
@@ -43,14 +50,30 @@ function sourceFiles(root) {
   return out.sort();
 }
 
+/**
+ * Two 32-bit FNV-1a hashes (different offsets) of `text`, as 16 hex digits. Not a
+ * cryptographic hash: it only tells builds apart, and loading node:crypto alone cost
+ * ~7 ms of every start.
+ */
+function hash64(text) {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x9e3779b9;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193) ^ (b >>> 15);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+}
+
 /** A key that changes whenever a source file is added, removed or written. */
 export function fingerprint(root = ROOT) {
-  const hash = createHash('sha256').update(`${BUILD_FORMAT}\0${root}\0${process.version}\n`);
+  let text = `${BUILD_FORMAT}\0${root}\0${process.version}\n`;
   for (const file of [...sourceFiles(root), join(root, 'package.json')]) {
     const s = statSync(file);
-    hash.update(`${relative(root, file)}\0${s.size}\0${s.mtimeMs}\n`);
+    text += `${relative(root, file)}\0${s.size}\0${s.mtimeMs}\n`;
   }
-  return hash.digest('hex').slice(0, 20);
+  return `${hash64(text)}${text.length.toString(16)}`;
 }
 
 /**
@@ -63,18 +86,54 @@ const sourceUrlPlugin = {
   setup(build) {
     build.onLoad({ filter: /\.(ts|js|mjs)$/ }, (args) => {
       if (args.path.includes(`${join('node_modules', '')}`)) return undefined;
-      const text = readFileSync(args.path, 'utf8').replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href));
+      let text = readFileSync(args.path, 'utf8');
+      if (args.path.endsWith(join('dsl', 'chevrotain.ts'))) text = staticChevrotain(text);
+      text = text.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href));
       return { contents: text, loader: args.path.endsWith('.ts') ? 'ts' : 'js', resolveDir: dirname(args.path) };
     });
   },
 };
+
+/**
+ * dsl/chevrotain.ts imports chevrotain's single-file bundle by a computed URL (it is not
+ * in the package's `exports`), which esbuild cannot follow; in the build it becomes a
+ * static import of that file, so it is bundled too. Left as written if the text changed.
+ */
+function staticChevrotain(text) {
+  const loadCall = 'const chevrotain = await load();';
+  if (!text.includes(loadCall)) return text;
+  let bundle;
+  try {
+    bundle = join(dirname(createRequire(join(ROOT, 'package.json')).resolve('chevrotain')), '..', 'chevrotain.mjs');
+  } catch {
+    return text;
+  }
+  if (!existsSync(bundle)) return text;
+  return `import * as chevrotainBundle from ${JSON.stringify(bundle)};\n${text.replace(loadCall, 'const chevrotain = chevrotainBundle as unknown as Chevrotain;')}`;
+}
+
+/** Bundles the packages in `BUNDLED`; every other bare import stays an import of node_modules. */
+const externalsPlugin = {
+  name: 'externals',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('node:') || isAbsolute(args.path)) return args.path.startsWith('node:') ? { external: true } : undefined;
+      const parts = args.path.split('/');
+      const name = args.path.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+      return BUNDLED.has(name) ? undefined : { external: true };
+    });
+  },
+};
+
+/** Bundled CommonJS packages `require` Node's built-in modules: give the ES module chunks a `require`. */
+const REQUIRE_BANNER = "import { createRequire as __ablateCreateRequire } from 'node:module'; const require = __ablateCreateRequire(import.meta.url);";
 
 /** Builds into a private folder, then renames it into place (another process may win the race). */
 async function build(root, key) {
   const esbuild = loadEsbuild();
   const buildsDir = buildsDirOf(root);
   const target = join(buildsDir, key);
-  const temp = join(buildsDir, `${key}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const temp = join(buildsDir, `${key}.tmp-${process.pid}-${Math.random().toString(16).slice(2, 10)}`);
   mkdirSync(temp, { recursive: true });
   try {
     await esbuild.build({
@@ -87,9 +146,9 @@ async function build(root, key) {
       format: 'esm',
       platform: 'node',
       target: 'node20',
-      packages: 'external',
       logLevel: 'silent',
-      plugins: [sourceUrlPlugin],
+      banner: { js: REQUIRE_BANNER },
+      plugins: [sourceUrlPlugin, externalsPlugin],
     });
     writeFileSync(join(temp, 'complete'), `${new Date().toISOString()}\n`);
     try {

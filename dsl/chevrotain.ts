@@ -24,7 +24,29 @@ async function load(): Promise<Chevrotain> {
 
 const chevrotain = await load();
 
-export const { createToken, Lexer, CstParser, EOF, tokenMatcher, generateCstDts } = chevrotain;
+/**
+ * Chevrotain checks a grammar (ambiguities, left recursion, token patterns) each time a
+ * parser or lexer is built: ~40 ms of every start for a grammar that only changes with
+ * the sources. The checks run under the test suite (vitest sets VITEST) or with
+ * ABLATE_VALIDATE_GRAMMAR=1; the command skips them. A config that sets
+ * `skipValidations` itself wins.
+ */
+const validateGrammar = process.env.VITEST !== undefined || process.env.ABLATE_VALIDATE_GRAMMAR === '1';
+
+class Lexer extends chevrotain.Lexer {
+  constructor(...[definition, config]: ConstructorParameters<Chevrotain['Lexer']>) {
+    super(definition, { skipValidations: !validateGrammar, ...config });
+  }
+}
+
+abstract class CstParser extends chevrotain.CstParser {
+  constructor(...[tokens, config]: ConstructorParameters<Chevrotain['CstParser']>) {
+    super(tokens, { skipValidations: !validateGrammar, ...config });
+  }
+}
+
+export { Lexer, CstParser };
+export const { createToken, EOF, tokenMatcher, generateCstDts } = chevrotain;
 export type {
   CstNode,
   CustomPatternMatcherFunc,
