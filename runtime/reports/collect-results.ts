@@ -60,7 +60,8 @@ export function tableReport(table: TableIR, results: ReadonlyMap<string, RunResu
     phantom ||= runs.some((r) => r.phantom);
     if (runs.some((r) => r.cropAt === 'label')) labelCropRows.push(row.label);
     const { grid, overall } = aggregateResults(runs, modalities, classes, metrics);
-    return { label: row.label, paper, paperOverall, measured: grid, measuredOverall: overall, runs: row.runs, pending: false };
+    // Each run is one draw (draw order), for the paired comparisons between rows.
+    return { label: row.label, paper, paperOverall, measured: grid, measuredOverall: overall, runs: row.runs, pending: false, draws: runs.map((r) => r.cases) };
   });
   return buildReport({
     name: table.name,

@@ -1,5 +1,7 @@
 /** A standalone HTML page: one table per metric, cells outside tolerance marked. */
 import { metricGrids, toleranceSummary } from './report-grid.ts';
+import { pairedGrid } from './render-paired.ts';
+import { provenanceHtml } from './render-provenance.ts';
 import { labelCropNotice, METRIC_LABEL, PHANTOM_NOTICE, toleranceMethod, type Report } from './report-model.ts';
 
 export function escapeHtml(s: string): string {
@@ -26,14 +28,23 @@ export function renderHtml(report: Report): string {
         const mark = v === true ? ' class="in"' : v === false ? ' class="out"' : '';
         return `<td${mark}>${escapeHtml(c)}</td>`;
       });
-      out.push(`<tr${cls}><td>${escapeHtml(line.method)}</td><td>${escapeHtml(line.source)}</td>${cells.join('')}</tr>`);
+      const title = line.title ? ` title="${escapeHtml(line.title)}"` : '';
+      out.push(`<tr${cls}${title}><td>${escapeHtml(line.method)}</td><td>${escapeHtml(line.source)}</td>${cells.join('')}</tr>`);
     }
     out.push('</table>');
+  }
+  const paired = pairedGrid(report);
+  if (paired) {
+    out.push(`<h2>${escapeHtml(paired.title)}</h2>`, '<table class="paired">');
+    out.push(`<tr>${paired.header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`);
+    for (const line of paired.lines) out.push(`<tr>${line.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`);
+    out.push('</table>', ...paired.notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`));
   }
   const { within, compared } = toleranceSummary(report);
   out.push(`<p class="note">${within} of ${compared} compared cells within tolerance.</p>`);
   if (report.test) out.push(`<p class="note">${escapeHtml(toleranceMethod(report))}</p>`);
   if (report.phantom) out.push(`<p class="note">${escapeHtml(PHANTOM_NOTICE)}</p>`);
   if (report.labelCropRows.length) out.push(`<p class="note">${escapeHtml(labelCropNotice(report.labelCropRows))}</p>`);
+  out.push(...provenanceHtml(report, escapeHtml));
   return `${out.join('\n')}\n`;
 }

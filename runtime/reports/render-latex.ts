@@ -1,5 +1,7 @@
 /** LaTeX with booktabs (`\usepackage{booktabs}`), one `table*` per metric. */
 import { metricGrids, toleranceSummary } from './report-grid.ts';
+import { pairedGrid } from './render-paired.ts';
+import { provenanceLatex } from './render-provenance.ts';
 import { labelCropNotice, METRIC_LABEL, PHANTOM_NOTICE, toleranceMethod, type Report } from './report-model.ts';
 
 const SPECIALS: Record<string, string> = {
@@ -15,6 +17,7 @@ export function escapeLatex(s: string): string {
     .replace(/−/g, '$-$')
     .replace(/✓/g, '\\checkmark')
     .replace(/✗/g, '$\\times$')
+    .replace(/†/g, '$^\\dagger$')
     .replace(/–/g, '--');
 }
 
@@ -33,10 +36,19 @@ export function renderLatex(report: Report): string {
     });
     out.push('\\bottomrule', '\\end{tabular}', '\\end{table*}', '');
   }
+  const paired = pairedGrid(report);
+  if (paired) {
+    out.push('\\begin{table}[t]', '\\centering', '\\small', `\\caption{${escapeLatex(`${report.title}: ${paired.title}`)}}`);
+    out.push(`\\label{tab:${report.name}-paired}`, `\\begin{tabular}{lll${'r'.repeat(paired.header.length - 3)}}`, '\\toprule');
+    out.push(`${paired.header.map(escapeLatex).join(' & ')} \\\\`, '\\midrule');
+    for (const line of paired.lines) out.push(`${line.map(escapeLatex).join(' & ')} \\\\`);
+    out.push('\\bottomrule', '\\end{tabular}', '\\end{table}', ...paired.notes.map((n) => `% ${n}`), '');
+  }
   const { within, compared } = toleranceSummary(report);
   out.push(`% ${within} of ${compared} compared cells within tolerance.`);
   if (report.test) out.push(`% ${toleranceMethod(report)}`);
   if (report.phantom) out.push(`% ${PHANTOM_NOTICE}`);
   if (report.labelCropRows.length) out.push(`% ${labelCropNotice(report.labelCropRows)}`);
+  out.push(...provenanceLatex(report));
   return `${out.join('\n')}\n`;
 }

@@ -1,5 +1,7 @@
 /** Markdown (GitHub tables), also what the terminal shows. */
 import { metricGrids, toleranceSummary } from './report-grid.ts';
+import { pairedGrid } from './render-paired.ts';
+import { provenanceMarkdown } from './render-provenance.ts';
 import { labelCropNotice, METRIC_LABEL, PHANTOM_NOTICE, toleranceMethod, type Report } from './report-model.ts';
 
 const escapeCell = (s: string) => s.replace(/\|/g, '\\|');
@@ -17,10 +19,18 @@ export function renderMarkdown(report: Report): string {
     }
     out.push('');
   }
+  const paired = pairedGrid(report);
+  if (paired) {
+    out.push(`### ${paired.title}`, '', `| ${paired.header.map(escapeCell).join(' | ')} |`);
+    out.push(`|${paired.header.map((_, i) => (i < 3 ? ' --- ' : ' ---: ')).join('|')}|`);
+    for (const line of paired.lines) out.push(`| ${line.map(escapeCell).join(' | ')} |`);
+    out.push('', ...paired.notes.flatMap((n, i) => (i ? ['', n] : [n])), '');
+  }
   const { within, compared } = toleranceSummary(report);
   out.push(`${within} of ${compared} compared cells within tolerance.`);
   if (report.test) out.push('', toleranceMethod(report));
   if (report.phantom) out.push('', `> ${PHANTOM_NOTICE}`);
   if (report.labelCropRows.length) out.push('', `> ${labelCropNotice(report.labelCropRows)}`);
+  out.push(...provenanceMarkdown(report));
   return `${out.join('\n')}\n`;
 }

@@ -12,6 +12,10 @@
  */
 
 import { sampleStd, welch, type WelchResult } from './statistics/welch.ts';
+import type { ReportProvenance } from './report-provenance.ts';
+import { pairCases } from './pair-cases.ts';
+import { pairedTTest, wilcoxonSignedRank, type PairedTTest, type WilcoxonResult } from './statistics/paired.ts';
+import type { CaseResult } from './run-results.ts';
 
 export type Metric = 'dice' | 'asd' | 'hd95';
 
@@ -41,6 +45,8 @@ export interface ReportRowInput {
   runs: string[];
   /** True when the row is declared but has no finished runs yet. */
   pending: boolean;
+  /** The per-volume results behind `measured`, one list per draw in draw order: for paired comparisons. */
+  draws?: CaseResult[][];
 }
 
 /** Tolerance from the paper's spread (Welch's t-test, statistics/welch.ts) besides the fixed band. */
@@ -65,7 +71,11 @@ export interface ReportInput {
   phantom: boolean;
   /** Rows whose test crops were placed on the reference labels (`data.crop_at: label`). */
   labelCropRows?: string[];
+  /** The row every other measured row is compared with, paired by volume; default: the first measured row. */
+  pairedReference?: string;
   rows: ReportRowInput[];
+  /** How the measured numbers were made (report-provenance.ts); `ablate report` always sets it. */
+  provenance?: ReportProvenance;
 }
 
 export interface ReportCell {
@@ -86,6 +96,8 @@ export interface ReportRow {
   runs: string[];
   pending: boolean;
   paperOnly: boolean;
+  /** True when a run behind the row is stale (report-provenance.ts `STALE_MARK`); absent without provenance. */
+  stale?: boolean;
   /** metric → modality → class|'mean' → cell */
   cells: Partial<Record<Metric, Record<string, Record<string, ReportCell>>>>;
   overall: Partial<Record<Metric, ReportCell>>;
@@ -105,6 +117,81 @@ export interface Report {
   /** Rows whose test crops were placed on the reference labels (`data.crop_at: label`); empty when none. */
   labelCropRows: string[];
   rows: ReportRow[];
+  provenance?: ReportProvenance;
+  /** Paired comparisons of each measured row with a reference row; null with fewer than two measured rows. */
+  paired: PairedBlock | null;
+}
+
+/** A row against the reference on the volumes both tested: differences row − reference. */
+export interface PairedComparison {
+  /** Distinct volumes with a defined difference. */
+  n: number;
+  /** Mean difference over those volumes; null when n = 0. */
+  meanDiff: number | null;
+  /** Paired t-test with the (1 − α) interval on the mean difference; absent for n < 2. */
+  ttest?: PairedTTest;
+  /** Wilcoxon signed-rank test; absent when no difference is nonzero. */
+  wilcoxon?: WilcoxonResult;
+}
+
+export interface PairedRow {
+  label: string;
+  /** `unpaired`: the two rows share no (draw, volume): nothing is compared. */
+  status: 'paired' | 'unpaired';
+  /** (draw, volume) pairs found in both rows, all modalities. */
+  pairs: number;
+  /** (draw, volume) entries tested by only one of the two rows (e.g. a case missing from one). */
+  unmatched: number;
+  /** metric → modality → class|'mean' → comparison; empty when unpaired. */
+  comparisons: Partial<Record<Metric, Record<string, Record<string, PairedComparison>>>>;
+}
+
+export interface PairedBlock {
+  /** The reference row's label. */
+  reference: string;
+  /** Two-sided level of the intervals (the tolerance test's α, else 0.05). */
+  alpha: number;
+  rows: PairedRow[];
+}
+
+/** Default level of the paired intervals when the report has no tolerance test. */
+export const PAIRED_ALPHA = 0.05;
+
+/** Each measured row with per-volume results against the reference row, paired by draw and volume. */
+function buildPaired(input: ReportInput, columns: string[]): PairedBlock | null {
+  const measured = input.rows.filter((r) => r.measured !== null && !r.pending && r.draws !== undefined);
+  const reference = input.pairedReference === undefined ? measured[0] : measured.find((r) => r.label === input.pairedReference);
+  if (!reference || measured.length < 2) return null;
+  const alpha = input.test?.alpha ?? PAIRED_ALPHA;
+  const rows = measured.filter((r) => r !== reference).map((row): PairedRow => {
+    const paired = pairCases(row.draws!, reference.draws!, input.modalities, input.classes, input.metrics);
+    const pairs = Object.values(paired.pairs).reduce((a, b) => a + b, 0);
+    const unmatched = Object.values(paired.unmatched).reduce((a, u) => a + u.rowOnly.length + u.referenceOnly.length, 0);
+    const comparisons: PairedRow['comparisons'] = {};
+    if (pairs > 0) {
+      for (const metric of input.metrics) {
+        const byModality: Record<string, Record<string, PairedComparison>> = {};
+        for (const modality of input.modalities) {
+          const byColumn: Record<string, PairedComparison> = {};
+          for (const column of columns) {
+            const { diffs } = paired.differences[metric]![modality]![column]!;
+            const ttest = pairedTTest(diffs, alpha);
+            const wilcoxon = wilcoxonSignedRank(diffs);
+            byColumn[column] = {
+              n: diffs.length,
+              meanDiff: diffs.length ? diffs.reduce((a, b) => a + b, 0) / diffs.length : null,
+              ...(ttest ? { ttest } : {}),
+              ...(wilcoxon ? { wilcoxon } : {}),
+            };
+          }
+          byModality[modality] = byColumn;
+        }
+        comparisons[metric] = byModality;
+      }
+    }
+    return { label: row.label, status: pairs > 0 ? 'paired' : 'unpaired', pairs, unmatched, comparisons };
+  });
+  return { reference: reference.label, alpha, rows };
 }
 
 export const METRIC_LABEL: Record<Metric, string> = { dice: 'Dice (%)', asd: 'ASD (mm)', hd95: 'HD95 (mm)' };
@@ -148,9 +235,10 @@ export function buildReport(input: ReportInput): Report {
         input.tolerance[metric],
       );
     }
-    return { label: row.label, runs: row.runs, pending: row.pending, paperOnly: row.measured === null && !row.pending, cells, overall };
+    const stale = input.provenance?.rows[row.label]?.some((r) => r.stale !== null);
+    return { label: row.label, runs: row.runs, pending: row.pending, paperOnly: row.measured === null && !row.pending, ...(stale ? { stale } : {}), cells, overall };
   });
-  return { name: input.name, title: input.title, metrics: input.metrics, modalities: input.modalities, columns, tolerance: input.tolerance, ...(input.test ? { test: input.test } : {}), phantom: input.phantom, labelCropRows: input.labelCropRows ?? [], rows };
+  return { name: input.name, title: input.title, metrics: input.metrics, modalities: input.modalities, columns, tolerance: input.tolerance, ...(input.test ? { test: input.test } : {}), phantom: input.phantom, labelCropRows: input.labelCropRows ?? [], rows, paired: buildPaired(input, columns), ...(input.provenance ? { provenance: input.provenance } : {}) };
 }
 
 /** Digits the paper prints: Dice with one decimal, distances with two. */
