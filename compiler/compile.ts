@@ -16,7 +16,7 @@ import type { DatasetIR, RunIR } from '../schemas/run-ir.schema.ts';
 import type { TableIR } from '../schemas/table-ir.schema.ts';
 import { ExtendsResolver } from './apply-extends.ts';
 import { runChecks } from './check/index.ts';
-import { checkRowsDistinct } from './check/contracts.ts';
+import { checkRowContracts, checkRowsDistinct } from './check/contracts.ts';
 import { datasetFields, experimentFields, figureFields, tableFields } from './check/key-schema.ts';
 import type { TableRowSource } from './check/tables.ts';
 import { decodeFields, suggest, type DecodeContext, type Settings } from './check/types.ts';
@@ -343,7 +343,7 @@ class Compilation {
       if (value.kind !== 'leaf') continue;
       const expr = value.expr;
       const ref = expr.kind === 'Ident' ? expr.name : expr.kind === 'String' ? expr.value : expr.kind === 'Index' && expr.index.kind === 'Number' ? `${expr.target.name}[${expr.index.text}]` : undefined;
-      if (ref !== undefined) out.push({ label, labelKey: value.key, ref, refAt: { node: expr } });
+      if (ref !== undefined) out.push({ label, labelKey: value.key, ref, refAt: { node: expr }, ...(value.contract ? { contract: value.contract } : {}) });
     }
     return out;
   }
@@ -370,6 +370,16 @@ class Compilation {
       runModalities: [...new Set(rowRuns.flat().flatMap((r) => drafts.get(r.name)?.data.modalities ?? []))],
       columnModalities: ((columns.modalities as string[] | undefined) ?? []).map((name, i) => ({ name, at: locateIn(locations, `columns.modalities.${i}`, decl) })),
       paper: paperBlock,
+      report: (issue, at) => this.bag.report(issue, at),
+    });
+    const paperOnly = paperBlock ? [...paperBlock.fields.keys()].filter((label) => !rows.some((r) => r.label === label)) : [];
+    checkRowContracts({
+      table: decl.name.name,
+      rows: rows.map((row, i) => {
+        const irs = rowRuns[i]!.map((r) => drafts.get(r.name));
+        return { label: row.label, labelKey: row.labelKey, ...(row.contract ? { contract: row.contract } : {}), runs: irs.every((ir) => ir !== undefined) ? (irs as RunIR[]) : undefined };
+      }),
+      paperOnly,
       report: (issue, at) => this.bag.report(issue, at),
     });
     return { decl, settings, locations, rows, rowRuns, columns, modalities, classes, paperBlock };

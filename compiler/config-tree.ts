@@ -4,7 +4,7 @@
  * Leaves keep their expression and key nodes, so every value still knows where in which
  * file it was written, whichever layer it came from.
  */
-import type { Entry, Expr, Key, ObjectExpr, Span } from '../dsl/ast.ts';
+import type { Contract, Entry, Expr, Key, ObjectExpr, Span } from '../dsl/ast.ts';
 import { DiagnosticBag } from './diagnostics.ts';
 
 export interface ConfigLeaf {
@@ -12,6 +12,8 @@ export interface ConfigLeaf {
   expr: Expr;
   /** The last key segment that set this value. */
   key: Key;
+  /** A table row's `differs [...] from "Row"` (check/contracts.ts). */
+  contract?: Contract;
 }
 
 export interface ConfigBlock {
@@ -69,7 +71,9 @@ export function blockFromObject(
     const last = entry.path[entry.path.length - 1]!;
     const path = [...prefix, ...entry.path.map((k) => k.name)];
     const value: ConfigValue =
-      entry.value.kind === 'Object' ? blockFromObject(entry.value, bag, last, undefined, path) : { kind: 'leaf', expr: entry.value, key: last };
+      entry.value.kind === 'Object'
+        ? blockFromObject(entry.value, bag, last, undefined, path)
+        : { kind: 'leaf', expr: entry.value, key: last, ...(entry.contract ? { contract: entry.contract } : {}) };
     const existing = target.fields.get(last.name);
     if (existing && (existing.kind === 'leaf' || value.kind === 'leaf')) {
       bag.report({ code: 'E036', path: path.join('.') }, { node: last });

@@ -256,7 +256,7 @@ export function renderIssue(issue: Issue): RenderedIssue {
         hint: `repeat the experiment or sweep that ${quote(issue.base)} is built from`,
       };
     case 'E076': {
-      const shown = issue.differences.slice(0, 6).map((d) => `${quote(d.path)} (${issue.reference}: ${irValue(d.reference)}, ${issue.row}: ${irValue(d.row)}${d.draw ? `, draw ${d.draw}` : ''})`);
+      const shown = issue.differences.slice(0, 6).map((d) => `${quote(d.path)} (${issue.reference}: ${irValue(d.reference)}, ${issue.row}: ${irValue(d.row)}${d.draw ? `, draw #${d.draw}` : ''})`);
       const more = issue.differences.length > shown.length ? `; and ${issue.differences.length - shown.length} more` : '';
       return {
         message: `row ${quote(issue.row)} of table ${quote(issue.table)} also differs from ${quote(issue.reference)} in what its contract does not name: ${shown.join('; ')}${more}`,

@@ -158,14 +158,28 @@ export interface Key {
 }
 
 /**
+ * A table row's ablation contract, `differs [loss.mcr, model.joint] from "Joint V3"`: the
+ * Run IR paths (or path prefixes, each a dotted key path) in which the row's runs differ
+ * from those of the row labelled `reference`, and in nothing else.
+ */
+export interface Contract {
+  kind: 'Contract';
+  paths: Key[][];
+  reference: Key;
+  span: Span;
+}
+
+/**
  * `path: value`, `path head { … }`, or (in sweeps) `path in values`.
  * `axis` is true for `in`: the value lists the points of a sweep axis.
+ * `contract`: `path: value differs [...] from "Row"` (table rows only; the checker enforces that).
  */
 export interface Entry {
   kind: 'Entry';
   path: Key[];
   value: Expr;
   axis: boolean;
+  contract?: Contract;
   span: Span;
 }
 
@@ -260,4 +274,4 @@ export interface SourceFile {
   span: Span;
 }
 
-export type Node = SourceFile | Decl | ImportDecl | Entry | Key | Name | Expr | Comment;
+export type Node = SourceFile | Decl | ImportDecl | Entry | Contract | Key | Name | Expr | Comment;

@@ -7,6 +7,7 @@
  */
 import type { CstNode, IToken } from './chevrotain.ts';
 import type {
+  Contract,
   Decl,
   DimsExpr,
   Entry,
@@ -24,6 +25,7 @@ import type {
 import type {
   BlockCstChildren,
   CallArgsCstChildren,
+  ContractCstChildren,
   DatasetDeclCstChildren,
   EntryCstChildren,
   ExperimentDeclCstChildren,
@@ -273,9 +275,14 @@ export class CstToAst extends BaseVisitor {
     if (!path) return undefined;
     let value: Expr | undefined;
     let axis = false;
+    let contract: Contract | undefined;
     if (ctx.Colon || ctx.In) {
       value = ctx.value?.[0] ? this.value(ctx.value[0].children) : undefined;
       axis = ctx.In !== undefined;
+      if (ctx.contract?.[0]) {
+        contract = this.contract(ctx.contract[0].children);
+        if (!contract) return undefined;
+      }
     } else if (ctx.block) {
       const body = this.block(ctx.block[0]!.children);
       const head = ctx.head?.[0] ? this.head(ctx.head[0].children) : undefined;
@@ -293,7 +300,22 @@ export class CstToAst extends BaseVisitor {
       };
     }
     if (!value) return undefined;
+    if (contract) return { kind: 'Entry', path, value, axis, contract, span: joinSpans(path[0]!.span, contract.span) };
     return { kind: 'Entry', path, value, axis, span: joinSpans(path[0]!.span, value.span) };
+  }
+
+  /** `differs [a.b, c] from "Row"`; undefined when recovery left a part out (already reported). */
+  contract(ctx: ContractCstChildren): Contract | undefined {
+    const start = ctx.Differs?.[0];
+    const reference = ctx.reference?.[0] ? this.key(ctx.reference[0].children) : undefined;
+    if (!isReal(start) || !reference || !isReal(ctx.From?.[0])) return undefined;
+    const paths: Key[][] = [];
+    for (const node of ctx.paths ?? []) {
+      const path = this.keyPath(node.children);
+      if (!path) return undefined;
+      paths.push(path);
+    }
+    return { kind: 'Contract', paths, reference, span: joinSpans(this.tokenSpan(start), reference.span) };
   }
 
   keyPath(ctx: KeyPathCstChildren): Key[] | undefined {

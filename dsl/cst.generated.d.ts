@@ -123,11 +123,27 @@ export type EntryCstChildren = {
   keyPath: KeyPathCstNode[];
   Colon?: IToken[];
   value?: (ValueCstNode)[];
+  contract?: ContractCstNode[];
   In?: IToken[];
   head?: HeadCstNode[];
   At?: IToken[];
   at?: ExpressionCstNode[];
   block?: BlockCstNode[];
+};
+
+export interface ContractCstNode extends CstNode {
+  name: "contract";
+  children: ContractCstChildren;
+}
+
+export type ContractCstChildren = {
+  Differs: IToken[];
+  LBracket: IToken[];
+  paths?: (KeyPathCstNode)[];
+  Comma?: (IToken)[];
+  RBracket: IToken[];
+  From: IToken[];
+  reference: KeyCstNode[];
 };
 
 export interface KeyPathCstNode extends CstNode {
@@ -285,6 +301,7 @@ export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   figureDecl(children: FigureDeclCstChildren, param?: IN): OUT;
   block(children: BlockCstChildren, param?: IN): OUT;
   entry(children: EntryCstChildren, param?: IN): OUT;
+  contract(children: ContractCstChildren, param?: IN): OUT;
   keyPath(children: KeyPathCstChildren, param?: IN): OUT;
   key(children: KeyCstChildren, param?: IN): OUT;
   head(children: HeadCstChildren, param?: IN): OUT;

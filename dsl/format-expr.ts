@@ -3,7 +3,7 @@
  * spacing (`0.4 * ce + 0.6 * dice`, `1..8`, `90.9 ± 1.2`, `1.5 x 1.5 x 8 mm`, `2%`),
  * numbers as written, and only the parentheses that precedence requires.
  */
-import type { Entry, Expr, Key, NumberLit, ObjectExpr, Unit } from './ast.ts';
+import type { Contract, Entry, Expr, Key, NumberLit, ObjectExpr, Unit } from './ast.ts';
 
 /** Binding strength, loosest first, as in the grammar: `±` < `..` < `+ -` < `* /` < unary `-` < primaries. */
 export function precedence(expr: Expr): number {
@@ -34,10 +34,17 @@ export function formatPath(path: Key[]): string {
   return path.map(formatKey).join('.');
 }
 
+/** ` differs [loss.mcr, model.joint] from "Joint V3"` (with a leading space), or '' without a contract. */
+export function formatContract(contract: Contract | undefined): string {
+  if (!contract) return '';
+  return ` differs [${contract.paths.map(formatPath).join(', ')}] from ${formatKey(contract.reference)}`;
+}
+
 /** `2%` is written glued, `8 mm` with a space. */
 export function unitSuffix(unit: Unit | undefined): string {
   if (unit === '%') return '%';
   if (unit === 'mm') return ' mm';
+  if (unit) return unit; // `2h`, `30min`, `16GB`
   return '';
 }
 
@@ -111,5 +118,5 @@ export function formatInlineEntry(entry: Entry, colon = true): string {
   const value = entry.value;
   if (entry.axis) return `${key} in ${formatExpr(value)}`;
   if (value.kind === 'Object' && (!value.head || value.at || !colon)) return `${key} ${formatInlineObject(value)}`;
-  return `${key}: ${formatExpr(value)}`;
+  return `${key}: ${formatExpr(value)}${formatContract(entry.contract)}`;
 }

@@ -17,7 +17,7 @@
  */
 import type { Comment, Decl, Entry, Expr, ImportDecl, ListExpr, Node, ObjectExpr, SourceFile } from './ast.ts';
 import { CommentPlacement } from './format-comments.ts';
-import { formatExpr, formatInlineBlock, formatPath, objectPrefix, quoteString } from './format-expr.ts';
+import { formatContract, formatExpr, formatInlineBlock, formatPath, objectPrefix, quoteString } from './format-expr.ts';
 import { parse } from './parse.ts';
 import type { SyntaxDiagnostic } from './syntax-error.ts';
 
@@ -287,6 +287,8 @@ class Formatter {
     } else lead = `${key}: `;
     const rendered = this.renderValue(value, indent, indent.length + lead.length);
     rendered[0] = lead + rendered[0];
+    // A table row's contract follows its value: `"+ L_mcr": v3_mcr differs [loss.mcr] from "Joint V3"`.
+    if (entry.contract) rendered[rendered.length - 1] += formatContract(entry.contract);
     return rendered;
   }
 }

@@ -26,6 +26,7 @@ import {
   Colon,
   Comma,
   Dataset,
+  Differs,
   Dot,
   Experiment,
   Extends,
@@ -252,7 +253,7 @@ export class AblParser extends CstParser {
     this.CONSUME(RCurly);
   });
 
-  /** `path: value`, `path in values`, or `path head? (at place)? { … }`. */
+  /** `path: value contract?`, `path in values`, or `path head? (at place)? { … }`. */
   public entry = this.RULE('entry', () => {
     this.SUBRULE(this.keyPath);
     this.OR(
@@ -262,6 +263,7 @@ export class AblParser extends CstParser {
             ALT: () => {
               this.CONSUME(Colon);
               this.SUBRULE1(this.value);
+              this.OPTION3(() => this.SUBRULE(this.contract));
             },
           },
           {
@@ -284,6 +286,27 @@ export class AblParser extends CstParser {
         ERR_MSG: "':' or '{'",
       }),
     );
+  });
+
+  /**
+   * A table row's ablation contract: `differs [loss.mcr, model.joint] from "Joint V3"`, the
+   * Run IR paths the row changes relative to another row (its label). Any entry may carry
+   * one in the grammar; the checker allows it only on a table row (E126).
+   */
+  public contract = this.RULE('contract', () => {
+    this.CONSUME(Differs);
+    this.CONSUME(LBracket);
+    this.OPTION(() => {
+      this.SUBRULE1(this.keyPath, { LABEL: 'paths' });
+      this.MANY(() => {
+        this.CONSUME1(Comma);
+        this.SUBRULE2(this.keyPath, { LABEL: 'paths' });
+      });
+      this.OPTION1(() => this.CONSUME2(Comma));
+    });
+    this.CONSUME(RBracket);
+    this.CONSUME(From);
+    this.SUBRULE(this.key, { LABEL: 'reference' });
   });
 
   public keyPath = this.RULE('keyPath', () => {

@@ -191,6 +191,8 @@ export const Table = keyword('table');
 export const Figure = keyword('figure');
 export const At = keyword('at');
 export const In = keyword('in');
+/** `differs` of a table row's ablation contract: `"+ L_mcr": v3_mcr differs [loss.mcr] from "Joint V3"`. */
+export const Differs = keyword('differs');
 /** The unit `mm` (`8 mm`, `8mm`); `mmwhs` stays an identifier through `longer_alt`. */
 export const Mm = keyword('mm', [UnitToken]);
 
@@ -222,7 +224,7 @@ export const X = createToken({
 });
 
 export const keywordTokens: TokenType[] = [
-  Import, Dataset, Experiment, Extends, Sweep, Grid, Zip, From, Repeat, Table, Figure, At, In, Mm, X,
+  Import, Dataset, Experiment, Extends, Sweep, Grid, Zip, From, Repeat, Table, Figure, At, In, Differs, Mm, X,
 ];
 
 /**

@@ -4,7 +4,7 @@
  * of its sweep. `walkPaper` is the one reader of a `paper { … }` block, shared by the
  * checks and the Table IR emitter.
  */
-import type { Expr, Key } from '../../dsl/ast.ts';
+import type { Contract, Expr, Key } from '../../dsl/ast.ts';
 import type { ConfigBlock, ConfigValue } from '../config-tree.ts';
 import type { Location } from '../diagnostics.ts';
 import type { Issue } from '../issue-codes.ts';
@@ -19,6 +19,8 @@ export interface TableRowSource {
   /** The row's reference as written (`cardiac_ours`, `fig5_tau[4]`). */
   ref: string;
   refAt: Location;
+  /** `differs [...] from "Row"` after the row (check/contracts.ts). */
+  contract?: Contract;
 }
 
 export interface TableContext {
