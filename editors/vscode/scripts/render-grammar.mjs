@@ -4,26 +4,16 @@
 // no VS Code can run here, so the README's screenshot is this rendering.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import vsctm from 'vscode-textmate';
-import oniguruma from 'vscode-oniguruma';
+import { tokenize } from './tokenize.mjs';
 
-const require = createRequire(import.meta.url);
 const here = new URL('..', import.meta.url);
 const sample = process.argv.find((a) => a.endsWith('.abl')) ?? new URL('../../experiments/paper/common.abl', here).pathname;
-const wasm = readFileSync(require.resolve('vscode-oniguruma/release/onig.wasm')).buffer;
-await oniguruma.loadWASM(wasm);
-const registry = new vsctm.Registry({
-  onigLib: Promise.resolve({ createOnigScanner: (p) => new oniguruma.OnigScanner(p), createOnigString: (s) => new oniguruma.OnigString(s) }),
-  loadGrammar: async () => vsctm.parseRawGrammar(readFileSync(new URL('syntaxes/ablate.tmLanguage.json', here), 'utf8'), 'ablate.tmLanguage.json'),
-});
-const grammar = await registry.loadGrammar('source.ablate');
 
 // Dark+ colours by scope prefix (longest prefix wins).
 const colours = [
   ['comment', '#6A9955'], ['string', '#CE9178'], ['constant.numeric', '#B5CEA8'], ['constant.language', '#569CD6'],
   ['keyword.other.unit', '#4EC9B0'], ['keyword', '#C586C0'], ['storage', '#569CD6'], ['entity.name.type', '#4EC9B0'],
-  ['entity.other.inherited-class', '#4EC9B0'], ['variable.other.property', '#9CDCFE'], ['support.function', '#DCDCAA'],
+  ['entity.other.inherited-class', '#4EC9B0'], ['support.type', '#4EC9B0'], ['variable.other.property', '#9CDCFE'], ['support.function', '#DCDCAA'],
   ['support.constant', '#4FC1FF'], ['variable', '#D4D4D4'],
 ];
 const colourOf = (scopes) => {
@@ -34,13 +24,8 @@ const colourOf = (scopes) => {
   return '#D4D4D4';
 };
 const escape = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-const lines = readFileSync(sample, 'utf8').split('\n').slice(28, 72);
-let state = vsctm.INITIAL;
-const html = lines.map((line) => {
-  const r = grammar.tokenizeLine(line, state);
-  state = r.ruleStack;
-  return r.tokens.map((t) => `<span style="color:${colourOf(t.scopes)}">${escape(line.slice(t.startIndex, t.endIndex))}</span>`).join('');
-});
+const lines = (await tokenize(readFileSync(sample, 'utf8'))).slice(28, 72);
+const html = lines.map((tokens) => tokens.map((t) => `<span style="color:${colourOf(t.scopes)}">${escape(t.text)}</span>`).join(''));
 const page = `<!doctype html><html><body style="margin:0;background:#1E1E1E"><pre style="font:14px/1.45 'DejaVu Sans Mono',monospace;padding:12px;margin:0;color:#D4D4D4">${html.join('\n')}</pre></body></html>`;
 mkdirSync(new URL('screenshot/', here), { recursive: true });
 const out = new URL('screenshot/grammar.html', here).pathname;
