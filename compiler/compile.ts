@@ -16,7 +16,7 @@ import type { DatasetIR, RunIR } from '../schemas/run-ir.schema.ts';
 import type { TableIR } from '../schemas/table-ir.schema.ts';
 import { ExtendsResolver } from './apply-extends.ts';
 import { runChecks } from './check/index.ts';
-import { checkRowContracts, checkRowsDistinct } from './check/contracts.ts';
+import { checkContractsPlaced, checkRowContracts, checkRowsDistinct } from './check/contracts.ts';
 import { datasetFields, experimentFields, figureFields, tableFields } from './check/key-schema.ts';
 import type { TableRowSource } from './check/tables.ts';
 import { decodeFields, suggest, type DecodeContext, type Settings } from './check/types.ts';
@@ -160,6 +160,7 @@ class Compilation {
     // ── Expanded ──
     const entryDecls = this.program.files.get(this.entry)!.ast.decls;
     const selected = this.select(entryDecls);
+    checkContractsPlaced(entryDecls, (issue, at) => this.bag.report(issue, at));
     if (this.bag.hasErrors || !selected) return this.result(Phase.Resolved);
     const runs = this.unique(selected.runDecls.flatMap((d) => this.expand(d)));
     for (const table of selected.tables) this.tableRows(table).forEach((row) => runs.push(...(this.runsOf(row.ref) ?? [])));

@@ -15,7 +15,7 @@
  * row of one run against a repeat is compared with its first draw (the difference is then
  * `repeat` and `data.sample`).
  */
-import type { Contract, Key, Span } from '../../dsl/ast.ts';
+import type { Contract, Decl, Entry, Expr, Key, Span } from '../../dsl/ast.ts';
 import { joinSpans } from '../../dsl/span.ts';
 import type { RunIR } from '../../schemas/run-ir.schema.ts';
 import type { Location } from '../diagnostics.ts';
@@ -107,6 +107,7 @@ export function checkRowContracts({ table, rows, paperOnly, report }: ContractCo
   for (const row of rows) {
     const contract = row.contract;
     if (!contract) continue;
+    const named = contractPaths(contract, report);
     const refLabel = contract.reference.name;
     const reference = rows.find((r) => r.label === refLabel);
     if (!reference) {
@@ -122,7 +123,6 @@ export function checkRowContracts({ table, rows, paperOnly, report }: ContractCo
       report({ code: 'E127', row: row.label, reference: refLabel }, { node: contract });
       continue;
     }
-    const named = contractPaths(contract, report);
     if (!named || !row.runs || !reference.runs || row.runs.length === 0 || reference.runs.length === 0) continue;
     // Draw i against draw i; a difference is reported once, from the first draw it shows in.
     const unnamed = new Map<string, IrDifference & { draw: number }>();
@@ -152,4 +152,32 @@ export function checkRowContracts({ table, rows, paperOnly, report }: ContractCo
       if (!changed.has(path)) report({ code: 'E077', table, row: row.label, reference: refLabel, path: keys.map((k) => k.name).join('.'), value: valueAt(row.runs![0], path) }, { node: pathSpan(keys) });
     });
   }
+}
+
+const declWords: Record<string, string> = {
+  Dataset: 'in a dataset',
+  Experiment: 'in an experiment',
+  Sweep: 'in a sweep',
+  Repeat: 'in a repeat',
+  Table: 'in a table but not a row of its `rows`',
+  Figure: 'in a figure',
+  Launch: 'in a launch block',
+};
+
+/** `differs … from` stands only after a row of a table's `rows` (E126 elsewhere: it would be ignored). */
+export function checkContractsPlaced(decls: readonly Decl[], report: (issue: Issue, at: Location) => void): void {
+  const visit = (decl: Decl, entries: readonly Entry[], prefix: readonly string[]) => {
+    for (const entry of entries) {
+      const path = [...prefix, ...entry.path.map((k) => k.name)];
+      const isRow = decl.kind === 'Table' && path.length === 2 && path[0] === 'rows';
+      if (entry.contract && !isRow) report({ code: 'E126', where: declWords[decl.kind] ?? 'not a table row' }, { node: entry.contract });
+      visitExpr(decl, entry.value, path);
+    }
+  };
+  const visitExpr = (decl: Decl, expr: Expr, path: readonly string[]): void => {
+    if (expr.kind === 'Object') visit(decl, expr.entries, path);
+    else if (expr.kind === 'List') expr.items.forEach((item) => visitExpr(decl, item, path));
+    else if (expr.kind === 'Call') expr.args.forEach((arg) => visitExpr(decl, arg, path));
+  };
+  for (const decl of decls) visit(decl, decl.body.entries, []);
 }
