@@ -8,7 +8,7 @@
  */
 import { dirname, relative, resolve, sep } from 'node:path';
 import type { DatasetIR, RunIR } from '../schemas/run-ir.schema.ts';
-import { canonicalize, sha256Canonical } from './canonical-json.ts';
+import { canonicalize, sha256Canonical, sha256Json } from './canonical-json.ts';
 import type { Settings } from './check/types.ts';
 import type { ConcreteRun } from './expand-sweeps.ts';
 
@@ -156,5 +156,9 @@ export function specHashOf(ir: RunIR): string {
 
 /** Sets the hash and puts every key in canonical order. */
 export function finishRunIr(ir: RunIR): RunIR {
-  return canonicalize({ ...ir, specHash: specHashOf(ir) });
+  // Canonicalized once: the hash is taken over the canonical IR less the keys specHashOf drops.
+  const canonical = canonicalize({ ...ir, specHash: '' });
+  const { name: _name, experiment: _experiment, origin: _origin, specHash: _hash, ...spec } = canonical;
+  canonical.specHash = sha256Json(spec);
+  return canonical;
 }
