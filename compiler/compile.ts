@@ -16,6 +16,7 @@ import type { DatasetIR, RunIR } from '../schemas/run-ir.schema.ts';
 import type { TableIR } from '../schemas/table-ir.schema.ts';
 import { ExtendsResolver } from './apply-extends.ts';
 import { runChecks } from './check/index.ts';
+import { launchSettings, type LaunchSettings } from './check/launch-settings.ts';
 import { checkContractsPlaced, checkRowContracts, checkRowsDistinct } from './check/contracts.ts';
 import { datasetFields, experimentFields, figureFields, tableFields } from './check/key-schema.ts';
 import type { TableRowSource } from './check/tables.ts';
@@ -47,6 +48,8 @@ export interface CompileResult {
   runs: RunIR[];
   tables: TableIR[];
   figures: FigureIR[];
+  /** The file's `launch slurm { … }` defaults for `ablate launch` (merged over its imports); in no Run IR. */
+  launch?: LaunchSettings;
   /** Sorted by file and position; deduplicated (a base's error is reported once, not once per child). */
   diagnostics: Diagnostic[];
   /** The last phase that completed without errors (0 when parsing failed). */
@@ -109,6 +112,7 @@ class Compilation {
   private readonly datasets = new Map<string, DatasetResult | null>();
   /** Run name → IR source map, for `CompileResult.locate`. */
   private readonly sourceMaps = new Map<string, IrSourceMap>();
+  private launch: LaunchSettings | undefined;
 
   constructor(
     readonly entry: string,
@@ -122,6 +126,7 @@ class Compilation {
       runs,
       tables,
       figures,
+      ...(this.launch ? { launch: this.launch } : {}),
       diagnostics: dedupe(this.bag.items),
       phase,
       sources: this.sources,
@@ -172,6 +177,7 @@ class Compilation {
     const concrete = this.unique(runs).map((r) => applyOverrides(r, overrides.overrides));
     if (this.bag.hasErrors) return this.result(Phase.Resolved);
     // ── Checked ──
+    this.launch = launchSettings([...this.program.files].map(([file, source]) => ({ file, decls: source.ast.decls })), this.bag);
     for (const decl of selected.datasets) this.dataset(decl.name.name, decl.name);
     const drafts = concrete.map((run) => this.checkRun(run));
     const draftsByName = new Map(drafts.filter((d) => d !== undefined).map((d) => [d.ir.name, d.ir]));
@@ -429,7 +435,7 @@ class Compilation {
     const decl = this.program.decls.get(name)?.decl;
     if (!decl) return undefined;
     if (decl.kind === 'Repeat') return 'a repeat of an experiment';
-    return { Experiment: 'an experiment', Dataset: 'a dataset', Table: 'a table', Figure: 'a figure', Sweep: 'a sweep' }[decl.kind];
+    return { Experiment: 'an experiment', Dataset: 'a dataset', Table: 'a table', Figure: 'a figure', Sweep: 'a sweep', Launch: 'a launch block' }[decl.kind];
   }
 
   /** Type-checks a figure and runs its rules. */

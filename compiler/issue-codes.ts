@@ -77,6 +77,15 @@ export const issueCodes = {
   E077: 'contract-no-difference',
   E078: 'contract-unknown-row',
   E079: 'contract-unknown-path',
+  // launch blocks: where runs execute (issue 10; compiler/check/launch-settings.ts)
+  E100: 'unknown-scheduler',
+  E101: 'launch-declared-twice',
+  E102: 'slurm-time-format',
+  E103: 'time-whole-minutes',
+  E104: 'memory-whole-megabytes',
+  E105: 'sbatch-arg-reserved',
+  E106: 'sbatch-arg-not-option',
+  E107: 'launch-missing-unit',
   // the paper's datasets (issue 13)
   E110: 'slice-axis-3d',
   E111: 'resize-smaller-than-crop',
@@ -179,6 +188,14 @@ export interface IssueData {
   E122: { figure: string; name: string; kind: string; suggestion?: string };
   E123: { figure: string; name: string; suggestion?: string };
   E124: { modality: string; trained: string[] };
+  E100: { scheduler: string; known: string[]; suggestion?: string };
+  E101: { scheduler: string; firstLine: number };
+  E102: { value: string };
+  E103: { written: string; minutes: number };
+  E104: { written: string; megabytes: number };
+  E105: { arg: string; option: string; reason?: string; key?: string };
+  E106: { arg: string };
+  E107: { key: 'time' | 'mem'; value: number };
   E125: { row: string };
   E126: { where: string };
   E127: { row: string; reference: string };

@@ -325,6 +325,32 @@ export function renderIssue(issue: Issue): RenderedIssue {
         message: `figure ${quote(issue.figure)} draws a reference line for ${quote(issue.name)}, which is not an experiment or a repeat`,
         hint: didYouMean(issue.suggestion) ?? 'name an experiment or a repeat of one (its pooled result is drawn as a horizontal line)',
       };
+    case 'E100':
+      return {
+        message: `unknown scheduler ${quote(issue.scheduler)} in \`launch\``,
+        hint: didYouMean(issue.suggestion) ?? `ablate launches on ${list(issue.known)}`,
+      };
+    case 'E101':
+      return { message: `\`launch ${issue.scheduler}\` is declared twice in this file (first on line ${issue.firstLine})`, hint: 'keep one block; a file it imports may hold another' };
+    case 'E102':
+      return {
+        message: `\`launch.time\` "${issue.value}" is not a Slurm time`,
+        hint: 'write a duration such as `2h` or `30min`, or Slurm\'s "MM", "HH:MM:SS", "D-HH:MM:SS"',
+      };
+    case 'E103':
+      return { message: `\`launch.time\` must be a whole number of minutes, at least one, found ${issue.written}`, hint: 'Slurm counts time limits in minutes: write e.g. `2min`, `90min` or `2h`' };
+    case 'E104':
+      return { message: `\`launch.mem\` must be a whole number of megabytes, at least one, found ${issue.written}`, hint: 'write e.g. `512MB` or `16GB`' };
+    case 'E105':
+      return issue.key
+        ? { message: `sbatch argument ${quote(issue.arg)} sets ${quote(issue.option)}, which has its own key`, hint: `write \`${issue.key}: …\` in the launch block` }
+        : { message: `sbatch argument ${quote(issue.arg)} sets ${quote(issue.option)}, which ablate sets itself (${issue.reason})`, hint: 'remove it from `sbatch_args`' };
+    case 'E106':
+      return { message: `sbatch argument ${quote(issue.arg)} is not an option`, hint: `sbatch arguments start with \`-\`: \`--${issue.arg}\`` };
+    case 'E107':
+      return issue.key === 'time'
+        ? { message: `\`launch.time\` needs a unit, found ${issue.value}`, hint: `write \`${issue.value}min\`, \`${issue.value}h\` or \`${issue.value}d\`` }
+        : { message: `\`launch.mem\` needs a unit, found ${issue.value}`, hint: `write \`${issue.value}MB\` or \`${issue.value}GB\`` };
     case 'E124':
       return {
         message: `the repeat samples ${quote(issue.modality)} cases, but the run trains ${list(issue.trained)}`,

@@ -60,6 +60,7 @@ export function resolveImports(entry: string, read: SourceReader, bag: Diagnosti
     for (const imp of source.ast.imports) visit(importTarget(file, imp.path.value), imp);
     onStack.pop();
     for (const decl of source.ast.decls) {
+      if (decl.kind === 'Launch') continue; // names a scheduler, not a declaration (compiler/check/launch-settings.ts)
       const first = program.decls.get(decl.name.name);
       if (isReservedName(decl.name.name)) {
         const kind = kindWord(decl);

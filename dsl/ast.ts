@@ -29,8 +29,13 @@ export interface Span {
 
 // ─── expressions ────────────────────────────────────────────────────────────
 
-/** Units the language knows: `2%`, `8 mm`, `1.5 x 1.5 x 8 mm`. */
-export type Unit = '%' | 'mm';
+/** Durations of a `launch` block: `30min`, `2h`, `2d` (`s` for completeness). */
+export type DurationUnit = 's' | 'min' | 'h' | 'd';
+/** Sizes of a `launch` block: `16GB` (powers of 1024, as Slurm reads `--mem=16G`). */
+export type MemoryUnit = 'MB' | 'GB' | 'TB';
+
+/** Units the language knows: `2%`, `8 mm`, `1.5 x 1.5 x 8 mm`, and `2h`, `16GB` in a `launch` block. */
+export type Unit = '%' | 'mm' | DurationUnit | MemoryUnit;
 
 /** `96`, `1e-4`, `0.05`, `2%`, `8 mm`. `text` is the literal as written (for the formatter). */
 export interface NumberLit {
@@ -254,7 +259,19 @@ export interface FigureDecl {
   span: Span;
 }
 
-export type Decl = DatasetDecl | ExperimentDecl | SweepDecl | RepeatDecl | TableDecl | FigureDecl;
+/**
+ * `launch slurm { partition: gpu, time: 2d, mem: 32GB }`: defaults for `ablate launch` on that
+ * scheduler (`name` is the scheduler). Says where runs execute, not what they compute: it is
+ * in no Run IR and no spec hash, and it is not a name in the declaration namespace.
+ */
+export interface LaunchDecl {
+  kind: 'Launch';
+  name: Name;
+  body: ObjectExpr;
+  span: Span;
+}
+
+export type Decl = DatasetDecl | ExperimentDecl | SweepDecl | RepeatDecl | TableDecl | FigureDecl | LaunchDecl;
 
 /** A `//` or `/* … *\/` comment, kept for the formatter. `text` includes the delimiters. */
 export interface Comment {

@@ -38,6 +38,7 @@ import type {
   IndexSuffixCstChildren,
   KeyCstChildren,
   KeyPathCstChildren,
+  LaunchDeclCstChildren,
   ListCstChildren,
   NumericCstChildren,
   ParenExprCstChildren,
@@ -51,7 +52,7 @@ import type {
 import { ablParser } from './parser.ts';
 import { joinSpans, type SpanMap } from './span.ts';
 import { syntaxDiagnostic, type SyntaxDiagnostic } from './syntax-error.ts';
-import { DotDot, MalformedNumber, PlusMinus, SingleQuotedString, Slash, Star, StringLiteral, Zip } from './tokens.ts';
+import { DotDot, LAUNCH_UNITS, MalformedNumber, PlusMinus, SingleQuotedString, Slash, Star, StringLiteral, Zip } from './tokens.ts';
 
 /** Binding strength of the binary operators, loosest first (as `format-expr.ts` prints them). */
 const PLUS_MINUS = 1;
@@ -168,6 +169,7 @@ export class CstToAst extends BaseVisitor {
     add(ctx.repeatDecl);
     add(ctx.tableDecl);
     add(ctx.figureDecl);
+    add(ctx.launchDecl);
     nodes.sort((a, b) => a.startOffset - b.startOffset);
     const imports: ImportDecl[] = [];
     const decls: Decl[] = [];
@@ -240,6 +242,12 @@ export class CstToAst extends BaseVisitor {
     if (!parts) return undefined;
     const title = this.title(ctx);
     return { kind: 'Figure', name: parts.name, ...(title ? { title } : {}), body: parts.body, span: parts.span };
+  }
+
+  launchDecl(ctx: LaunchDeclCstChildren): Decl | undefined {
+    const parts = this.declParts(ctx.Launch?.[0], ctx.name?.[0], ctx.block);
+    if (!parts) return undefined;
+    return { kind: 'Launch', name: parts.name, body: parts.body, span: parts.span };
   }
 
   // ─── blocks and entries ───────────────────────────────────────────────────
@@ -441,7 +449,9 @@ export class CstToAst extends BaseVisitor {
     }
     if (items.length === 0) return undefined;
     const unknownUnit = ctx.unknownUnit?.[0];
-    if (isReal(unknownUnit)) {
+    // `2h`, `16GB` (a launch block's units): a unit of one number; after dimensions, unknown.
+    const launchUnit = isReal(unknownUnit) && items.length === 1 && LAUNCH_UNITS.has(unknownUnit.image) ? unknownUnit : undefined;
+    if (isReal(unknownUnit) && !launchUnit) {
       const last = ctx.items[ctx.items.length - 1]!;
       this.error(
         'E003',
@@ -450,7 +460,7 @@ export class CstToAst extends BaseVisitor {
         /^x\d/.test(unknownUnit.image) ? 'dimensions are written 256 x 256 or 256x256' : "the units are '%' (2%) and 'mm' (8 mm)",
       );
     }
-    const unitToken = ctx.unit?.[0];
+    const unitToken = launchUnit ?? ctx.unit?.[0];
     const unit = isReal(unitToken) ? (unitToken.image as Unit) : undefined;
     const last = items[items.length - 1]!;
     const span = unit ? joinSpans(items[0]!.span, this.tokenSpan(unitToken!)) : joinSpans(items[0]!.span, last.span);

@@ -14,6 +14,7 @@ export type FileCstChildren = {
   repeatDecl?: RepeatDeclCstNode[];
   tableDecl?: TableDeclCstNode[];
   figureDecl?: FigureDeclCstNode[];
+  launchDecl?: LaunchDeclCstNode[];
 };
 
 export interface ImportDeclCstNode extends CstNode {
@@ -99,6 +100,17 @@ export type FigureDeclCstChildren = {
   Figure: IToken[];
   name: IToken[];
   title?: IToken[];
+  block: BlockCstNode[];
+};
+
+export interface LaunchDeclCstNode extends CstNode {
+  name: "launchDecl";
+  children: LaunchDeclCstChildren;
+}
+
+export type LaunchDeclCstChildren = {
+  Launch: IToken[];
+  name: IToken[];
   block: BlockCstNode[];
 };
 
@@ -299,6 +311,7 @@ export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   repeatDecl(children: RepeatDeclCstChildren, param?: IN): OUT;
   tableDecl(children: TableDeclCstChildren, param?: IN): OUT;
   figureDecl(children: FigureDeclCstChildren, param?: IN): OUT;
+  launchDecl(children: LaunchDeclCstChildren, param?: IN): OUT;
   block(children: BlockCstChildren, param?: IN): OUT;
   entry(children: EntryCstChildren, param?: IN): OUT;
   contract(children: ContractCstChildren, param?: IN): OUT;

@@ -93,6 +93,7 @@ export class CommentPlacement {
       case 'Repeat':
       case 'Table':
       case 'Figure':
+      case 'Launch':
         return this.objectContainer(node.body);
       case 'Entry':
         return this.exprContainer(node.value);

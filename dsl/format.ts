@@ -186,6 +186,8 @@ class Formatter {
         return `table ${decl.name.name}${title}`;
       case 'Figure':
         return `figure ${decl.name.name}${title}`;
+      case 'Launch':
+        return `launch ${decl.name.name}`;
     }
   }
 

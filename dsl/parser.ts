@@ -36,6 +36,8 @@ import {
   Identifier,
   Import,
   In,
+  LAUNCH_UNITS,
+  Launch,
   LBracket,
   LCurly,
   LParen,
@@ -182,6 +184,7 @@ export class AblParser extends CstParser {
           { ALT: () => this.SUBRULE(this.repeatDecl) },
           { ALT: () => this.SUBRULE(this.tableDecl) },
           { ALT: () => this.SUBRULE(this.figureDecl) },
+          { ALT: () => this.SUBRULE(this.launchDecl) },
         ]),
       );
     });
@@ -239,6 +242,13 @@ export class AblParser extends CstParser {
     this.CONSUME(Figure);
     this.CONSUME(Identifier, { LABEL: 'name' });
     this.OPTION(() => this.CONSUME(StringToken, { LABEL: 'title' }));
+    this.SUBRULE(this.block);
+  });
+
+  /** `launch slurm { partition: gpu, time: 2d }`: the scheduler's defaults for `ablate launch`. */
+  public launchDecl = this.RULE('launchDecl', () => {
+    this.CONSUME(Launch);
+    this.CONSUME(Identifier, { LABEL: 'name' });
     this.SUBRULE(this.block);
   });
 
@@ -418,6 +428,8 @@ export class AblParser extends CstParser {
           const word = this.LA(1);
           if (word.tokenType !== Identifier || word.startLine !== this.LA(0).endLine) return false;
           const next = this.LA(2);
+          // `time: 2h mem: 16GB`: a launch unit is the number's unless it starts an entry itself (`h: 1`).
+          if (LAUNCH_UNITS.has(word.image)) return next.tokenType !== Colon && next.tokenType !== Dot && next.tokenType !== In && next.tokenType !== At && next.tokenType !== LCurly;
           return next.tokenType === EOF || isSeparator(next.tokenType) || next.startLine! > word.endLine!;
         },
         DEF: () => this.CONSUME(Identifier, { LABEL: 'unknownUnit' }),

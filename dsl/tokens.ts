@@ -94,6 +94,13 @@ export const SingleQuotedString = createToken({
   label: 'a string',
 });
 
+/**
+ * Units of a `launch` block's durations and sizes (`time: 2h`, `mem: 16GB`). They are plain
+ * names, not keywords (`h`, `s`, `d` stay usable as names elsewhere): a number glued to one
+ * lexes as the number and the name, and the parser reads the name as the number's unit.
+ */
+export const LAUNCH_UNITS: ReadonlySet<string> = new Set(['s', 'min', 'h', 'd', 'MB', 'GB', 'TB']);
+
 const numberCore = /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const wordTail = /[A-Za-z_][A-Za-z0-9_]*/y;
 
@@ -110,7 +117,7 @@ const matchMalformedNumber: CustomPatternMatcherFunc = (text, offset) => {
   const tail = wordTail.exec(text);
   if (!tail) return null;
   const word = tail[0];
-  if (word === 'mm' || word === 'x') return null; // `8mm`, `256x`
+  if (word === 'mm' || word === 'x' || LAUNCH_UNITS.has(word)) return null; // `8mm`, `256x`, `2h`, `16GB`
   if (/^x\d/.test(word)) return null; // `256x256`: the `x` of dims, then a number
   let end = tailStart + word.length;
   // `1e-` / `1e+`: keep the sign in the bad literal rather than leaving a stray operator.
@@ -189,6 +196,8 @@ export const From = keyword('from');
 export const Repeat = keyword('repeat');
 export const Table = keyword('table');
 export const Figure = keyword('figure');
+/** `launch slurm { … }`: where and with what the runs of a file execute (never part of a run's spec). */
+export const Launch = keyword('launch');
 export const At = keyword('at');
 export const In = keyword('in');
 /** `differs` of a table row's ablation contract: `"+ L_mcr": v3_mcr differs [loss.mcr] from "Joint V3"`. */
@@ -224,7 +233,7 @@ export const X = createToken({
 });
 
 export const keywordTokens: TokenType[] = [
-  Import, Dataset, Experiment, Extends, Sweep, Grid, Zip, From, Repeat, Table, Figure, At, In, Differs, Mm, X,
+  Import, Dataset, Experiment, Extends, Sweep, Grid, Zip, From, Repeat, Table, Figure, Launch, At, In, Differs, Mm, X,
 ];
 
 /**

@@ -4,6 +4,7 @@
  * which keys a block at a path accepts, and how to describe a type, unit and default.
  */
 import type { Decl } from '../../dsl/ast.ts';
+import { slurmLaunchFields } from '../../compiler/check/launch-settings.ts';
 import { datasetFields, experimentFields, figureFields, repeatFields, tableFields, type Default, type FieldSchema, type Fields } from '../../compiler/check/key-schema.ts';
 
 /** The kind a variant block picked (`swin_unet` for `backbone swin_unet { … }`), when known. */
@@ -23,6 +24,8 @@ export function rootFields(kind: Decl['kind']): Fields {
       return tableFields;
     case 'Figure':
       return figureFields;
+    case 'Launch':
+      return slurmLaunchFields;
   }
 }
 

@@ -13,6 +13,7 @@ const kinds: Record<Decl['kind'], SymbolKind> = {
   Repeat: SymbolKind.Array,
   Table: SymbolKind.Struct,
   Figure: SymbolKind.Object,
+  Launch: SymbolKind.Event,
 };
 
 function detailOf(decl: Decl): string {
@@ -20,6 +21,7 @@ function detailOf(decl: Decl): string {
   if (decl.kind === 'Experiment') return decl.extends ? `${word} extends ${decl.extends.name}` : word;
   if (decl.kind === 'Sweep') return `${decl.mode} sweep from ${decl.from.name}`;
   if (decl.kind === 'Repeat') return `repeat from ${decl.from.name}`;
+  if (decl.kind === 'Launch') return `${word} on ${decl.name.name}`;
   return decl.title ? `${word} — ${decl.title.value}` : word;
 }
 

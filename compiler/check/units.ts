@@ -24,8 +24,8 @@ export function checkFraction(
   at: Location,
   bag: DiagnosticBag,
 ): number | undefined {
-  if (number.unit === 'mm') {
-    bag.report({ code: 'E040', path, unit: 'mm', expected: 'a percentage such as `20%` or a fraction such as `0.2`' }, at);
+  if (number.unit !== undefined && number.unit !== '%') {
+    bag.report({ code: 'E040', path, unit: number.unit, expected: 'a percentage such as `20%` or a fraction such as `0.2`' }, at);
     return undefined;
   }
   const fraction = number.unit === '%' ? number.value / 100 : number.value;

@@ -119,6 +119,15 @@ export const issueCases: IssueCase[] = [
         ),
     ),
   },
+  // launch blocks (compiler/check/launch-settings.ts): in no run's IR, checked like every key
+  { code: 'E100', title: 'unknown scheduler', files: main(`${DATASET}${BASE}launch «slurn { partition: gpu }\n`) },
+  { code: 'E101', title: 'two launch blocks in one file', files: main(`launch slurm { partition: gpu }\n${DATASET}${BASE}launch «slurm { time: 2h }\n`) },
+  { code: 'E102', title: 'time string not in Slurm format', files: main(`${DATASET}${BASE}launch slurm { time: «"2 days" }\n`) },
+  { code: 'E103', title: 'time not whole minutes', files: main(`${DATASET}${BASE}launch slurm { time: «90s }\n`) },
+  { code: 'E104', title: 'memory not whole megabytes', files: main(`${DATASET}${BASE}launch slurm { mem: «0.5MB }\n`) },
+  { code: 'E105', title: 'sbatch argument with its own key', files: main(`${DATASET}${BASE}launch slurm {\n  sbatch_args: ["--qos=long", «"--partition=gpu"]\n}\n`) },
+  { code: 'E106', title: 'sbatch argument that is no option', files: main(`${DATASET}${BASE}launch slurm { sbatch_args: [«"account=lab"] }\n`) },
+  { code: 'E107', title: 'duration without a unit', files: main(`${DATASET}${BASE}launch slurm { time: «2 }\n`) },
   { code: 'E111', title: 'in-plane resize smaller than the crop', files: main(DATASET + BASE.replace('crop: 64 x 64', 'crop: 64 x 64\n    resize: «48 x 64')) },
   { code: 'E122', title: 'figure over a repeat of an experiment', files: main(`${DATASET}${BASE}repeat r from base { times: 2 }\nfigure f { sweep: «r, x: loss.icr.tau }\n`) },
   {

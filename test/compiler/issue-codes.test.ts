@@ -61,6 +61,14 @@ const messages: Record<string, string> = {
   E072: 'EAMs query the feature maps with the class embeddings Q (eq. 1), but `model.class_embedding` is off',
   E073: '2 mri case(s) leave 0 for training once val and test take at least one case each',
   E120: 'repeat `rr` draws from `r`, which is a repeat; a repeat draws from an experiment or a sweep',
+  E100: 'unknown scheduler `slurn` in `launch`',
+  E101: '`launch slurm` is declared twice in this file (first on line 1)',
+  E102: '`launch.time` "2 days" is not a Slurm time',
+  E103: '`launch.time` must be a whole number of minutes, at least one, found 90s',
+  E104: '`launch.mem` must be a whole number of megabytes, at least one, found 0.5MB',
+  E105: 'sbatch argument `--partition=gpu` sets `--partition`, which has its own key',
+  E106: 'sbatch argument `account=lab` is not an option',
+  E107: '`launch.time` needs a unit, found 2',
   E110: '`data.slice_axis: coronal` has no effect in a 3D run: a 3D model sees whole volumes, not slices',
   E111: '`data.resize: 48 x 64` is smaller in-plane than the crop 64 x 64: every slice would be mostly padding',
   E121: '`data.crop_at: label` has no effect in a 3D run: 3D runs crop nothing and slide windows over the whole volume',
@@ -89,6 +97,10 @@ const hints: Record<string, string> = {
   E065: 'did you mean `base`?',
   E066: 'did you mean `LVM`?',
   E123: 'did you mean `base`?',
+  E100: 'did you mean `slurm`?',
+  E105: 'write `partition: …` in the launch block',
+  E106: 'sbatch arguments start with `-`: `--account=lab`',
+  E107: 'write `2min`, `2h` or `2d`',
 };
 
 describe('every issue code has a failing fixture', () => {

@@ -103,7 +103,7 @@ describe('tokens', () => {
     }
     const keywords = allTokens.filter((t) => t.CATEGORIES?.includes(Keyword));
     expect(keywords.map((t) => t.LABEL).sort()).toEqual(
-      ["'at'", "'dataset'", "'differs'", "'experiment'", "'extends'", "'figure'", "'from'", "'grid'", "'import'", "'in'", "'mm'", "'repeat'", "'sweep'", "'table'", "'x'", "'zip'"],
+      ["'at'", "'dataset'", "'differs'", "'experiment'", "'extends'", "'figure'", "'from'", "'grid'", "'import'", "'in'", "'launch'", "'mm'", "'repeat'", "'sweep'", "'table'", "'x'", "'zip'"],
     );
     // Keywords come before Identifier, or the identifier pattern would take them.
     const identifierAt = allTokens.indexOf(Identifier);
