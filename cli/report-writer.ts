@@ -6,8 +6,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CompileResult } from '../compiler/compile.ts';
-import { figureSeries, findResults, tableReport } from '../runtime/reports/collect-results.ts';
+import { figureSeries, findRunResults, tableReport } from '../runtime/reports/collect-results.ts';
+import { ablateCode, type CodeProvenance } from '../runtime/run/code-provenance.ts';
+import { runProvenance } from '../runtime/tracking/provenance-tags.ts';
 import { isCategoricalAxis, lineChartSvg } from '../runtime/reports/plots/line-chart.ts';
+import { tableFigure } from '../runtime/reports/plots/table-figure.ts';
 import type { Report, ToleranceTest } from '../runtime/reports/report-model.ts';
 import { toleranceSummary } from '../runtime/reports/report-grid.ts';
 import { renderCsv } from '../runtime/reports/render-csv.ts';
@@ -39,24 +42,46 @@ export interface WrittenReport {
 
 /**
  * Renders every table and figure of a compiled file from the runs in `tracker`, writing all
- * formats to `outDir` (`<name>.md|csv|tex|html`, figures as `<name>.svg`).
+ * formats to `outDir` (`<name>.md|csv|tex|html`, a table's figure per metric as `<name>.<metric>.svg`,
+ * figures as `<name>.svg`).
  */
-export async function writeReports(result: Pick<CompileResult, 'tables' | 'figures'>, tracker: Tracker, options: { experimentName: string; outDir: string; format: ReportFormat; only?: string; test?: ToleranceTest }): Promise<WrittenReport[]> {
+/**
+ * `overrides`: the `-s` values the runs were looked up with (shown in the provenance block);
+ * `renderedBy`: the code staleness is judged against (default: this ablate, code-provenance.ts).
+ */
+export async function writeReports(
+  result: Pick<CompileResult, 'tables' | 'figures'>, tracker: Tracker,
+  options: { experimentName: string; outDir: string; format: ReportFormat; only?: string; test?: ToleranceTest; overrides?: readonly string[]; renderedBy?: CodeProvenance },
+): Promise<WrittenReport[]> {
   const tables = result.tables.filter((t) => !options.only || t.name === options.only);
   const figures = result.figures.filter((f) => !options.only || f.name === options.only);
   const hashes = [
     ...tables.flatMap((t) => t.rows.flatMap((r) => r.specHashes)),
     ...figures.flatMap((f) => [...f.points.map((p) => p.specHash), ...f.references.flatMap((r) => r.specHashes)]),
   ];
-  const results = await findResults(tracker, options.experimentName, hashes);
+  const found = await findRunResults(tracker, options.experimentName, hashes);
+  const results = new Map([...found].map(([hash, f]) => [hash, f.results]));
+  const renderedBy = options.renderedBy ?? ablateCode();
+  const provenance = {
+    report: { renderedBy, overrides: [...(options.overrides ?? [])] },
+    runs: new Map([...found].map(([hash, f]) => [hash, runProvenance(f.run, renderedBy)])),
+  };
   await mkdir(options.outDir, { recursive: true });
   const written: WrittenReport[] = [];
   for (const table of tables) {
-    const report = tableReport(table, results, options.test);
+    const report = tableReport(table, results, options.test, provenance);
     const files: string[] = [];
     for (const { ext, render } of Object.values(RENDER)) {
       const file = path.join(options.outDir, `${table.name}.${ext}`);
       await writeFile(file, render(report));
+      files.push(file);
+    }
+    // Per metric, ours ± std beside the paper's ± std (plots/table-figure.ts): `<table>.<metric>.svg`.
+    for (const metric of report.metrics) {
+      const chart = tableFigure(report, metric);
+      if (!chart) continue;
+      const file = path.join(options.outDir, `${table.name}.${metric}.svg`);
+      await writeFile(file, lineChartSvg(chart));
       files.push(file);
     }
     written.push({ name: table.name, files, text: RENDER[options.format].render(report), pendingRows: report.rows.filter((r) => r.pending).length, ...toleranceSummary(report) });

@@ -4,7 +4,6 @@
  * parent run). Loaded only when one of those commands runs, so that `ablate check` and
  * `ablate --help` never load TensorFlow.js.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -12,7 +11,9 @@ import type { CompileResult } from '../compiler/compile.ts';
 import type { RunIR } from '../schemas/run-ir.schema.ts';
 import { initBackend } from '../runtime/backend/select-backend.ts';
 import { parseBackendName } from '../runtime/backend/backend-name.ts';
-import { executeRun, runSourceFile, type RunContext, type RunOutcome } from '../runtime/run/execute-run.ts';
+import { contextCode, executeRun, runSourceFile, type RunContext, type RunOutcome } from '../runtime/run/execute-run.ts';
+import { ablateCode, sourceGit } from '../runtime/run/code-provenance.ts';
+import { provenanceTags } from '../runtime/tracking/provenance-tags.ts';
 import { groupHash } from '../runtime/run/run-identity.ts';
 import { ABLATE_TAGS, runTags } from '../runtime/tracking/run-tags.ts';
 import { aggregateResults, resultsToJson, type RunResults } from '../runtime/reports/run-results.ts';
@@ -25,14 +26,6 @@ import type { RunCliOptions } from './commands/run.ts';
 import { createProgress } from './progress.ts';
 import { trainingWorkers } from './training-workers.ts';
 
-function gitCommit(cwd: string): string | undefined {
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Shared by `run` and `reproduce`: everything a run needs besides its IR. */
 export async function createRunContext(file: string, options: RunCliOptions, signal: AbortSignal): Promise<{ ctx: RunContext; tracker: Tracker }> {
   const backendName = options.backend ? parseBackendName(options.backend) : undefined;
@@ -40,9 +33,9 @@ export async function createRunContext(file: string, options: RunCliOptions, sig
   const workers = trainingWorkers(options.workers, backend.name, availableParallelism());
   const tracker = createTracker(options.trackingUri ?? process.env['MLFLOW_TRACKING_URI'] ?? './mlruns');
   const cwd = process.cwd();
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const code = ablateCode();
   const progress = createProgress({ quiet: options.quiet });
-  const gc = gitCommit(cwd);
+  const source = sourceGit(file);
   const ctx: RunContext = {
     tracker,
     experimentName: options.mlflowExperiment,
@@ -55,8 +48,12 @@ export async function createRunContext(file: string, options: RunCliOptions, sig
     signal,
     progress,
     source: { file, text: readFileSync(file, 'utf8') },
-    version: pkg.version,
-    ...(gc ? { gitCommit: gc } : {}),
+    version: code.version,
+    ablateGit: code.git,
+    sourceGit: source,
+    overrides: options.set,
+    rerunStale: options.rerunStale ?? false,
+    ...(source.commit ? { gitCommit: source.commit } : {}),
   };
   progress.note(`backend: ${backend.note}`);
   progress.note(`tracking: ${tracker.uri} (experiment '${options.mlflowExperiment}')`);
@@ -131,7 +128,10 @@ export async function executeRuns(runs: readonly RunIR[], ctx: RunContext): Prom
       specHash: hash,
       sourceFile: runSourceFile(members[0]!, ctx),
       kind: group.kind,
-      extra: { [ABLATE_TAGS.group]: group.name, [ABLATE_TAGS.groupHash]: hash },
+      extra: {
+        [ABLATE_TAGS.group]: group.name, [ABLATE_TAGS.groupHash]: hash,
+        ...provenanceTags({ code: contextCode(ctx), backend: ctx.backend.name, overrides: ctx.overrides ?? [], ...(ctx.sourceGit ? { sourceGit: ctx.sourceGit } : {}) }),
+      },
     });
     const parent = existing
       ? await RunLogger.resume(ctx.tracker, existing.info.runId)

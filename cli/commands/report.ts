@@ -59,7 +59,7 @@ export function registerReportCommand(program: Command): void {
       }
       const tracker = createTracker(options.trackingUri ?? process.env['MLFLOW_TRACKING_URI'] ?? './mlruns');
       try {
-        const written = await writeReports(result, tracker, { experimentName: options.mlflowExperiment, outDir: options.out, format: options.format, ...(options.table ? { only: options.table } : {}), ...(test ? { test } : {}) });
+        const written = await writeReports(result, tracker, { experimentName: options.mlflowExperiment, outDir: options.out, format: options.format, overrides: options.set, ...(options.table ? { only: options.table } : {}), ...(test ? { test } : {}) });
         for (const w of written) process.stdout.write(`${w.text}\n`);
         process.stderr.write(`reports written to ${options.out}/ (${written.map((w) => w.name).join(', ')})\n`);
         const pending = written.reduce((n, w) => n + w.pendingRows, 0);

@@ -49,6 +49,7 @@ function childArgs(file: string, names: string[], options: ReproduceCliOptions, 
   if (options.backend) args.push('--backend', options.backend);
   args.push('--workers', childWorkers(options));
   if (options.force) args.push('--force');
+  if (options.rerunStale) args.push('--rerun-stale');
   if (options.trackingUri) args.push('--tracking-uri', options.trackingUri);
   args.push('--mlflow-experiment', options.mlflowExperiment, '--cache', options.cache);
   return args;
@@ -126,6 +127,8 @@ export function registerReproduceCommand(program: Command): void {
     const { createRunContext, executeRuns, interruptSignal, sourceLocator } = await import('../run-session.ts');
     const { RunLogger } = await import('../../runtime/tracking/run-logger.ts');
     const { writeReports } = await import('../report-writer.ts');
+    const { provenanceTags } = await import('../../runtime/tracking/provenance-tags.ts');
+    const { contextCode } = await import('../../runtime/run/execute-run.ts');
     const interrupt = interruptSignal();
     try {
       const { ctx, tracker } = await createRunContext(file, options, interrupt.signal);
@@ -133,7 +136,10 @@ export function registerReproduceCommand(program: Command): void {
       const parent = await RunLogger.start(tracker, {
         experimentName: options.mlflowExperiment,
         runName: `reproduce ${file}`,
-        tags: { 'ablate.kind': 'reproduce', 'ablate.sourceFile': file },
+        tags: {
+          'ablate.kind': 'reproduce', 'ablate.sourceFile': file,
+          ...provenanceTags({ code: contextCode(ctx), backend: ctx.backend.name, overrides: options.set, ...(ctx.sourceGit ? { sourceGit: ctx.sourceGit } : {}) }),
+        },
       });
       try {
         ctx.progress.note(`${file}: ${runs.length} run(s) needed by ${result.tables.length} table(s) and ${result.figures.length} figure(s)`);
@@ -144,7 +150,7 @@ export function registerReproduceCommand(program: Command): void {
           if (failures > 0) throw new Error(`${failures} run group(s) failed; see their errors above (each run is marked FAILED in MLflow)`);
         }
         const written = await writeReports(result, tracker, {
-          experimentName: options.mlflowExperiment, outDir: options.out, format: options.format,
+          experimentName: options.mlflowExperiment, outDir: options.out, format: options.format, overrides: options.set,
           ...(options.table ? { only: options.table } : {}), ...(test ? { test } : {}),
         });
         for (const w of written) {

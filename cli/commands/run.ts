@@ -21,6 +21,8 @@ export interface RunCliOptions {
   /** `auto` or a positive integer (see `trainingWorkers`). */
   workers: string;
   force: boolean;
+  /** Retrain finished runs made by another ablate version or commit (reused and marked stale otherwise). */
+  rerunStale?: boolean;
   quiet: boolean;
   trackingUri?: string;
   mlflowExperiment: string;
@@ -35,6 +37,7 @@ export function addRunOptions(command: Command): Command {
     .addOption(new Option('--backend <name>', 'tfjs backend (default: node-gpu → node → wasm → cpu, first that starts)').choices(['node-gpu', 'node', 'wasm', 'cpu']))
     .option('--workers <n>', "threads training a run, one modality each ('auto': one per modality, up to the cores, on wasm and cpu; 1: train in this thread)", 'auto')
     .option('--force', 'retrain even when a finished run with the same spec hash exists', false)
+    .option('--rerun-stale', 'retrain finished runs made by another ablate version or commit (otherwise reused and marked stale)', false)
     .option('-q, --quiet', 'one line per epoch instead of a progress bar (CI logs)', false)
     .option('--tracking-uri <uri>', 'MLflow store: a folder, file:… or http(s)://… (default: $MLFLOW_TRACKING_URI, else ./mlruns)')
     .option('--mlflow-experiment <name>', 'MLflow experiment the runs are logged to', 'ablate')
@@ -77,7 +80,7 @@ export function registerRunCommand(program: Command): void {
         if (options.parentRunId) ctx.parent = await RunLogger.attach(tracker, options.parentRunId);
         const outcomes = await executeRuns(result.runs, ctx);
         for (const o of outcomes) {
-          process.stdout.write(`\n${renderRunSummary(`${o.name} — ${o.status} (MLflow run ${o.runId})`, o.results)}`);
+          process.stdout.write(`\n${renderRunSummary(`${o.name} — ${o.status} (MLflow run ${o.runId})`, o.results, o.provenance)}`);
         }
         process.stdout.write(`\n${outcomes.length} run(s) in ${((performance.now() - started) / 1000).toFixed(1)} s; results in ${tracker.uri}\n`);
       } finally {

@@ -7,6 +7,7 @@
 import { join, resolve } from 'node:path';
 import type { DataIR, DatasetIR } from '../../schemas/run-ir.schema.ts';
 import { loadPreprocessed } from './cache.ts';
+import { dataFingerprint, type DataFingerprint } from './data-hash.ts';
 import { DataError } from './data-error.ts';
 import { listModalityCases, resolveDataset, type CaseRef, type LoadOptions, type ModalitySource } from './dataset.ts';
 import { preprocessSettings, type PreprocessSettings, type PreprocessedCase } from './preprocess.ts';
@@ -41,6 +42,8 @@ export interface PreparedData {
   split: SplitManifest;
   /** `splitHash(split)`: enters the run's spec hash. */
   splitHash: string;
+  /** Content hash of the split's case files (or the phantom's parameters): enters the run's identity too (data-hash.ts). */
+  fingerprint: DataFingerprint;
   settings: PreprocessSettings;
   /** Per trained modality, in `data.modalities` order. */
   modalities: Record<string, ModalityData>;
@@ -90,5 +93,6 @@ export async function prepareData(dataset: DatasetIR, data: DataIR, options: Pre
     for (const role of ['train', 'val', 'test'] as const) for (const id of part[role]) out[role].push(await load(id));
     modalities[m] = out;
   }
-  return { split, splitHash: splitHash(split), settings, modalities, preprocessed, cached };
+  const fingerprint = await dataFingerprint(dataset, split, cases, { cacheRoot });
+  return { split, splitHash: splitHash(split), fingerprint, settings, modalities, preprocessed, cached };
 }

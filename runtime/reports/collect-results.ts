@@ -8,13 +8,27 @@ import type { FigureIR } from '../../schemas/figure-ir.schema.ts';
 import type { TableIR } from '../../schemas/table-ir.schema.ts';
 import { ABLATE_TAGS } from '../tracking/run-tags.ts';
 import { runFilter } from '../tracking/run-search.ts';
-import type { Tracker } from '../tracking/tracker.ts';
+import type { Run, Tracker } from '../tracking/tracker.ts';
+import type { ReportProvenance } from './report-provenance.ts';
+import type { RunProvenance } from '../tracking/provenance-tags.ts';
 import { buildReport, type CellGrid, type Metric, type Report, type ReportRowInput, type Stat, type ToleranceTest } from './report-model.ts';
 import { aggregateResults, readRunResults, type RunResults } from './run-results.ts';
 
 /** Finished results by IR spec hash; hashes without a finished run are absent. */
 export async function findResults(tracker: Tracker, experimentName: string, irHashes: readonly string[]): Promise<Map<string, RunResults>> {
-  const out = new Map<string, RunResults>();
+  const found = await findRunResults(tracker, experimentName, irHashes);
+  return new Map([...found].map(([hash, f]) => [hash, f.results]));
+}
+
+/** A finished run's results with the run itself (its tags carry its provenance). */
+export interface FoundRun {
+  results: RunResults;
+  run: Run;
+}
+
+/** As `findResults`, with the run each result came from. */
+export async function findRunResults(tracker: Tracker, experimentName: string, irHashes: readonly string[]): Promise<Map<string, FoundRun>> {
+  const out = new Map<string, FoundRun>();
   const experiment = await tracker.getExperimentByName(experimentName);
   if (!experiment) return out;
   for (const hash of new Set(irHashes)) {
@@ -25,7 +39,7 @@ export async function findResults(tracker: Tracker, experimentName: string, irHa
     });
     for (const run of runs) {
       try {
-        out.set(hash, await readRunResults(tracker, run.info.runId));
+        out.set(hash, { results: await readRunResults(tracker, run.info.runId), run });
         break;
       } catch {
         // A finished run without results (killed during evaluation, or from an older version): try the next.
@@ -37,7 +51,12 @@ export async function findResults(tracker: Tracker, experimentName: string, irHa
 
 /** The paper-vs-measured report of a table from the results found. */
 /** `test`: judge cells by the paper's spread too (report-model.ts `ToleranceTest`). */
-export function tableReport(table: TableIR, results: ReadonlyMap<string, RunResults>, test?: ToleranceTest): Report {
+/** `provenance`: the report's provenance; its `rows` are filled here from `runs` (IR hash → the run's provenance). */
+export function tableReport(
+  table: TableIR, results: ReadonlyMap<string, RunResults>, test?: ToleranceTest,
+  provenance?: { report: Omit<ReportProvenance, 'rows'>; runs: ReadonlyMap<string, RunProvenance> },
+): Report {
+  const provenanceRows: Record<string, RunProvenance[]> = {};
   const metrics = table.columns.metrics as Metric[];
   const { modalities, classes } = table.columns;
   let phantom = false;
@@ -57,6 +76,7 @@ export function tableReport(table: TableIR, results: ReadonlyMap<string, RunResu
       return { label: row.label, paper, paperOverall, measured: null, measuredOverall: {}, runs: row.runs, pending: true };
     }
     const runs = found as RunResults[];
+    if (provenance) provenanceRows[row.label] = row.specHashes.map((h) => provenance.runs.get(h)).filter((p): p is RunProvenance => p !== undefined);
     phantom ||= runs.some((r) => r.phantom);
     if (runs.some((r) => r.cropAt === 'label')) labelCropRows.push(row.label);
     const { grid, overall } = aggregateResults(runs, modalities, classes, metrics);
@@ -74,6 +94,7 @@ export function tableReport(table: TableIR, results: ReadonlyMap<string, RunResu
     phantom,
     labelCropRows,
     rows,
+    ...(provenance ? { provenance: { ...provenance.report, rows: provenanceRows } } : {}),
   });
 }
 

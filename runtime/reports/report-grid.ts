@@ -13,14 +13,18 @@ import {
   type ReportCell,
   type ReportRow,
 } from './report-model.ts';
+import { runsTitle, STALE_MARK } from './report-provenance.ts';
 
 export interface GridLine {
   /** The method label on its first line, '' on the following ones. */
   method: string;
-  source: 'paper' | 'measured' | 'Δ';
+  /** `measured †`: a run behind the line is stale (report-provenance.ts). */
+  source: 'paper' | 'measured' | 'measured †' | 'Δ';
   cells: string[];
   /** For the Δ line: per cell, whether it is within tolerance (null: nothing compared). */
   verdicts?: Array<boolean | null>;
+  /** For a measured line with provenance: the runs behind it (HTML shows it as the row's title). */
+  title?: string;
 }
 
 export interface MetricGrid {
@@ -55,7 +59,8 @@ export function metricGrids(report: Report): MetricGrid[] {
       }
       lines.push({
         method: '',
-        source: 'measured',
+        source: row.stale ? `measured ${STALE_MARK}` : 'measured',
+        ...(report.provenance?.rows[row.label]?.length ? { title: runsTitle(report.provenance.rows[row.label]!) } : {}),
         cells: cells.map((c) => formatStat(c.measured, metric)),
       });
       lines.push({

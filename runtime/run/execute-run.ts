@@ -3,8 +3,10 @@
  * without EAMs → MLflow. This is what `ablate run` and `ablate reproduce` call per Run IR.
  *
  * Outcomes in the tracking store:
- * - a FINISHED run with the same identity (Run IR spec hash + split hash) exists and
- *   `force` is off → nothing is trained; its results are read back ("reused");
+ * - a FINISHED run with the same identity (Run IR spec hash + split hash + data content
+ *   hash, run-identity.ts) exists and `force` is off → nothing is trained; its results are
+ *   read back ("reused"). One made by another ablate version or commit is reused too but
+ *   reported stale, or retrained with `rerunStale` (provenance-tags.ts);
  * - an unfinished run with that identity (KILLED by Ctrl-C, or a crash) whose checkpoint is
  *   still on disk → that MLflow run is resumed from the checkpoint;
  * - otherwise a new run. Ctrl-C / SIGTERM (the `signal`) writes a checkpoint and marks the
@@ -25,6 +27,8 @@ import { overlayPng } from '../reports/plots/overlay.ts';
 import { aggregateResults, readRunResults, RESULTS_ARTIFACT, resultsToJson, type CaseResult, type RunResults } from '../reports/run-results.ts';
 import { findRunBySpecHash } from '../tracking/run-lookup.ts';
 import { ABLATE_TAGS, runTags } from '../tracking/run-tags.ts';
+import { provenanceTags, runProvenance, staleReason, type RunProvenance } from '../tracking/provenance-tags.ts';
+import { UNKNOWN_GIT, type CodeProvenance, type GitState } from './code-provenance.ts';
 import { dicePercent, trainLossKey, valDiceKey } from '../tracking/metric-keys.ts';
 import { RunLogger } from '../tracking/run-logger.ts';
 import { MlflowUnreachableError } from '../tracking/tracking-error.ts';
@@ -58,6 +62,14 @@ export interface RunContext {
   source?: { file: string; text: string };
   gitCommit?: string;
   version: string;
+  /** Git state of the ablate checkout (code-provenance.ts); unknown when absent. */
+  ablateGit?: GitState;
+  /** Git state of the experiment file's repository. */
+  sourceGit?: GitState;
+  /** The `-s key=value` overrides the runs were compiled with (tag `ablate.overrides`). */
+  overrides?: readonly string[];
+  /** Retrain a finished run made by another ablate version or commit instead of reusing it. */
+  rerunStale?: boolean;
   /** Parent MLflow run of a sweep, repeat or table. */
   parent?: RunLogger;
   /** Take a lease on the run before training (runtime/tracking/lease.ts); set by cluster tasks. */
@@ -70,6 +82,13 @@ export interface RunOutcome {
   status: 'reused' | 'finished';
   specHash: string;
   results: RunResults;
+  /** What made the run and what it read, from its tags (`stale` set for a stale reused run). */
+  provenance: RunProvenance;
+}
+
+/** The code of this process, for tags and the staleness check. */
+export function contextCode(ctx: Pick<RunContext, 'version' | 'ablateGit'>): CodeProvenance {
+  return { version: ctx.version, git: ctx.ablateGit ?? UNKNOWN_GIT };
 }
 
 /** A run with this identity: a FINISHED one to reuse, else an interrupted one (KILLED, or RUNNING after a crash) to resume. */
@@ -85,7 +104,8 @@ export async function executeRun(ir: RunIR, ctx: RunContext): Promise<RunOutcome
   const note = (line: string) => ctx.progress.note(line);
   const data = await prepareData(ir.dataset, ir.data, { cwd: ctx.cwd, cacheRoot: ctx.cacheRoot });
   if (data.preprocessed > 0) note(`${ir.name}: preprocessed ${data.preprocessed} case(s); ${data.cached} from the cache`);
-  const specHash = runSpecHash(ir.specHash, data.splitHash);
+  const specHash = runSpecHash(ir.specHash, data.splitHash, data.fingerprint.hash);
+  if (data.fingerprint.read > 0) note(`${ir.name}: hashed ${data.fingerprint.read} data file(s) (${data.fingerprint.files - data.fingerprint.read} from the hash cache)`);
   let existing = await findExisting(ctx, specHash);
   // Leases: a live one elsewhere means skip; an expired one (owner died) is marked KILLED and taken over.
   const ttlMs = ctx.lease?.ttlMs ?? 1000 * Number(process.env['ABLATE_LEASE_TTL_S'] ?? 300);
@@ -97,18 +117,28 @@ export async function executeRun(ir: RunIR, ctx: RunContext): Promise<RunOutcome
     }
   }
   if (existing?.info.status === 'FINISHED' && !ctx.force) {
-    note(`${ir.name}: reusing finished run ${existing.info.runId} (same spec hash ${specHash.slice(0, 12)}; --force retrains)`);
-    return { name: ir.name, runId: existing.info.runId, status: 'reused', specHash, results: await readRunResults(ctx.tracker, existing.info.runId) };
+    const stale = staleReason(existing.data.tags, contextCode(ctx));
+    if (stale && ctx.rerunStale) {
+      note(`${ir.name}: finished run ${existing.info.runId} is stale (${stale}); --rerun-stale retrains it`);
+      existing = undefined;
+    } else {
+      note(`${ir.name}: reusing finished run ${existing.info.runId} (same spec hash ${specHash.slice(0, 12)}; --force retrains)${stale ? `; stale: ${stale} (--rerun-stale retrains it)` : ''}`);
+      return {
+        name: ir.name, runId: existing.info.runId, status: 'reused', specHash,
+        results: await readRunResults(ctx.tracker, existing.info.runId), provenance: runProvenance(existing, contextCode(ctx)),
+      };
+    }
   }
 
   const workDir = path.join(ctx.workRoot, specHash.slice(0, 16));
   const checkpointDir = path.join(workDir, 'checkpoint');
-  if (ctx.force) await rm(workDir, { recursive: true, force: true });
+  if (ctx.force || (ctx.rerunStale && !existing)) await rm(workDir, { recursive: true, force: true });
   await mkdir(workDir, { recursive: true });
   const resumable = existing && existing.info.status !== 'FINISHED' && !ctx.force && existsSync(checkpointDir);
+  const tags = resumable ? existing!.data.tags : runTagsOf(ir, ctx, specHash, data);
   const logger = resumable
     ? await RunLogger.resume(ctx.tracker, existing!.info.runId)
-    : await startRun(ir, ctx, specHash, data);
+    : await startRun(ir, ctx, tags);
   if (resumable) note(`${ir.name}: resuming run ${logger.runId} from its checkpoint`);
   let heartbeat: Heartbeat | undefined;
   if (ctx.lease) {
@@ -131,7 +161,8 @@ export async function executeRun(ir: RunIR, ctx: RunContext): Promise<RunOutcome
     const results = await evaluate(ir, model, data, logger, specHash, workDir, totalSteps);
     await logger.finish();
     await rm(checkpointDir, { recursive: true, force: true });
-    return { name: ir.name, runId: logger.runId, status: 'finished', specHash, results };
+    const provenance = runProvenance({ info: { runId: logger.runId, runName: ir.name } as Run['info'], data: { tags, params: {}, metrics: [] } }, contextCode(ctx));
+    return { name: ir.name, runId: logger.runId, status: 'finished', specHash, results, provenance };
   } catch (error) {
     if (error instanceof TrainingInterrupted) {
       await logger.kill();
@@ -170,9 +201,10 @@ export function runSourceFile(ir: RunIR, ctx: Pick<RunContext, 'source' | 'cwd'>
   return path.relative(ctx.cwd, path.resolve(ctx.cwd, ctx.source.file)).split(path.sep).join('/');
 }
 
-async function startRun(ir: RunIR, ctx: RunContext, specHash: string, data: RunData): Promise<RunLogger> {
+/** Every tag of a new run: identity, source, provenance (provenance-tags.ts). */
+function runTagsOf(ir: RunIR, ctx: RunContext, specHash: string, data: RunData): Record<string, string> {
   const group = ir.origin.group;
-  const tags = runTags({
+  return runTags({
     specHash,
     sourceFile: runSourceFile(ir, ctx),
     experiment: ir.experiment,
@@ -187,8 +219,15 @@ async function startRun(ir: RunIR, ctx: RunContext, specHash: string, data: RunD
       'ablate.backendNote': ctx.backend.note,
       'ablate.trainer': trainerNote(ir, ctx),
       ...(group ? { [ABLATE_TAGS.group]: group.name } : {}),
+      ...provenanceTags({
+        code: contextCode(ctx), data: data.fingerprint, backend: ctx.backend.name, overrides: ctx.overrides ?? [],
+        ...(ctx.sourceGit ? { sourceGit: ctx.sourceGit } : {}),
+      }),
     },
   });
+}
+
+async function startRun(ir: RunIR, ctx: RunContext, tags: Record<string, string>): Promise<RunLogger> {
   if (ctx.parent) return ctx.parent.startChild({ runName: ir.name, tags });
   return RunLogger.start(ctx.tracker, { experimentName: ctx.experimentName, runName: ir.name, tags });
 }

@@ -31,6 +31,18 @@ export const ABLATE_TAGS = {
   group: 'ablate.group',
   /** Identifies a sweep or repeat parent: its name and its children's IR hashes. */
   groupHash: 'ablate.groupHash',
+  /** HEAD of the ablate checkout that made the run (`unknown` outside a git checkout). */
+  gitCommit: 'ablate.git.commit',
+  /** 'true' when the ablate checkout had uncommitted changes to tracked files; `unknown` without git. */
+  gitDirty: 'ablate.git.dirty',
+  /** 'true' / 'false' / `unknown`: uncommitted changes in the experiment file's repository (its HEAD is `mlflow.source.git.commit`). */
+  sourceGitDirty: 'ablate.source.git.dirty',
+  /** Content hash of the data the run read (runtime/data/data-hash.ts); part of its identity. */
+  dataHash: 'ablate.data.hash',
+  /** `phantom` or `real`. */
+  dataKind: 'ablate.data.kind',
+  /** The `-s key=value` overrides the run was made with, as a JSON list. */
+  overrides: 'ablate.overrides',
 } as const;
 
 export type RunKind = 'run' | 'sweep' | 'repeat' | 'table' | 'reproduce';
