@@ -19,6 +19,9 @@ const base = (from: string, to: string): string => {
   return DATASET + BASE.replace(from, to);
 };
 const main = (text: string) => ({ 'main.abl': text });
+/** A table of `base` and a row `more` (base with `loss.mcr: 0.2` and `extra`) written `row`. */
+const contract = (row: string, extra = '') =>
+  main(`${DATASET}${BASE}experiment more extends base { loss.mcr: 0.2${extra} }\ntable t {\n  rows {\n    "Ours": base\n    ${row}\n  }\n}\n`);
 
 export const issueCases: IssueCase[] = [
   { code: 'E001', title: 'lexical error', files: main(base('joint: v3', 'joint: «#v3')) },
@@ -135,6 +138,14 @@ export const issueCases: IssueCase[] = [
     title: 'figure reference names no experiment or repeat',
     files: main(`${DATASET}${BASE}sweep s from base { loss.icr.tau in 1..2 }\nfigure f { sweep: s, x: loss.icr.tau, references { "Base": «bsae } }\n`),
   },
+  { code: 'E076', title: 'a row differs from its contract reference in a path it does not name', files: contract('«"More": more differs [loss.mcr] from "Ours"', ', train.epochs: 3') },
+  { code: 'E077', title: 'a row does not differ in a path its contract names', files: contract('"More": more differs [loss.mcr, «train.batch] from "Ours"') },
+  { code: 'E078', title: 'a contract names an unknown row', files: contract('"More": more differs [loss.mcr] from «"Our"') },
+  { code: 'E079', title: 'a contract names a path that is not in the Run IR', files: contract('"More": more differs [«loss.mrc] from "Ours"') },
+  { code: 'E125', title: 'a row compared with itself', files: contract('"More": more differs [loss.mcr] from «"More"') },
+  { code: 'E126', title: 'a contract outside a table row', files: main(`${DATASET}${BASE}experiment more extends base { loss.mcr: 0.2 «differs [loss.mcr] from "Ours" }\n`) },
+  { code: 'E127', title: 'a contract that names no path', files: contract('"More": more «differs [] from "Ours"') },
+  { code: 'E128', title: 'a contract path inside another', files: contract('"More": more differs [loss, «loss.mcr] from "Ours"') },
   { code: 'E124', title: 'repeat samples a modality the run does not train', files: main(`${DATASET}${BASE}repeat r from base {\n  times: 2\n  sample { pet: «3 }\n}\n`) },
   {
     code: 'E075',
