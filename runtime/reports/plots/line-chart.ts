@@ -12,6 +12,10 @@ export interface Series {
   errors?: Array<number | null>;
   /** Draw it thick, in black, above the others (e.g. the total loss among its terms). */
   emphasis?: boolean;
+  /** Its colour, instead of the palette's next one (e.g. a row's measured and paper series alike). */
+  colour?: string;
+  /** Open squares instead of filled circles (the paper's numbers beside ours). */
+  hollow?: boolean;
 }
 
 /** A horizontal line across the plot (a reference method), with an optional ± band. */
@@ -40,6 +44,8 @@ export interface LineChartOptions {
    * line, ticks at the values themselves. See `isCategoricalAxis`.
    */
   categoricalX?: boolean;
+  /** With `categoricalX`: x = 0, 1, … are these named categories, every one on the axis (a table's columns). */
+  categoryLabels?: string[];
 }
 
 /** Whether a swept key is categorical for a figure's x axis: a seed (`train.seed`, `split.seed`) orders nothing. */
@@ -72,14 +78,18 @@ const fmt = (v: number) => (Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 
 export function lineChartSvg(options: LineChartOptions): string {
   const width = options.width ?? 640;
   const height = options.height ?? 400;
-  const m = { left: 64, right: 150, top: 36, bottom: 48 };
+  // The legend sits right of the plot: as wide as its longest name (≈ 6.6 px per character at 12 px).
+  const longest = Math.max(0, ...options.series.map((s) => s.name.length), ...(options.references ?? []).map((r) => r.name.length));
+  const m = { left: 64, right: Math.max(150, Math.ceil(44 + 6.6 * longest)), top: 36, bottom: 48 };
   const tf = options.logY ? Math.log10 : (v: number) => v;
   const series = options.series.map((s) => {
     const kept = s.points.map((p, i) => ({ p, e: s.errors?.[i] ?? null })).filter(({ p: [x, y] }) => Number.isFinite(x) && Number.isFinite(y) && (!options.logY || y > 0));
     return { ...s, points: kept.map((k) => k.p), errors: kept.map((k) => (k.e !== null && Number.isFinite(k.e) && k.e > 0 ? k.e : null)) };
   });
   // Categories are placed evenly by rank (seeds 0, 1, 2, 7 are four equal steps apart) and labelled by value.
-  const categories = options.categoricalX ? [...new Set(series.flatMap((s) => s.points.map((p) => p[0])))].sort((a, b) => a - b) : [];
+  const categories = !options.categoricalX ? []
+    : options.categoryLabels ? options.categoryLabels.map((_, i) => i)
+      : [...new Set(series.flatMap((s) => s.points.map((p) => p[0])))].sort((a, b) => a - b);
   if (options.categoricalX) for (const s of series) s.points = s.points.map(([x, y]) => [categories.indexOf(x), y]);
   const references = (options.references ?? []).filter((r) => Number.isFinite(r.y) && (!options.logY || r.y > 0));
   const all = series.flatMap((s) => s.points);
@@ -113,7 +123,8 @@ export function lineChartSvg(options: LineChartOptions): string {
   ];
   for (const t of options.categoricalX ? categories.map((_, i) => i) : niceTicks(x0, x1)) {
     out.push(`<line x1="${sx(t).toFixed(1)}" y1="${m.top + ph}" x2="${sx(t).toFixed(1)}" y2="${m.top + ph + 4}" stroke="#333"/>`);
-    out.push(`<text x="${sx(t).toFixed(1)}" y="${m.top + ph + 17}" text-anchor="middle">${fmt(options.categoricalX ? categories[t]! : t)}</text>`);
+    const tick = options.categoricalX ? (options.categoryLabels?.[categories[t]!] ?? fmt(categories[t]!)) : fmt(t);
+    out.push(`<text x="${sx(t).toFixed(1)}" y="${m.top + ph + 17}" text-anchor="middle">${escapeHtml(tick)}</text>`);
   }
   for (const t of niceTicks(y0, y1)) {
     out.push(`<line x1="${m.left}" y1="${sy(t).toFixed(1)}" x2="${m.left + pw}" y2="${sy(t).toFixed(1)}" stroke="#eee"/>`);
@@ -137,7 +148,11 @@ export function lineChartSvg(options: LineChartOptions): string {
   const dodged = series.some((s) => s.errors.some((e) => e !== null));
   // Emphasised series are drawn last, on top; legend order stays the series order.
   const drawOrder = series.map((s, i) => ({ s, i })).sort((a, b) => Number(a.s.emphasis ?? false) - Number(b.s.emphasis ?? false));
-  const colourOf = (s: (typeof series)[number], i: number) => (s.emphasis ? EMPHASIS_COLOUR : PALETTE[i % PALETTE.length]!);
+  const colourOf = (s: (typeof series)[number], i: number) => s.colour ?? (s.emphasis ? EMPHASIS_COLOUR : PALETTE[i % PALETTE.length]!);
+  // A filled circle, or an open square (r = 3.5 → 7 px side) for a hollow series.
+  const marker = (s: (typeof series)[number], cx: string | number, cy: string | number, colour: string) => (s.hollow
+    ? `<rect x="${(Number(cx) - 3.5).toFixed(1)}" y="${(Number(cy) - 3.5).toFixed(1)}" width="7" height="7" fill="white" stroke="${colour}" stroke-width="1.5"/>`
+    : `<circle cx="${cx}" cy="${cy}" r="3.5" fill="${colour}"/>`);
   const widthOf = (s: (typeof series)[number]) => (s.emphasis ? 3.2 : 1.8);
   drawOrder.forEach(({ s, i }) => {
     const colour = colourOf(s, i);
@@ -158,14 +173,14 @@ export function lineChartSvg(options: LineChartOptions): string {
     if (options.markers || options.categoricalX || pts.length === 1) {
       for (const p of pts) {
         const [cx, cy] = p.split(',');
-        out.push(`<circle cx="${cx}" cy="${cy}" r="3.5" fill="${colour}"/>`);
+        out.push(marker(s, cx!, cy!, colour));
       }
     }
   });
   series.forEach((s, i) => {
     const colour = colourOf(s, i);
     const ly = m.top + 12 + i * 18;
-    if (options.categoricalX) out.push(`<circle cx="${m.left + pw + 22}" cy="${ly - 4}" r="3.5" fill="${colour}"/>`);
+    if (options.categoricalX) out.push(marker(s, m.left + pw + 22, ly - 4, colour));
     else out.push(`<line x1="${m.left + pw + 12}" y1="${ly - 4}" x2="${m.left + pw + 32}" y2="${ly - 4}" stroke="${colour}" stroke-width="${s.emphasis ? 3.2 : 2}"/>`);
     out.push(`<text x="${m.left + pw + 38}" y="${ly}"${s.emphasis ? ' font-weight="bold"' : ''}>${escapeHtml(s.name)}</text>`);
   });
