@@ -131,7 +131,11 @@ describe('ablate run end to end (tiny phantom, cpu)', () => {
     const shown = Number.isFinite(lvm.mean) ? lvm.mean.toFixed(1) : '–';
     expect(written!.text).toContain(`| Ours | paper | 90.0±1.0 |`);
     expect(written!.text.split('\n').find((l) => l.startsWith('|  | measured'))).toContain(`| ${shown}`);
-    expect(written!.files.map((f) => path.basename(f)).sort()).toEqual(['tiny_table.csv', 'tiny_table.html', 'tiny_table.md', 'tiny_table.tex']);
+    const names = written!.files.map((f) => path.basename(f));
+    expect(names.filter((f) => !f.endsWith('.svg')).sort()).toEqual(['tiny_table.csv', 'tiny_table.html', 'tiny_table.md', 'tiny_table.tex']);
+    // The table's figure: ours ± std beside the paper's LVM (plots/table-figure.ts).
+    expect(names).toContain('tiny_table.dice.svg');
+    expect(readFileSync(path.join(dir, 'reports', 'tiny_table.dice.svg'), 'utf8')).toContain('>Ours, paper</text>');
 
     // 5. `ablate predict` with the run id: the exported EAM-free model segments a phantom
     //    image on its own grid, written with the image's geometry and the dataset's label values.
