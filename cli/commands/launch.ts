@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { RunIR } from '../../schemas/run-ir.schema.ts';
 import { arrayScript, aggregateScript, sbatch, SlurmError, type SlurmResources } from '../../runtime/cluster/slurm.ts';
 import { PLAN_FILE, readPlan, readTaskIr, type JobPlan, type PlannedGroup, type PlannedTask } from '../../runtime/cluster/job-plan.ts';
+import type { LaunchSettings } from '../../compiler/check/launch-settings.ts';
 import { renderDiagnostics } from '../render-diagnostic.ts';
 import { describeError } from '../describe-error.ts';
 
@@ -57,33 +58,63 @@ function positive(flag: string, value: string | undefined): number | undefined {
   return Number(value);
 }
 
-function resources(o: LaunchCliOptions): SlurmResources {
+/** One resource as launched: its value and where it came from (a flag, or `file:line:col` of the launch block). */
+interface Setting {
+  key: string;
+  value: string;
+  from: string;
+}
+
+/**
+ * The resources of the batch script: the file's `launch slurm { … }` block (merged over its
+ * imports by the compiler), each key overridden by its flag; `--sbatch-arg`s come after the
+ * block's `sbatch_args`. Also the list shown by `--dry-run`, with where each value came from.
+ */
+function resources(o: LaunchCliOptions, file: LaunchSettings | undefined): { res: SlurmResources; sharedFs: boolean; shown: Setting[] } {
   // Slurm's own time formats: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS.
   if (o.time !== undefined && !/^(\d+-)?\d+(:\d+){0,2}$/.test(o.time)) {
     throw new LaunchError(`--time '${o.time}' is not a Slurm time`, 'use minutes (90), HH:MM:SS (01:30:00) or D-HH:MM:SS (2-00:00:00)');
   }
-  const gpus = positive('--gpus-per-task', o.gpusPerTask);
-  const cpus = positive('--cpus-per-task', o.cpusPerTask);
-  const k = positive('--array-parallelism', o.arrayParallelism);
-  return {
-    ...(o.partition ? { partition: o.partition } : {}),
-    ...(o.time ? { time: o.time } : {}),
+  const shown: Setting[] = [];
+  const at = (key: string) => {
+    const span = file?.origins[key];
+    return span ? `${span.file}:${span.start.line + 1}:${span.start.column + 1}` : 'launch block';
+  };
+  const pick = <T>(key: string, flag: string, fromFlag: T | undefined, fromFile: T | undefined): T | undefined => {
+    const value = fromFlag ?? fromFile;
+    if (value !== undefined) shown.push({ key, value: String(value), from: fromFlag !== undefined ? flag : at(key) });
+    return value;
+  };
+  const partition = pick('partition', '--partition', o.partition, file?.partition);
+  const time = pick('time', '--time', o.time, file?.time);
+  const gpus = pick('gpus_per_task', '--gpus-per-task', positive('--gpus-per-task', o.gpusPerTask), file?.gpusPerTask);
+  const cpus = pick('cpus_per_task', '--cpus-per-task', positive('--cpus-per-task', o.cpusPerTask), file?.cpusPerTask);
+  const mem = pick('mem', '--mem', o.mem, file?.mem);
+  const k = pick('array_parallelism', '--array-parallelism', positive('--array-parallelism', o.arrayParallelism), file?.arrayParallelism);
+  for (const a of file?.sbatchArgs ?? []) shown.push({ key: 'sbatch_args', value: a, from: at('sbatch_args') });
+  for (const a of o.sbatchArg) shown.push({ key: 'sbatch_args', value: a, from: '--sbatch-arg' });
+  const sharedFs = o.sharedFs || file?.sharedFs === true;
+  if (sharedFs) shown.push({ key: 'shared_fs', value: 'true', from: o.sharedFs ? '--shared-fs' : at('shared_fs') });
+  const res: SlurmResources = {
+    ...(partition ? { partition } : {}),
+    ...(time ? { time } : {}),
     ...(gpus ? { gpusPerTask: gpus } : {}),
     ...(cpus ? { cpusPerTask: cpus } : {}),
-    ...(o.mem ? { mem: o.mem } : {}),
+    ...(mem ? { mem } : {}),
     ...(k ? { arrayParallelism: k } : {}),
-    extra: o.sbatchArg,
+    extra: [...(file?.sbatchArgs ?? []), ...o.sbatchArg],
   };
+  return { res, sharedFs, shown };
 }
 
 /** The tracking store as the tasks on other nodes will see it: a server, or an absolute folder on a shared filesystem. */
-function clusterTrackingUri(o: LaunchCliOptions): string {
+function clusterTrackingUri(o: LaunchCliOptions, sharedFs: boolean): string {
   const uri = o.trackingUri ?? process.env['MLFLOW_TRACKING_URI'] ?? './mlruns';
   if (/^https?:\/\//i.test(uri)) return uri;
-  if (!o.sharedFs) {
+  if (!sharedFs) {
     throw new LaunchError(
       `the tracking store '${uri}' is a local folder: tasks on other nodes would log to their own disks and never see each other's runs`,
-      'set MLFLOW_TRACKING_URI=http://<server>:5000 (a shared MLflow server), or pass --shared-fs if this folder is on a filesystem every node mounts',
+      'set MLFLOW_TRACKING_URI=http://<server>:5000 (a shared MLflow server), or pass --shared-fs (or `shared_fs: true` in the launch block) if this folder is on a filesystem every node mounts',
     );
   }
   return path.resolve(uri.replace(/^file:(\/\/)?/i, ''));
@@ -148,7 +179,6 @@ export function registerLaunchCommand(program: Command): void {
 
 async function launch(file: string, options: LaunchCliOptions): Promise<void> {
   if (!options.slurm) throw new LaunchError('ablate launch needs a scheduler', 'add --slurm (the only scheduler ablate launches on today)');
-  const res = resources(options);
   const { compileFile } = await import('../../compiler/compile.ts');
   const { hasErrors } = await import('../../compiler/diagnostics.ts');
   const { runsNeeded } = await import('./reproduce.ts');
@@ -158,9 +188,10 @@ async function launch(file: string, options: LaunchCliOptions): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  const { res, sharedFs, shown } = resources(options, result.launch);
   const wanted = !options.experiment && result.tables.length + result.figures.length > 0 ? runsNeeded(result) : result.runs;
   if (wanted.length === 0) throw new LaunchError(`${file} declares no run${options.experiment ? ` named '${options.experiment}'` : ''}`, 'declare an experiment, sweep, repeat or table');
-  const trackingUri = clusterTrackingUri(options);
+  const trackingUri = clusterTrackingUri(options, sharedFs);
 
   const { createTracker } = await import('../../runtime/tracking/tracker.ts');
   const { runFilter } = await import('../../runtime/tracking/run-search.ts');
@@ -197,6 +228,9 @@ async function launch(file: string, options: LaunchCliOptions): Promise<void> {
     const jobName = `ablate-${path.basename(file).replace(/\.[^.]*$/, '')}`;
     const batch = arrayScript({ jobName, tasks: todo.length, jobDir, cwd, command: [process.execPath, BIN, 'slurm-task', jobDir], resources: res });
     if (options.dryRun) {
+      process.stdout.write('# launch settings (a flag overrides the launch block)\n');
+      if (shown.length === 0) process.stdout.write('#   none: Slurm\'s defaults\n');
+      for (const s of shown) process.stdout.write(`#   ${s.key.padEnd(18)} ${s.value.padEnd(14)} ${s.from}\n`);
       process.stdout.write(`# batch script (${todo.length} task(s); job folder ${jobDir})\n${batch}\n# task → run\n`);
       todo.forEach((ir, i) => process.stdout.write(`${String(i).padStart(4)}  ${ir.name}  ${ir.specHash.slice(0, 12)}\n`));
       process.stdout.write('dry run: nothing submitted\n');

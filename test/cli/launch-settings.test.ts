@@ -1,0 +1,81 @@
+/**
+ * `ablate launch --slurm --dry-run` with a `launch slurm { … }` block: flags override the
+ * block key by key, `--sbatch-arg`s follow the block's `sbatch_args`, the dry run lists every
+ * value with where it came from, and the batch script carries the merged values. No Slurm is
+ * needed: a dry run submits nothing.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
+
+const SPEC = `dataset tiny "tiny phantom" {
+  source: phantom { anatomy: cardiac, size: 24 x 24 x 3, spacing: 1 x 1 x 2 mm, seed: 3 }
+  classes: [LVM, LAC, LVC, AA]
+  modalities { ct { cases: 4, label_values: [1, 2, 3, 4] }, mri { cases: 4, label_values: [1, 2, 3, 4] } }
+}
+experiment tiny_v3 {
+  data tiny { modalities: [ct, mri], crop: 16 x 16, split { train: 50%, val: 0%, test: 50%, seed: 0 } }
+  model { backbone swin_unet { patch: 2, embed: 4, depths: [1, 1, 1, 1], heads: [1, 1, 1, 1], window: 1 } }
+  train { epochs: 1, steps_per_epoch: 2, batch: 1, optimizer: adamw { lr: 1e-3 }, schedule: constant, seed: 7 }
+  eval { metrics: [dice] }
+}
+sweep tau from tiny_v3 { train.seed in [1, 2, 3] }
+`;
+
+function launch(block: string, args: string[]) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ablate-launch-settings-'));
+  writeFileSync(path.join(dir, 'spec.abl'), SPEC + block);
+  const env = { ...process.env };
+  delete env['MLFLOW_TRACKING_URI'];
+  const r = spawnSync(process.execPath, [BIN, 'launch', 'spec.abl', '--slurm', '--dry-run', ...args], { cwd: dir, encoding: 'utf8', env });
+  return { code: r.status, out: r.stdout + r.stderr, dir };
+}
+
+describe('ablate launch: the launch block and the flags', () => {
+  it('a flag overrides the block key by key; the dry run names where each value came from; the script has the merged values', () => {
+    const line = SPEC.split('\n').length + 1;
+    const r = launch(
+      'launch slurm {\n  partition: debug\n  time: 2h\n  mem: 1.5GB\n  array_parallelism: 2\n  sbatch_args: ["--qos=normal"]\n  shared_fs: true\n}\n',
+      ['-e', 'tau', '--time', '30', '--sbatch-arg=--comment=x'],
+    );
+    expect(r.code, r.out).toBe(0);
+    const settings = r.out.split('\n').filter((l) => /^# {3}\S/.test(l)).map((l) => l.slice(4).trim().split(/\s+/));
+    expect(settings).toEqual([
+      ['partition', 'debug', `spec.abl:${line}:14`],
+      ['time', '30', '--time'],
+      ['mem', '1536M', `spec.abl:${line + 2}:8`],
+      ['array_parallelism', '2', `spec.abl:${line + 3}:22`],
+      ['sbatch_args', '--qos=normal', `spec.abl:${line + 4}:16`],
+      ['sbatch_args', '--comment=x', '--sbatch-arg'],
+      ['shared_fs', 'true', `spec.abl:${line + 5}:14`],
+    ]);
+    const directives = r.out.split('\n').filter((l) => l.startsWith('#SBATCH')).map((l) => l.slice('#SBATCH '.length));
+    expect(directives.filter((d) => !/^--(job-name|output|chdir)=/.test(d))).toEqual([
+      '--array=0-2%2', '--partition=debug', '--time=30', '--mem=1536M', '--qos=normal', '--comment=x',
+    ]);
+    expect(r.out).toContain('dry run: nothing submitted');
+  });
+
+  it('without a block, only the flags (Slurm defaults otherwise); `shared_fs` absent means a local ./mlruns is refused as before', () => {
+    const r = launch('', ['-e', 'tau']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("the tracking store './mlruns' is a local folder");
+    const ok = launch('', ['-e', 'tau', '--shared-fs']);
+    expect(ok.out).toMatch(/# launch settings .*\n#   shared_fs +true +--shared-fs\n# batch script/);
+    expect(ok.out).toContain('#SBATCH --array=0-2\n');
+  });
+
+  it('a wrong launch block stops the launch with a located diagnostic and writes nothing', () => {
+    const r = launch('launch slurm { partiton: gpu, time: 90s }\n', ['--shared-fs']);
+    expect(r.code).toBe(1);
+    const line = SPEC.split('\n').length;
+    expect(r.out).toContain(`spec.abl:${line}:16: error[E030]: unknown key \`partiton\` in \`launch\``);
+    expect(r.out).toContain(`spec.abl:${line}:37: error[E103]`);
+    expect(existsSync(path.join(r.dir, '.ablate-jobs'))).toBe(false);
+  });
+});
