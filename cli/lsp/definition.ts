@@ -11,7 +11,7 @@ import type { Decl } from '../../dsl/ast.ts';
 import { importTarget } from '../../compiler/resolve-imports.ts';
 import { rootFields } from './key-lookup.ts';
 import { locationOf, uriOf } from './locations.ts';
-import { referencesIn, targetAt } from './syntax-lookup.ts';
+import { referencesIn, targetAt, type Reference } from './syntax-lookup.ts';
 import { resolveValue } from './value-origin.ts';
 import type { Analysis, Workspace } from './workspace.ts';
 
@@ -49,6 +49,14 @@ function declarationNamed(analysis: Analysis, workspace: Workspace, offset: numb
   return undefined;
 }
 
+/** The references a parse holds, computed once per parse (an edit makes a new parse, so nothing goes stale). */
+const referencesByParse = new WeakMap<object, Reference[]>();
+function referencesOf(ast: Parameters<typeof referencesIn>[0]): Reference[] {
+  let refs = referencesByParse.get(ast);
+  if (!refs) referencesByParse.set(ast, (refs = referencesIn(ast)));
+  return refs;
+}
+
 export function references(analysis: Analysis, workspace: Workspace, offset: number, includeDeclaration: boolean): Location[] {
   const named = declarationNamed(analysis, workspace, offset);
   if (!named) return [];
@@ -57,7 +65,7 @@ export function references(analysis: Analysis, workspace: Workspace, offset: num
   for (const file of workspace.allSourceFiles()) {
     const loaded = workspace.load(file);
     if (!loaded) continue;
-    const refs = referencesIn(loaded.ast).filter((r) => r.name === name);
+    const refs = referencesOf(loaded.ast).filter((r) => r.name === name);
     if (refs.length === 0) continue;
     // Same name, same declaration: the file must see it through its own imports.
     if (workspace.program(file).decls.get(name)?.file !== named.file) continue;

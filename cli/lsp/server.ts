@@ -82,6 +82,10 @@ class AblateLanguageServer {
         return inlayHints(analysis, this.workspace.root, inRange);
       }),
     );
+    // Test hook for the memory test (test/cli/lsp/lsp-memory.test.ts): only when node runs
+    // with --expose-gc, so an editor's server never answers it.
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (gc) connection.onRequest('ablate/heapUsedAfterGc', () => (gc(), process.memoryUsage().heapUsed));
     documents.listen(connection);
     connection.listen();
   }

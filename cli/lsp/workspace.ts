@@ -49,6 +49,8 @@ export class Workspace {
   private readonly open = new Map<string, OpenDocument>();
   private readonly disk = new Map<string, LoadedSource | undefined>();
   private readonly analyses = new Map<string, Analysis>();
+  /** Programs of files not open (references), each valid while every file it read still loads to the same parse. */
+  private readonly programs = new Map<string, Program>();
   private sourceFiles: string[] | undefined;
   private readonly cache = new WorkspaceSourceCache(this);
 
@@ -57,6 +59,8 @@ export class Workspace {
 
   /** Sets an open document's text; returns the open documents to re-check (it and its importers). */
   setDocument(file: string, text: string, version: number): string[] {
+    // A newly opened (maybe unsaved) file can satisfy an import that failed before.
+    if (!this.open.has(file)) this.programs.clear();
     this.open.set(file, { text, version });
     return this.invalidate(file);
   }
@@ -73,6 +77,7 @@ export class Workspace {
   diskChanged(file: string): string[] {
     this.disk.delete(file);
     this.sourceFiles = undefined;
+    this.programs.clear(); // a file created or deleted can change how imports resolve
     return this.open.has(file) ? [] : this.invalidate(file);
   }
 
@@ -124,7 +129,15 @@ export class Workspace {
    * references in files the editor has not opened.
    */
   program(file: string): Program {
-    return this.analyses.get(file)?.program ?? resolveImports(file, (f) => this.load(f), new DiagnosticBag());
+    const analysed = this.analyses.get(file)?.program;
+    if (analysed) return analysed;
+    // Still valid when every file it read loads to the very same parse (an edit or a disk
+    // change gives a new one), so references do not re-resolve the workspace per request.
+    const cached = this.programs.get(file);
+    if (cached && [...cached.files].every(([f, source]) => this.load(f) === source)) return cached;
+    const program = resolveImports(file, (f) => this.load(f), new DiagnosticBag());
+    this.programs.set(file, program);
+    return program;
   }
 
   /** Every .abl/.yaml file under the root, and every open document (for references). */

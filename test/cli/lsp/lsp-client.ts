@@ -17,8 +17,9 @@ export class LspClient {
   readonly published: PublishDiagnosticsParams[] = [];
   stderr = '';
 
-  constructor() {
-    this.child = spawn(process.execPath, ['cli/bin.js', 'lsp', '--stdio'], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+  /** `nodeArgs`: flags for the server's node (`--expose-gc` for the memory test). */
+  constructor(nodeArgs: string[] = []) {
+    this.child = spawn(process.execPath, [...nodeArgs, 'cli/bin.js', 'lsp', '--stdio'], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr!.on('data', (chunk) => (this.stderr += String(chunk)));
     this.connection = createProtocolConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
     this.connection.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {

@@ -111,6 +111,25 @@ describe('ablate lsp', () => {
     expect(files).toEqual(new Set(['paper/table2.abl', 'paper/table6.abl', 'paper/table7.abl']));
   });
 
+  it('references follow edits in another open document (cached per parse, never stale)', async () => {
+    const refsFiles = async () => {
+      const refs = (await client.connection.sendRequest('textDocument/references', { textDocument: { uri }, position: { line: 8, character: 20 }, context: { includeDeclaration: false } })) as Location[];
+      return refs.map((r) => `${r.uri.split('/').slice(-2).join('/')}:${r.range.start.line}:${r.range.start.character}`).filter((r) => r.startsWith('paper/lsp-refs'));
+    };
+    const other = uriOf(`${repoRoot}/experiments/paper/lsp-refs-unsaved.abl`);
+    const opened = client.diagnostics(other, 1);
+    await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: other, languageId: 'ablate', version: 1, text: 'import "common.abl"\nrepeat again from abdominal_v3_x5 { times: 2 }\n' } });
+    await opened;
+    expect(await refsFiles()).toEqual(['paper/lsp-refs-unsaved.abl:1:18']);
+    expect(await refsFiles()).toEqual(['paper/lsp-refs-unsaved.abl:1:18']); // asked again: the same
+    const edited = client.diagnostics(other, 2);
+    await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri: other, version: 2 }, contentChanges: [{ text: 'import "common.abl"\n\nrepeat again from abdominal_v2_x5 { times: 2 }\nrepeat twice from abdominal_v3_x5 { times: 3 }\n' }] });
+    await edited;
+    expect(await refsFiles()).toEqual(['paper/lsp-refs-unsaved.abl:3:18']);
+    await client.connection.sendNotification('textDocument/didClose', { textDocument: { uri: other } });
+    expect(await refsFiles()).toEqual([]);
+  });
+
   it('completes keys, enum values, names and units at the cursor', async () => {
     const labels = async (line: number, character: number) => ((await client.connection.sendRequest('textDocument/completion', { textDocument: { uri }, position: { line, character } })) as CompletionItem[]).map((i) => i.label);
     await change(`${original}\nexperiment probe2 extends abdominal_v3 {\n  loss.\n  model.joint: \n  data.split.train: 70\n  model.backbone { }\n}\nsweep s2 from \n`);
