@@ -15,6 +15,7 @@ import type { FigureIR } from '../schemas/figure-ir.schema.ts';
 import type { DatasetIR, RunIR } from '../schemas/run-ir.schema.ts';
 import type { TableIR } from '../schemas/table-ir.schema.ts';
 import { ExtendsResolver } from './apply-extends.ts';
+import { CompileMemo } from './compile-memo.ts';
 import { runChecks } from './check/index.ts';
 import { launchSettings, type LaunchSettings } from './check/launch-settings.ts';
 import { checkContractsPlaced, checkRowContracts, checkRowsDistinct } from './check/contracts.ts';
@@ -42,6 +43,8 @@ export interface CompileOptions {
   cwd?: string;
   /** Parsed files shared across calls (`checkFiles` passes one so an imported file is parsed once). */
   cache?: SourceCache;
+  /** Runs expanded and checked, shared across calls with the same overrides and cwd (`checkFiles`: an imported run is checked once). */
+  memo?: CompileMemo;
 }
 
 export interface CompileResult {
@@ -188,9 +191,13 @@ class Compilation {
     const finished = new Map<string, RunIR>();
     for (const draft of drafts) {
       if (!draft) continue;
-      const ir = finishRunIr(draft.ir);
+      const finish = () => {
+        const ir = finishRunIr(draft.ir);
+        this.bag.add(...validateRunIr(ir, (path) => draft.map.locate(path)));
+        return ir;
+      };
+      const ir = this.options.memo ? this.options.memo.ofObject(draft.ir, this.program.decls, this.bag, finish) : finish();
       this.sourceMaps.set(ir.name, draft.map);
-      this.bag.add(...validateRunIr(ir, (path) => draft.map.locate(path)));
       finished.set(ir.name, ir);
     }
     const tables = tableChecks.map((t) => this.tableIr(t!, finished));
@@ -236,13 +243,19 @@ class Compilation {
   private expand(decl: Decl): ConcreteRun[] {
     const cached = this.expansions.get(decl.name.name);
     if (cached) return cached;
+    const memo = this.options.memo;
+    const runs = memo ? memo.ofDecl(decl, this.program.decls, this.bag, () => this.expandNow(decl)) : this.expandNow(decl);
+    this.expansions.set(decl.name.name, runs);
+    return runs;
+  }
+
+  private expandNow(decl: Decl): ConcreteRun[] {
     let runs: ConcreteRun[] = [];
     if (decl.kind === 'Experiment') {
       const run = experimentRun(this.program, this.resolver, decl.name.name);
       runs = run ? [run] : [];
     } else if (decl.kind === 'Sweep') runs = expandSweep(decl, this.program, this.resolver, this.bag);
     else if (decl.kind === 'Repeat') runs = expandRepeat(decl, this.program, this.resolver, this.bag);
-    this.expansions.set(decl.name.name, runs);
     return runs;
   }
 
@@ -318,6 +331,11 @@ class Compilation {
 
   /** Type-checks a run, builds its IR draft and runs the domain rules on it. */
   private checkRun(run: ConcreteRun): { ir: RunIR; map: IrSourceMap } | undefined {
+    const memo = this.options.memo;
+    return memo ? memo.ofRun(run.name, run.config, this.program.decls, this.bag, () => this.checkRunNow(run)) : this.checkRunNow(run);
+  }
+
+  private checkRunNow(run: ConcreteRun): { ir: RunIR; map: IrSourceMap } | undefined {
     const bag = new DiagnosticBag();
     const ctx: DecodeContext = { bag, locations: new Map(), rootAt: { node: run.at } };
     const settings = decodeFields(experimentFields, run.config, [], ctx);
@@ -526,6 +544,7 @@ export function collectSourceFiles(paths: readonly string[]): string[] {
 export function checkFiles(paths: readonly string[], options: Omit<CompileOptions, 'only'> = {}): CheckResult {
   const files = collectSourceFiles(paths);
   const cache = options.cache ?? new SourceCache();
+  const memo = options.memo ?? new CompileMemo();
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, string>();
   for (const file of files) {
@@ -538,7 +557,7 @@ export function checkFiles(paths: readonly string[], options: Omit<CompileOption
     }
     let result: CompileResult;
     try {
-      result = compileFile(file, { ...options, cache });
+      result = compileFile(file, { ...options, cache, memo });
     } catch (error) {
       // A bug the file triggers is that file's diagnostic: the other files are still checked.
       const span = { file, start: { offset: 0, line: 0, column: 0 }, end: { offset: 0, line: 0, column: 0 } };
