@@ -12,6 +12,8 @@
  *   sweeps:      { NAME: { from, mode?: grid | zip, set?: { path: value }, axes: { path: [values] | "a..b" } } }
  *   repeats:     { NAME: { from, times, sample?, seed?, pool? } }
  *   tables:      { NAME: { title?, rows, columns?, tolerance?, paper? } }
+ *                a row is `Label: run`, or with an ablation contract
+ *                `Label: { run: NAME, differs: [paths], from: Other label }`
  *   figures:     { NAME: { title?, sweep, x, y? } }
  *
  * Keys are the language's, dotted paths allowed (`loss.icr.tau: 2`). A block's head
@@ -23,7 +25,7 @@
  * reads as a path (`ct/images`), is a string. `null` is `none`.
  */
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair, type Scalar, type YAMLMap } from 'yaml';
-import type { Decl, Entry, Expr, ImportDecl, Key, Name, ObjectExpr, SourceFile, Span, StringLit } from './ast.ts';
+import type { Contract, Decl, Entry, Expr, ImportDecl, Key, Name, ObjectExpr, SourceFile, Span, StringLit } from './ast.ts';
 import { MAX_NESTING } from './nesting-limit.ts';
 import { parseExpression } from './parse.ts';
 import { SpanMap } from './span.ts';
@@ -158,6 +160,66 @@ class YamlToAst {
     return { kind: 'Entry', path, value: expr, axis, span };
   }
 
+  /** A table's `rows`, where a row may carry an ablation contract: `Label: { run, differs, from }`. */
+  private tableRows(entry: Entry, map: YAMLMap): Entry {
+    if (entry.value.kind !== 'Object') return entry;
+    const entries: Entry[] = [];
+    for (const pair of map.items) {
+      const value = pair.value as YamlNode | null;
+      const path = this.keys(pair.key as YamlNode);
+      if (!path) continue;
+      const isContract = isMap(value) && value.items.some((p) => isScalar(p.key) && p.key.value === 'run');
+      const row = isContract ? this.contractRow(path, value) : this.entry(path, value, pair, false);
+      if (row) entries.push(row);
+    }
+    return { ...entry, value: { ...entry.value, entries } };
+  }
+
+  /** `Label: { run: NAME, differs: [loss.mcr], from: Other }` → the entry `Label: NAME differs [loss.mcr] from "Other"`. */
+  private contractRow(path: Key[], map: YAMLMap): Entry | undefined {
+    const field = (key: string) => map.items.find((p) => isScalar(p.key) && p.key.value === key);
+    for (const p of map.items) {
+      const key = isScalar(p.key) ? String(p.key.value) : '';
+      if (!['run', 'differs', 'from'].includes(key)) this.error(`unknown table row key \`${key}\``, p.key as YamlNode, 'a row with a contract has `run`, `differs` and `from`');
+    }
+    const run = field('run');
+    const differs = field('differs');
+    const from = field('from');
+    if (!differs || !from) {
+      this.error('a table row written as a mapping is a contract: it needs `run`, `differs` and `from`', map, 'e.g. `{ run: ours_mcr, differs: [loss.mcr], from: "Ours" }`, or write the row as `Label: run`');
+      return undefined;
+    }
+    const paths: Key[][] = [];
+    if (!isSeq(differs.value)) this.error('`differs` lists Run IR paths, e.g. `[loss.mcr]`', differs.value as YamlNode);
+    else {
+      for (const item of differs.value.items) {
+        const keys = isScalar(item) && typeof item.value === 'string' ? this.pathKeys(item) : undefined;
+        if (keys) paths.push(keys);
+        else this.error('a contract path is a dotted Run IR path such as `loss.mcr`', item as YamlNode);
+      }
+    }
+    const fromNode = from.value as YamlNode | null;
+    if (!isScalar(fromNode) || fromNode.value === null) {
+      this.error('`from` names another row of the table by its label', fromNode ?? (from.key as YamlNode));
+      return undefined;
+    }
+    const reference: Key = { kind: 'Key', name: String(fromNode.value), quoted: true, span: this.spanOf(fromNode) };
+    const expr = this.value(run?.value as YamlNode | null, run ?? map);
+    const contract: Contract = { kind: 'Contract', paths, reference, span: this.spanOf(map) };
+    return { kind: 'Entry', path, value: expr, axis: false, contract, span: { file: this.file, start: path[0]!.span.start, end: contract.span.end } };
+  }
+
+  /** `loss.icr.tau` (plain or quoted) → one key per segment, each with its span. */
+  private pathKeys(node: Scalar): Key[] {
+    const { text, start } = this.scalarText(node);
+    let at = start;
+    return text.split('.').map((name) => {
+      const key: Key = { kind: 'Key', name, quoted: false, span: this.spans.span(at, at + name.length) };
+      at += name.length + 1;
+      return key;
+    });
+  }
+
   name(node: YamlNode | null | undefined): Name | undefined {
     if (!isScalar(node) || typeof node.value !== 'string' || !identifier.test(node.value)) {
       this.error('expected a name (letters, digits and _)', node ?? null);
@@ -190,8 +252,13 @@ class YamlToAst {
     switch (section) {
       case 'datasets':
         return { kind: 'Dataset', name, ...(title ? { title } : {}), body: this.object(body, new Set(['title'])), span: declSpan };
-      case 'tables':
-        return { kind: 'Table', name, ...(title ? { title } : {}), body: this.object(body, new Set(['title'])), span: declSpan };
+      case 'tables': {
+        const object = this.object(body, new Set(['title']));
+        const rows = body.items.find((p) => isScalar(p.key) && p.key.value === 'rows');
+        const index = object.entries.findIndex((e) => e.path.length === 1 && e.path[0]!.name === 'rows');
+        if (rows && index >= 0 && isMap(rows.value)) object.entries[index] = this.tableRows(object.entries[index]!, rows.value);
+        return { kind: 'Table', name, ...(title ? { title } : {}), body: object, span: declSpan };
+      }
       case 'figures':
         return { kind: 'Figure', name, ...(title ? { title } : {}), body: this.object(body, new Set(['title'])), span: declSpan };
       case 'experiments': {

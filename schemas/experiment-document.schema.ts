@@ -123,6 +123,31 @@ function body(fields: Fields, extra: JsonSchema = {}, required: string[] = []): 
   };
 }
 
+/** A table row: a run, or a run with an ablation contract (`differs … from` in the language). */
+const tableRow = {
+  anyOf: [
+    { type: 'string', description: 'an experiment, a repeat or a sweep point' },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['run', 'differs', 'from'],
+      properties: {
+        run: { type: 'string', description: 'an experiment, a repeat or a sweep point' },
+        differs: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z0-9_]+)*$' }, minItems: 1, description: 'the Run IR paths (or prefixes) this row changes, and nothing else' },
+        from: { type: 'string', description: 'the label of the row it is compared with' },
+      },
+    },
+  ],
+};
+
+/** The table body, whose rows may carry contracts. */
+function tableBody(): JsonSchema {
+  const schema = body(tableFields, { title });
+  const properties = schema.properties as Record<string, JsonSchema>;
+  properties.rows = { ...properties.rows, additionalProperties: tableRow };
+  return schema;
+}
+
 const declarations = (schema: JsonSchema) => ({ type: ['object', 'null'], propertyNames: { pattern: identifier }, additionalProperties: schema });
 const title = { type: 'string', description: 'shown in tables and reports' };
 const name = { type: 'string', pattern: identifier };
@@ -150,7 +175,7 @@ export const experimentDocumentSchema = {
       },
     }),
     repeats: declarations(body(repeatFields, { from: name }, ['from'])),
-    tables: declarations(body(tableFields, { title })),
+    tables: declarations(tableBody()),
     figures: declarations(body(figureFields, { title })),
   },
 } as const;
