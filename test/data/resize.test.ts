@@ -8,7 +8,11 @@ import { describe, expect, it } from 'vitest';
 import type { LoadedCase } from '../../runtime/data/dataset.ts';
 import { preprocessCase, preprocessSettings, type PreprocessSettings } from '../../runtime/data/preprocess.ts';
 import { labelsToOriginalGrid } from '../../runtime/data/volume-inference.ts';
-import type { DataIR } from '../../schemas/run-ir.schema.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { prepareData } from '../../runtime/data/prepare-data.ts';
+import type { DataIR, DatasetIR } from '../../schemas/run-ir.schema.ts';
 
 const affine = [
   [0.8, 0, 0, -40],
@@ -129,5 +133,31 @@ describe('data.resize: in-plane resampling to a fixed grid', () => {
     expect('resize' in preprocessSettings(data)).toBe(false);
     expect(preprocessSettings({ ...data, resize: [256, 256] }).resize).toEqual([256, 256]);
     expect(preprocessSettings({ ...data, dims: 2, crop: [64, 64], resize: [128, 96] }).resize).toEqual([128, 96]);
+  });
+
+  it('end to end from the Run IR: every case of a phantom comes out on the resized grid, cached under its own key, and goes back to its stored grid', async () => {
+    const dataset: DatasetIR = {
+      name: 'mini_abdomen',
+      title: null,
+      source: { kind: 'phantom', anatomy: 'abdominal', size: [28, 24, 6], spacing: [2, 2, 6], seed: 3 },
+      classes: ['liver', 'spleen', 'rkdy', 'lkdy'],
+      modalities: { ct: { images: '', labels: '', labelValues: [1, 2, 3, 4], backgroundValues: [], spacing: null, cases: 3 } },
+    };
+    const data = { modalities: ['ct'], dims: 3, slices: 1, sliceAxis: 'axial', crop: [32, 32, 4], cropAt: 'image', spacing: [2, 2, 12], resize: [40, 36], intensity: { clipTop: 0, normalize: 'zscore' }, split: { train: 0.34, val: 0.33, test: 0.33, seed: 0, annotated: {} }, sample: null } as unknown as DataIR;
+    const cwd = mkdtempSync(join(tmpdir(), 'ablate-resize-'));
+    const resized = await prepareData(dataset, data, { cwd });
+    const { train, val, test } = resized.modalities.ct!;
+    const cases = [...train, ...val, ...test];
+    expect(cases.length).toBe(3);
+    for (const c of cases) {
+      expect(c.dims.slice(0, 2)).toEqual([40, 36]);
+      expect(c.geometry.resampledDims[2]).toBe(Math.floor(((c.geometry.originalDims[2] - 1) * c.geometry.originalSpacing[2]) / 12 + 1e-6) + 1);
+      const [X, Y, Z] = c.geometry.storedDims;
+      expect(labelsToOriginalGrid(c.label, c.dims, c.geometry).length).toBe(X * Y * Z);
+    }
+    const { resize: _resize, ...unresized } = data;
+    const plain = await prepareData(dataset, unresized as DataIR, { cwd });
+    expect([plain.preprocessed, plain.cached]).toEqual([3, 0]); // another cache key
+    expect((await prepareData(dataset, data, { cwd })).cached).toBe(3);
   });
 });
