@@ -42,13 +42,15 @@ export function pairedGrid(report: Report): PairedGrid | null {
     + `and Wilcoxon signed-rank test (zero differences dropped; exact for up to 50 nonzero differences, else the normal approximation).`,
   ];
   for (const row of block.rows) {
+    // A row compared with another row than the block's reference says which.
+    const method = row.reference === block.reference ? row.label : `${row.label} vs ${row.reference}`;
     if (row.status === 'unpaired') {
-      lines.push([row.label, '–', '–', '0', 'unpaired', '–', '–', '–', '–', '–']);
-      notes.push(`"${row.label}" is unpaired: it shares no test volume (in the same draw) with "${block.reference}", so it is not compared.`);
+      lines.push([method, '–', '–', '0', 'unpaired', '–', '–', '–', '–', '–']);
+      notes.push(`"${row.label}" is unpaired: it shares no test volume (in the same draw) with "${row.reference}", so it is not compared.`);
       continue;
     }
     if (row.unmatched > 0) {
-      notes.push(`"${row.label}": ${row.pairs} (draw, volume) pairs; ${row.unmatched} tested by only one of "${row.label}" and "${block.reference}", left out.`);
+      notes.push(`"${row.label}": ${row.pairs} (draw, volume) pairs; ${row.unmatched} tested by only one of "${row.label}" and "${row.reference}", left out.`);
     }
     for (const metric of report.metrics) {
       for (const modality of report.modalities) {
@@ -57,7 +59,7 @@ export function pairedGrid(report: Report): PairedGrid | null {
         const d = digitsOf(metric) + 1;
         const t = c.ttest;
         lines.push([
-          row.label, METRIC_LABEL[metric], modality.toUpperCase(), String(c.n),
+          method, METRIC_LABEL[metric], modality.toUpperCase(), String(c.n),
           c.meanDiff === null ? '–' : signed(c.meanDiff, d),
           t ? `[${plain(t.ci[0], d)}, ${plain(t.ci[1], d)}]` : '–',
           t && t.t !== null ? `${plain(t.t, 2)} (${t.df})` : '–',
@@ -68,7 +70,8 @@ export function pairedGrid(report: Report): PairedGrid | null {
       }
     }
   }
-  return { title: `Paired comparison with "${block.reference}"`, header, lines, notes };
+  const title = block.rows.every((r) => r.reference === block.reference) ? `Paired comparison with "${block.reference}"` : `Paired comparisons (reference "${block.reference}" unless named)`;
+  return { title, header, lines, notes };
 }
 
 export const PAIRED_CSV_HEADER = [
@@ -80,11 +83,10 @@ export const PAIRED_CSV_HEADER = [
 export function pairedCsvFields(block: PairedBlock | null, rowLabel: string, metric: string, modality: string, column: string): Array<string | number | null | undefined> {
   const empty = PAIRED_CSV_HEADER.map(() => null);
   if (!block) return empty;
-  if (rowLabel === block.reference) return [block.reference, 'reference', ...empty.slice(2)];
   const row = block.rows.find((r) => r.label === rowLabel);
-  if (!row) return empty;
-  if (row.status === 'unpaired') return [block.reference, 'unpaired', 0, ...empty.slice(3)];
+  if (!row) return rowLabel === block.reference ? [block.reference, 'reference', ...empty.slice(2)] : empty;
+  if (row.status === 'unpaired') return [row.reference, 'unpaired', 0, ...empty.slice(3)];
   const c = row.comparisons[metric as keyof typeof row.comparisons]?.[modality]?.[column];
-  if (!c) return [block.reference, 'paired', ...empty.slice(2)];
-  return [block.reference, 'paired', c.n, c.meanDiff, c.ttest?.ci[0], c.ttest?.ci[1], c.ttest?.t, c.ttest?.df, c.ttest?.p, c.wilcoxon?.statistic, c.wilcoxon?.p];
+  if (!c) return [row.reference, 'paired', ...empty.slice(2)];
+  return [row.reference, 'paired', c.n, c.meanDiff, c.ttest?.ci[0], c.ttest?.ci[1], c.ttest?.t, c.ttest?.df, c.ttest?.p, c.wilcoxon?.statistic, c.wilcoxon?.p];
 }

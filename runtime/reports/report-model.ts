@@ -47,6 +47,8 @@ export interface ReportRowInput {
   pending: boolean;
   /** The per-volume results behind `measured`, one list per draw in draw order: for paired comparisons. */
   draws?: CaseResult[][];
+  /** The row to pair this one with (e.g. the row an ablation contract names); default: the report's reference. */
+  pairedWith?: string;
 }
 
 /** Tolerance from the paper's spread (Welch's t-test, statistics/welch.ts) besides the fixed band. */
@@ -136,6 +138,8 @@ export interface PairedComparison {
 
 export interface PairedRow {
   label: string;
+  /** The row it is compared with: its own `pairedWith`, else the block's reference. */
+  reference: string;
   /** `unpaired`: the two rows share no (draw, volume): nothing is compared. */
   status: 'paired' | 'unpaired';
   /** (draw, volume) pairs found in both rows, all modalities. */
@@ -147,7 +151,7 @@ export interface PairedRow {
 }
 
 export interface PairedBlock {
-  /** The reference row's label. */
+  /** The default reference row's label (rows may name their own, `PairedRow.reference`). */
   reference: string;
   /** Two-sided level of the intervals (the tolerance test's α, else 0.05). */
   alpha: number;
@@ -163,8 +167,15 @@ function buildPaired(input: ReportInput, columns: string[]): PairedBlock | null 
   const reference = input.pairedReference === undefined ? measured[0] : measured.find((r) => r.label === input.pairedReference);
   if (!reference || measured.length < 2) return null;
   const alpha = input.test?.alpha ?? PAIRED_ALPHA;
-  const rows = measured.filter((r) => r !== reference).map((row): PairedRow => {
-    const paired = pairCases(row.draws!, reference.draws!, input.modalities, input.classes, input.metrics);
+  const byLabel = new Map(measured.map((r) => [r.label, r]));
+  // A row naming a row is compared with it (not at all while that row has no results); any
+  // other row but the reference with the reference.
+  const compared = measured.flatMap((row) => {
+    const other = row.pairedWith === undefined ? reference : byLabel.get(row.pairedWith);
+    return other === undefined || other === row ? [] : [{ row, other }];
+  });
+  const rows = compared.map(({ row, other }): PairedRow => {
+    const paired = pairCases(row.draws!, other.draws!, input.modalities, input.classes, input.metrics);
     const pairs = Object.values(paired.pairs).reduce((a, b) => a + b, 0);
     const unmatched = Object.values(paired.unmatched).reduce((a, u) => a + u.rowOnly.length + u.referenceOnly.length, 0);
     const comparisons: PairedRow['comparisons'] = {};
@@ -189,7 +200,7 @@ function buildPaired(input: ReportInput, columns: string[]): PairedBlock | null 
         comparisons[metric] = byModality;
       }
     }
-    return { label: row.label, status: pairs > 0 ? 'paired' : 'unpaired', pairs, unmatched, comparisons };
+    return { label: row.label, reference: other.label, status: pairs > 0 ? 'paired' : 'unpaired', pairs, unmatched, comparisons };
   });
   return { reference: reference.label, alpha, rows };
 }

@@ -113,6 +113,27 @@ describe('paired comparisons in a table report', () => {
     expect(r.paired!.rows[0]!.comparisons.dice!.ct!.mean!.meanDiff).toBeCloseTo(-11.25 / 3, 9); // reference − row now
   });
 
+  it('a row naming its own reference (an ablation contract) is compared with that row', async () => {
+    const { buildReport } = await import('../../runtime/reports/report-model.ts');
+    const draws = (rs: CaseResult[][]) => ({ measured: { ct: {} }, measuredOverall: {}, paper: {}, paperOverall: {}, runs: [], pending: false, draws: rs });
+    const shifted = row.map((d) => d.map((c) => ({ ...c, scores: { dice: { A: c.scores.dice!.A! + 0.01, B: c.scores.dice!.B! + 0.01 } } })));
+    const r = buildReport({
+      name: 'x', title: 'x', metrics: ['dice'], modalities: ['ct'], classes: ['A', 'B'], tolerance: {}, phantom: true,
+      rows: [
+        { label: 'V3', ...draws(reference) },
+        { label: 'L_mcr', ...draws(row) },
+        { label: 'L_mcr+1', ...draws(shifted), pairedWith: 'L_mcr' },
+        { label: 'Orphan', ...draws(row), pairedWith: 'Not measured' },
+      ],
+    });
+    expect(r.paired!.rows.map((p) => [p.label, p.reference])).toEqual([['L_mcr', 'V3'], ['L_mcr+1', 'L_mcr']]);
+    expect(r.paired!.rows[1]!.comparisons.dice!.ct!.mean!.meanDiff).toBeCloseTo(1, 9); // +1 point on every volume
+    const md = renderMarkdown(r);
+    expect(md).toContain('### Paired comparisons (reference "V3" unless named)');
+    // c1, c2, c4 and c5 (both rows test c5): n = 4; the differences are all 1 up to float rounding: no t.
+    expect(md).toContain('| L_mcr+1 vs L_mcr | Dice (%) | CT | 4 | +1.00 | [1.00, 1.00] | – | – | 0 | 0.125 |');
+  });
+
   it('no paired block with a single measured row', () => {
     const one = tableReport(table, new Map([[H('a'), results.get(H('a'))!], [H('b'), results.get(H('b'))!]]));
     expect(one.paired).toBeNull();

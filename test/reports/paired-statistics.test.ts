@@ -40,6 +40,9 @@ describe('paired t-test', () => {
     expect(pairedTTest([1.5], 0.05)).toBeUndefined();
     const same = pairedTTest([2, 2, 2], 0.05)!;
     expect([same.meanDiff, same.sd, same.t, same.p, same.ci]).toEqual([2, 0, null, null, [2, 2]]);
+    // Equal up to float rounding counts as equal: (0.86 − 0.85) · 100 = 1.0000000000000009, not a t of 10¹⁵.
+    const rounded = pairedTTest([(0.86 - 0.85) * 100, 1, 1], 0.05)!;
+    expect([rounded.sd, rounded.t, rounded.p]).toEqual([0, null, null]);
   });
 });
 

@@ -6,7 +6,7 @@
  * Conventions (scipy's where it has one):
  * - t-test: `scipy.stats.ttest_rel`; sd with ddof = 1, se = sd / √n, df = n − 1, the
  *   (1 − α) interval d̄ ± t_{1−α/2, n−1} · se. Undefined for n < 2; t and p are undefined
- *   when every difference is the same (se = 0).
+ *   when every difference is the same (se = 0; up to a relative 1e-12, i.e. float rounding).
  * - Wilcoxon: `scipy.stats.wilcoxon(zero_method='wilcox', correction=False)`: zero
  *   differences are dropped, |d| ranked with average ranks for ties, W+ = the sum of the
  *   positive ranks, the statistic is min(W+, W−). For n ≤ 50 nonzero differences the
@@ -46,7 +46,9 @@ export function pairedTTest(diffs: readonly number[], alpha: number): PairedTTes
   const n = diffs.length;
   if (n < 2) return undefined;
   const meanDiff = diffs.reduce((a, b) => a + b, 0) / n;
-  const sd = Math.sqrt(diffs.reduce((a, d) => a + (d - meanDiff) ** 2, 0) / (n - 1));
+  const raw = Math.sqrt(diffs.reduce((a, d) => a + (d - meanDiff) ** 2, 0) / (n - 1));
+  // Differences equal up to float rounding (e.g. 1.0000000000000009 and 0.9999999999999998) have no spread.
+  const sd = raw <= 1e-12 * Math.max(1, ...diffs.map(Math.abs)) ? 0 : raw;
   const se = sd / Math.sqrt(n);
   const df = n - 1;
   const half = se === 0 ? 0 : jStat.studentt.inv(1 - alpha / 2, df) * se;
