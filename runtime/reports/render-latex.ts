@@ -18,7 +18,8 @@ export function escapeLatex(s: string): string {
     .replace(/✓/g, '\\checkmark')
     .replace(/✗/g, '$\\times$')
     .replace(/†/g, '$^\\dagger$')
-    .replace(/–/g, '--');
+    .replace(/–/g, '--')
+    .replace(/</g, '$<$'); // p-values "<0.001" (text-mode < is ¡ in OT1)
 }
 
 export function renderLatex(report: Report): string {

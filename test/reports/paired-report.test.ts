@@ -11,7 +11,8 @@ import { tableReport } from '../../runtime/reports/collect-results.ts';
 import { pairCases } from '../../runtime/reports/pair-cases.ts';
 import { renderCsv } from '../../runtime/reports/render-csv.ts';
 import { renderHtml } from '../../runtime/reports/render-html.ts';
-import { renderLatex } from '../../runtime/reports/render-latex.ts';
+import { escapeLatex, renderLatex } from '../../runtime/reports/render-latex.ts';
+import { formatP } from '../../runtime/reports/render-paired.ts';
 import { renderMarkdown } from '../../runtime/reports/render-markdown.ts';
 import type { CaseResult, RunResults } from '../../runtime/reports/run-results.ts';
 
@@ -132,6 +133,11 @@ describe('paired comparisons in a table report', () => {
     expect(md).toContain('### Paired comparisons (reference "V3" unless named)');
     // c1, c2, c4 and c5 (both rows test c5): n = 4; the differences are all 1 up to float rounding: no t.
     expect(md).toContain('| L_mcr+1 vs L_mcr | Dice (%) | CT | 4 | +1.00 | [1.00, 1.00] | – | – | 0 | 0.125 |');
+  });
+
+  it('prints small p-values as <0.001, in math mode in LaTeX', () => {
+    expect([formatP(0.0004), formatP(0.0102), formatP(null)]).toEqual(['<0.001', '0.010', '–']);
+    expect(escapeLatex('<0.001')).toBe('$<$0.001');
   });
 
   it('no paired block with a single measured row', () => {
