@@ -7,13 +7,14 @@
  * - `top`: between declarations (keywords), or in a declaration's header (`extends |`);
  * - `key`: at the start of an entry, possibly after `a.b.` (keys valid there);
  * - `head`: after a key and a space (`data |`, `backbone |`: a dataset or a kind);
- * - `value`: after `key:` or `key in` (enum values, names, units after a number).
+ * - `value`: after `key:` or `key in` (enum values, names, units after a number); on a
+ *   table row, `contract` says where in `run differs [paths] from "Row"` the cursor is.
  */
 import type { Decl } from '../../dsl/ast.ts';
 import { tokenMatcher, type IToken } from '../../dsl/chevrotain.ts';
 import {
-  ablLexer, At, BinaryOperator, BlockComment, Colon, Comma, Dataset, Dot, Experiment, Extends, Figure, From, HashComment, In, LBracket, LCurly, LineComment, LParen,
-  NumberLiteral, RBracket, RCurly, Repeat, RParen, StringLiteral, Sweep, Table, UnterminatedBlockComment, Word, X,
+  ablLexer, At, BinaryOperator, BlockComment, Colon, Comma, Dataset, Differs, Dot, Experiment, Extends, Figure, From, HashComment, In, LBracket, LCurly, LineComment, LParen,
+  NumberLiteral, RBracket, RCurly, Repeat, RParen, StringLiteral, Sweep, SweepMode, Table, UnterminatedBlockComment, Word, X,
 } from '../../dsl/tokens.ts';
 
 export interface Frame {
@@ -27,7 +28,19 @@ export type CursorContext =
   | { kind: 'top'; after?: 'extends' | 'from' }
   | { kind: 'key'; declKind: Decl['kind']; declName?: string; path: string[]; frames: Frame[] }
   | { kind: 'head'; declKind: Decl['kind']; declName?: string; path: string[]; frames: Frame[] }
-  | { kind: 'value'; declKind: Decl['kind']; declName?: string; path: string[]; frames: Frame[]; afterNumber: boolean };
+  | { kind: 'value'; declKind: Decl['kind']; declName?: string; path: string[]; frames: Frame[]; afterNumber: boolean; contract?: ContractPart };
+
+/** Where the cursor is in a row's `run differs [paths] from "Row"`: after the run, in the list, after `from`. */
+export type ContractPart = 'keyword' | 'paths' | 'from';
+
+/** The part of a contract the cursor is in, from the tokens after the entry's `:`. */
+function contractPart(value: IToken[]): ContractPart | undefined {
+  const differs = value.findIndex((t) => tokenMatcher(t, Differs));
+  if (differs < 0) return value.length > 0 ? 'keyword' : undefined;
+  const last = value[value.length - 1]!;
+  if (tokenMatcher(last, From)) return 'from';
+  return value.slice(differs).some((t) => tokenMatcher(t, RBracket)) ? undefined : 'paths';
+}
 
 const declKeywords = new Map([
   [Experiment, 'Experiment'],
@@ -80,7 +93,9 @@ export function cursorContext(text: string, offset: number): CursorContext {
     if (tokenMatcher(token, LCurly)) {
       if (frames.length === 0) {
         const kind = entry.map((t) => [...declKeywords].find(([type]) => tokenMatcher(t, type))?.[1]).find(Boolean);
-        const nameToken = entry.find((t, i) => i > 0 && isWord(t) && !tokenMatcher(t, Sweep));
+        // The name follows the declaration keyword (an `import "…"` line may come before it).
+        const keywordAt = entry.findIndex((t) => [...declKeywords].some(([type]) => tokenMatcher(t, type)));
+        const nameToken = entry.find((t, i) => i > keywordAt && i > 0 && isWord(t) && !tokenMatcher(t, Sweep) && !tokenMatcher(t, SweepMode));
         decl = { kind: kind ?? 'Experiment', ...(nameToken ? { name: nameToken.image } : {}) };
         frames.push({ path: [] });
       } else {
@@ -120,7 +135,8 @@ export function cursorContext(text: string, offset: number): CursorContext {
   const afterKey = entry[used]!;
   if (tokenMatcher(afterKey, Colon) || tokenMatcher(afterKey, In)) {
     const last = entry[entry.length - 1]!;
-    return { kind: 'value', ...base, path: [...prefix, ...path], afterNumber: tokenMatcher(last, NumberLiteral) };
+    const contract = decl.kind === 'Table' && tokenMatcher(afterKey, Colon) ? contractPart(entry.slice(used + 1)) : undefined;
+    return { kind: 'value', ...base, path: [...prefix, ...path], afterNumber: tokenMatcher(last, NumberLiteral), ...(contract ? { contract } : {}) };
   }
   return { kind: 'value', ...base, path: [...prefix, ...path], afterNumber: false };
 }

@@ -2,14 +2,15 @@
  * Completion from the same key schema the checker decodes with: the keys valid in the
  * block at the cursor (after `a.b.`, the keys under `a.b`), a variant's kinds
  * (`backbone |`), enum values, experiment/repeat/sweep names for `extends`, `from` and
- * table rows, dataset names after `data`, a dataset's modalities, and units after a
- * number (`%`, `mm`, `x`).
+ * table rows, dataset names after `data`, a dataset's modalities, units after a number
+ * (`%`, `mm`, `x`), and a row's contract (`differs`, Run IR paths, the table's row labels).
  */
 import { CompletionItemKind, type CompletionItem } from 'vscode-languageserver';
 import type { Decl } from '../../dsl/ast.ts';
 import type { FieldSchema } from '../../compiler/check/key-schema.ts';
 import { lookup } from '../../compiler/config-tree.ts';
-import { cursorContext, type CursorContext } from './completion-context.ts';
+import { knownIrPaths } from '../../compiler/ir-paths.ts';
+import { cursorContext, type ContractPart, type CursorContext } from './completion-context.ts';
 import { describeDefault, describeType, fieldsAt, rootFields, schemaAt, unitOf, type KindOf } from './key-lookup.ts';
 import { configOf } from './value-origin.ts';
 import type { Analysis } from './workspace.ts';
@@ -92,6 +93,16 @@ function valueItems(schema: FieldSchema, context: Extract<CursorContext, { kind:
   }
 }
 
+/** A row's `differs [paths] from "Row"`: the keyword, Run IR paths, or the other rows' labels. */
+function contractItems(part: ContractPart, context: Extract<CursorContext, { kind: 'value' }>, analysis: Analysis): CompletionItem[] {
+  if (part === 'keyword') return [{ label: 'differs', kind: CompletionItemKind.Keyword, insertText: 'differs [] from ""', detail: 'ablation contract: the Run IR paths this row changes' }];
+  if (part === 'paths') return values(knownIrPaths(), CompletionItemKind.Field);
+  const decl = context.declName ? analysis.program.decls.get(context.declName)?.decl : undefined;
+  const rows = decl?.body.entries.find((e) => e.path.length === 1 && e.path[0]!.name === 'rows')?.value;
+  const labels = rows?.kind === 'Object' ? rows.entries.map((e) => e.path[0]!.name).filter((label) => label !== context.path[1]) : [];
+  return labels.map((label) => ({ label, kind: CompletionItemKind.Reference, insertText: JSON.stringify(label) }));
+}
+
 export function completion(analysis: Analysis, text: string, offset: number): CompletionItem[] {
   const context = cursorContext(text, offset);
   if (context.kind === 'top') {
@@ -117,6 +128,9 @@ export function completion(analysis: Analysis, text: string, offset: number): Co
     return [];
   }
   if (!schema) return [];
-  if (context.declKind === 'Table' && context.path[0] === 'rows' && context.path.length === 2) return names(analysis, ['Experiment', 'Repeat', 'Sweep']);
+  if (context.declKind === 'Table' && context.path[0] === 'rows' && context.path.length === 2) {
+    if (context.contract) return contractItems(context.contract, context, analysis);
+    return names(analysis, ['Experiment', 'Repeat', 'Sweep']);
+  }
   return valueItems(schema, context, analysis);
 }

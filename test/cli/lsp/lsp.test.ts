@@ -140,6 +140,12 @@ describe('ablate lsp', () => {
     expect(await labels(at + 4, 19)).toEqual(['patch', 'embed', 'depths', 'decoder_depths', 'heads', 'window', 'mlp_ratio', 'qkv_bias', 'drop_path']);
     expect(await labels(at + 6, 14)).toContain('abdominal_v3_icr');
     expect(await labels(9, 24)).toContain('abdominal_ours_x5');
+    // A row's ablation contract: the keyword after the run, Run IR paths in the list, row labels after `from`.
+    const row = lines[9]!;
+    expect(row).toBe('    "Joint V3 + L_mcr": abdominal_v3_mcr_x5 differs [loss.mcr] from "Joint V3"');
+    expect(await labels(9, row.indexOf('differs'))).toEqual(['differs']);
+    expect(await labels(9, row.indexOf('loss.mcr'))).toContain('loss.mcr');
+    expect(await labels(9, row.indexOf('"Joint V3"', 10))).toEqual(['Joint V3', 'Joint V3 + L_icr', 'Joint V3 + L_mcr + L_icr']);
   });
 
   it('shows run-count inlay hints', async () => {
