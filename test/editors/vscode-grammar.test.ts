@@ -79,4 +79,11 @@ describe('TextMate grammar: keys and heads', () => {
       ['mmwhs', 'entity.name.type.ablate'],
     ]);
   });
+
+  it('a table row\'s contract: `differs` and `from` are keywords, the paths are not keys', async () => {
+    const scopes = await scopesOf('    "+ L_mcr": v3_mcr differs [loss.mcr] from "Joint V3"');
+    expect(scopes).toContainEqual(['differs', 'keyword.operator.word.ablate']);
+    expect(scopes).toContainEqual(['from', 'keyword.operator.word.ablate']);
+    expect(scopes.filter(([, scope]) => scope === KEY)).toEqual([]);
+  });
 });
