@@ -20,6 +20,7 @@ import { aggregateResults, resultsToJson, type RunResults } from '../runtime/rep
 import { RunLogger } from '../runtime/tracking/run-logger.ts';
 import { runFilter } from '../runtime/tracking/run-search.ts';
 import { createTracker, type Tracker } from '../runtime/tracking/tracker.ts';
+import { RunLeased, settleGroupParent } from '../runtime/tracking/lease.ts';
 import { RestTracker } from '../runtime/tracking/rest-tracker.ts';
 import { describeSyncOutcome } from '../runtime/tracking/spool-delivery.ts';
 import type { RunCliOptions } from './commands/run.ts';
@@ -104,69 +105,130 @@ export function interruptSignal(): { signal: AbortSignal; dispose(): void; exitC
   };
 }
 
-/**
- * Runs IRs in order; runs of one sweep or repeat share a parent MLflow run. A repeat with
- * `pool` also logs the pooled results on its parent.
- */
-export async function executeRuns(runs: readonly RunIR[], ctx: RunContext): Promise<RunOutcome[]> {
-  const outcomes: RunOutcome[] = [];
+/** Runs grouped as they share a parent: one group per sweep / repeat, one per lone run; in first-seen order. */
+export function groupRuns(runs: readonly RunIR[]): RunIR[][] {
   const groups = new Map<string, RunIR[]>();
   for (const ir of runs) {
     const key = ir.origin.group ? `${ir.origin.group.kind}:${ir.origin.group.name}` : `run:${ir.name}`;
     groups.set(key, [...(groups.get(key) ?? []), ir]);
   }
-  for (const members of groups.values()) {
-    const group = members[0]!.origin.group;
-    if (!group) {
-      outcomes.push(await executeRun(members[0]!, ctx));
+  return [...groups.values()];
+}
+
+/**
+ * The parent MLflow run of a sweep or repeat, found by its group hash (so running it again,
+ * or running its points in other processes, nests under the same parent) or started.
+ */
+export async function openGroupParent(members: readonly RunIR[], ctx: RunContext, settle?: { ms: number }): Promise<RunLogger> {
+  const group = members[0]!.origin.group!;
+  const hash = groupHash(group.name, members.map((m) => m.specHash));
+  const experiment = await ctx.tracker.getOrCreateExperiment(ctx.experimentName);
+  const [existing] = await ctx.tracker.searchRuns({ experimentIds: [experiment.experimentId], filter: runFilter({ tags: { [ABLATE_TAGS.groupHash]: hash } }) });
+  if (existing) return RunLogger.resume(ctx.tracker, existing.info.runId);
+  const tags = runTags({
+    specHash: hash,
+    sourceFile: runSourceFile(members[0]!, ctx),
+    kind: group.kind,
+    extra: {
+      [ABLATE_TAGS.group]: group.name, [ABLATE_TAGS.groupHash]: hash,
+      ...provenanceTags({ code: contextCode(ctx), backend: ctx.backend.name, overrides: ctx.overrides ?? [], ...(ctx.sourceGit ? { sourceGit: ctx.sourceGit } : {}) }),
+    },
+  });
+  const started = ctx.parent
+    ? await ctx.parent.startChild({ runName: group.name, tags })
+    : await RunLogger.start(ctx.tracker, { experimentName: ctx.experimentName, runName: group.name, tags });
+  if (!settle) return started;
+  // Another process may have started one at the same moment: keep one (runtime/tracking/lease.ts).
+  const kept = await settleGroupParent(ctx.tracker, experiment.experimentId, hash, started.runId, settle.ms);
+  return kept === started.runId ? started : RunLogger.attach(ctx.tracker, kept);
+}
+
+/**
+ * Finishes a sweep / repeat parent once every member ran (`results[i]` of `members[i]`): a
+ * repeat with `pool` logs its pooled results per point (aggregation counts distinct volumes).
+ */
+export async function finishGroup(parent: RunLogger, members: readonly RunIR[], results: readonly RunResults[]): Promise<void> {
+  const first = members[0]!;
+  const group = first.origin.group!;
+  if (first.repeat?.pool) {
+    const hash = groupHash(group.name, members.map((m) => m.specHash));
+    const byPoint = new Map<string, RunResults[]>();
+    members.forEach((m, i) => {
+      const label = Object.entries(m.origin.point).map(([k, v]) => `${k}=${String(v)}`).join(',');
+      byPoint.set(label, [...(byPoint.get(label) ?? []), results[i]!]);
+    });
+    for (const [label, pointResults] of byPoint) {
+      const pooled: RunResults = { ...pointResults[0]!, run: label ? `${group.name}[${label}]` : group.name, specHash: hash, cases: pointResults.flatMap((r) => r.cases) };
+      await parent.logText(resultsToJson(pooled), label ? `results/${label}.json` : 'results.json');
+      if (label) continue; // one metric per point would need x as an MLflow step; the figure shows them
+      const { overall } = aggregateResults(pointResults, pooled.modalities, pooled.classes, pooled.metrics);
+      const final: Record<string, number> = {};
+      for (const [metric, v] of Object.entries(overall)) if (Number.isFinite(v)) final[`test.${metric}.overall`] = v;
+      parent.logMetrics(final, 0);
+    }
+  }
+  await parent.finish();
+}
+
+export interface ExecuteOptions {
+  /**
+   * A run another process holds a live lease on (a Slurm task training it) is left out,
+   * said so, and returned in `leased`, instead of failing everything (`reproduce`). A sweep or
+   * repeat with such a member stays unfinished (KILLED), to be finished by a later run.
+   */
+  skipLeased?: boolean;
+  leased?: RunLeased[];
+}
+
+/**
+ * Points of sweeps / repeats run one by one directly under `ctx.parent` (their group's parent,
+ * opened and finished by the process that split the group: `reproduce --jobs`).
+ */
+export async function executeMembers(runs: readonly RunIR[], ctx: RunContext, options: ExecuteOptions = {}): Promise<RunOutcome[]> {
+  const outcomes: RunOutcome[] = [];
+  for (const ir of runs) {
+    const outcome = await runOrSkip(ir, ctx, options);
+    if (outcome) outcomes.push(outcome);
+  }
+  return outcomes;
+}
+
+async function runOrSkip(ir: RunIR, ctx: RunContext, options: ExecuteOptions): Promise<RunOutcome | undefined> {
+  try {
+    return await executeRun(ir, ctx);
+  } catch (error) {
+    if (!(options.skipLeased && error instanceof RunLeased)) throw error;
+    ctx.progress.note(`${error.message}: left out here; run again once it finished`);
+    options.leased?.push(error);
+    return undefined;
+  }
+}
+
+/**
+ * Runs IRs in order; runs of one sweep or repeat share a parent MLflow run. A repeat with
+ * `pool` also logs the pooled results on its parent.
+ */
+export async function executeRuns(runs: readonly RunIR[], ctx: RunContext, options: ExecuteOptions = {}): Promise<RunOutcome[]> {
+  const outcomes: RunOutcome[] = [];
+  const one = (ir: RunIR, c: RunContext) => runOrSkip(ir, c, options);
+  for (const members of groupRuns(runs)) {
+    if (!members[0]!.origin.group) {
+      const outcome = await one(members[0]!, ctx);
+      if (outcome) outcomes.push(outcome);
       continue;
     }
-    const hash = groupHash(group.name, members.map((m) => m.specHash));
-    const experiment = await ctx.tracker.getOrCreateExperiment(ctx.experimentName);
-    const [existing] = await ctx.tracker.searchRuns({ experimentIds: [experiment.experimentId], filter: runFilter({ tags: { [ABLATE_TAGS.groupHash]: hash } }) });
-    const tags = runTags({
-      specHash: hash,
-      sourceFile: runSourceFile(members[0]!, ctx),
-      kind: group.kind,
-      extra: {
-        [ABLATE_TAGS.group]: group.name, [ABLATE_TAGS.groupHash]: hash,
-        ...provenanceTags({ code: contextCode(ctx), backend: ctx.backend.name, overrides: ctx.overrides ?? [], ...(ctx.sourceGit ? { sourceGit: ctx.sourceGit } : {}) }),
-      },
-    });
-    const parent = existing
-      ? await RunLogger.resume(ctx.tracker, existing.info.runId)
-      : ctx.parent
-        ? await ctx.parent.startChild({ runName: group.name, tags })
-        : await RunLogger.start(ctx.tracker, { experimentName: ctx.experimentName, runName: group.name, tags });
-    const children: RunOutcome[] = [];
+    const parent = await openGroupParent(members, ctx);
+    const children: Array<RunOutcome | undefined> = [];
     try {
-      for (const ir of members) children.push(await executeRun(ir, { ...ctx, parent }));
-      const first = members[0]!;
-      if (first.repeat?.pool) {
-        // Pooled per sweep point (a plain repeat has one point, `{}`); aggregation counts distinct volumes.
-        const byPoint = new Map<string, RunResults[]>();
-        members.forEach((m, i) => {
-          const label = Object.entries(m.origin.point).map(([k, v]) => `${k}=${String(v)}`).join(',');
-          byPoint.set(label, [...(byPoint.get(label) ?? []), children[i]!.results]);
-        });
-        for (const [label, results] of byPoint) {
-          const pooled: RunResults = { ...results[0]!, run: label ? `${group.name}[${label}]` : group.name, specHash: hash, cases: results.flatMap((r) => r.cases) };
-          await parent.logText(resultsToJson(pooled), label ? `results/${label}.json` : 'results.json');
-          if (label) continue; // one metric per point would need x as an MLflow step; the figure shows them
-          const { overall } = aggregateResults(results, pooled.modalities, pooled.classes, pooled.metrics);
-          const final: Record<string, number> = {};
-          for (const [metric, v] of Object.entries(overall)) if (Number.isFinite(v)) final[`test.${metric}.overall`] = v;
-          parent.logMetrics(final, 0);
-        }
-      }
-      await parent.finish();
+      for (const ir of members) children.push(await one(ir, { ...ctx, parent }));
+      if (children.every((c) => c !== undefined)) await finishGroup(parent, members, children.map((c) => c!.results));
+      else await parent.kill();
     } catch (error) {
       if (ctx.signal?.aborted) await parent.kill();
       else await parent.fail(error);
       throw error;
     }
-    outcomes.push(...children);
+    outcomes.push(...children.filter((c) => c !== undefined));
   }
   return outcomes;
 }
-

@@ -196,7 +196,7 @@ async function launch(file: string, options: LaunchCliOptions): Promise<void> {
   const { createTracker } = await import('../../runtime/tracking/tracker.ts');
   const { runFilter } = await import('../../runtime/tracking/run-search.ts');
   const { ABLATE_TAGS, runTags } = await import('../../runtime/tracking/run-tags.ts');
-  const { leaseAlive, readLease } = await import('../../runtime/tracking/lease.ts');
+  const { leaseAlive, readLease, settleGroupParent } = await import('../../runtime/tracking/lease.ts');
   const { RunLogger } = await import('../../runtime/tracking/run-logger.ts');
   const { groupHash } = await import('../../runtime/run/run-identity.ts');
   const tracker = createTracker(trackingUri);
@@ -262,7 +262,10 @@ async function launch(file: string, options: LaunchCliOptions): Promise<void> {
       const hash = groupHash(group.name, members.map((m) => m.specHash));
       const [existing] = await tracker.searchRuns({ experimentIds: [experiment.experimentId], filter: runFilter({ tags: { [ABLATE_TAGS.groupHash]: hash } }) });
       const tags = runTags({ specHash: hash, sourceFile: ir.origin.file, kind: group.kind, extra: { [ABLATE_TAGS.group]: group.name, [ABLATE_TAGS.groupHash]: hash } });
-      const parentId = existing ? (await RunLogger.resume(tracker, existing.info.runId)).runId : (await launchRun.startChild({ runName: group.name, tags })).runId;
+      // Two launches of one file at once may both start a parent: the settle keeps one, so every child nests under it.
+      const parentId = existing
+        ? (await RunLogger.resume(tracker, existing.info.runId)).runId
+        : await settleGroupParent(tracker, experiment.experimentId, hash, (await launchRun.startChild({ runName: group.name, tags })).runId, Number(process.env['ABLATE_LEASE_SETTLE_MS'] ?? 2000));
       parentOf.set(key, parentId);
       groups.push({ name: group.name, kind: group.kind as 'sweep' | 'repeat', pool: Boolean(members[0]!.repeat?.pool), parentRunId: parentId, irHashes: members.map((m) => m.specHash) });
     }

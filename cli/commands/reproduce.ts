@@ -3,8 +3,11 @@
  * and figures need that has no finished run with the same spec hash, then prints the
  * paper-vs-measured report (`ablate report`). The runs are nested under one MLflow parent
  * run that also holds the rendered reports. Rows run one after another by default;
- * `--jobs N` runs N declarations at once in separate processes (each with its own tfjs
- * backend: wasm is single-threaded, so the processes use the machine's cores).
+ * `--jobs N` runs N runs at once in separate processes (each with its own tfjs backend:
+ * wasm is single-threaded, so the processes use the machine's cores) — every sweep point and
+ * repeat draw its own process; this process opens their sweep / repeat parents first and
+ * finishes them (pooled results) once the points ran, as one process would.
+ * A run another process holds a live lease on (a Slurm task) is left out, and said so.
  */
 import { Command } from 'commander';
 import { spawn } from 'node:child_process';
@@ -12,6 +15,8 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { CompileResult } from '../../compiler/compile.ts';
 import type { RunIR } from '../../schemas/run-ir.schema.ts';
+import type { RunLeased } from '../../runtime/tracking/lease.ts';
+import type { RunLogger } from '../../runtime/tracking/run-logger.ts';
 import { renderDiagnostics } from '../render-diagnostic.ts';
 import { describeError } from '../describe-error.ts';
 import type { ReportFormat } from '../report-writer.ts';
@@ -33,18 +38,16 @@ export function runsNeeded(result: CompileResult, only?: string): RunIR[] {
   return result.runs.filter((r) => names.has(r.name));
 }
 
-/** Work units for `--jobs`: a repeat or sweep stays in one process (it shares a parent run). */
-function units(runs: readonly RunIR[]): string[][] {
-  const byGroup = new Map<string, string[]>();
-  for (const r of runs) {
-    const key = r.origin.group ? `${r.origin.group.kind}:${r.origin.group.name}` : `run:${r.name}`;
-    byGroup.set(key, [...(byGroup.get(key) ?? []), r.name]);
-  }
-  return [...byGroup.values()];
+/** One process of `--jobs`: one concrete run, nested under its sweep / repeat parent (`member`) or the reproduce run. */
+interface WorkUnit {
+  name: string;
+  parentRunId: string;
+  member: boolean;
 }
 
-function childArgs(file: string, names: string[], options: ReproduceCliOptions, parentRunId: string): string[] {
-  const args = [fileURLToPath(new URL('../bin.js', import.meta.url)), 'run', file, '--quiet', '--run', ...names, '--parent-run-id', parentRunId];
+function childArgs(file: string, unit: WorkUnit, options: ReproduceCliOptions): string[] {
+  const args = [fileURLToPath(new URL('../bin.js', import.meta.url)), 'run', file, '--quiet', '--run', unit.name, '--parent-run-id', unit.parentRunId, '--skip-leased'];
+  if (unit.member) args.push('--member');
   for (const s of options.set) args.push('-s', s);
   if (options.backend) args.push('--backend', options.backend);
   args.push('--workers', childWorkers(options));
@@ -61,14 +64,15 @@ function childWorkers(options: ReproduceCliOptions): string {
   return String(Math.max(1, Math.floor(availableParallelism() / Number(options.jobs))));
 }
 
-async function runInProcesses(file: string, work: string[][], jobs: number, options: ReproduceCliOptions, parentRunId: string, signal: AbortSignal): Promise<number> {
+async function runInProcesses(file: string, work: WorkUnit[], jobs: number, options: ReproduceCliOptions, signal: AbortSignal): Promise<number> {
   let failures = 0;
   const queue = [...work];
   const worker = async () => {
     for (let unit = queue.shift(); unit; unit = queue.shift()) {
       if (signal.aborted) return;
       const code = await new Promise<number>((resolve) => {
-        const child = spawn(process.execPath, childArgs(file, unit!, options, parentRunId), { stdio: ['ignore', 'inherit', 'inherit'] });
+        const child = spawn(process.execPath, childArgs(file, unit!, options), { stdio: ['ignore', 'inherit', 'inherit'] });
+        process.stderr.write(`reproduce: process ${child.pid} runs ${unit!.name}\n`);
         // A SIGTERM to this process (scancel, kill) reaches only it, not its children: pass it on so
         // that each child checkpoints and exits instead of training on as an orphan.
         const forward = () => child.kill('SIGTERM');
@@ -124,7 +128,8 @@ export function registerReproduceCommand(program: Command): void {
       process.exitCode = 1;
       return;
     }
-    const { createRunContext, executeRuns, interruptSignal, sourceLocator } = await import('../run-session.ts');
+    const { createRunContext, executeRuns, finishGroup, groupRuns, interruptSignal, openGroupParent, sourceLocator } = await import('../run-session.ts');
+    const { findResults } = await import('../../runtime/reports/collect-results.ts');
     const { RunLogger } = await import('../../runtime/tracking/run-logger.ts');
     const { writeReports } = await import('../report-writer.ts');
     const { provenanceTags } = await import('../../runtime/tracking/provenance-tags.ts');
@@ -143,11 +148,33 @@ export function registerReproduceCommand(program: Command): void {
       });
       try {
         ctx.progress.note(`${file}: ${runs.length} run(s) needed by ${result.tables.length} table(s) and ${result.figures.length} figure(s)`);
+        const leased: RunLeased[] = [];
         if (jobs === 1) {
-          await executeRuns(runs, { ...ctx, parent });
+          await executeRuns(runs, { ...ctx, parent }, { skipLeased: true, leased });
         } else {
-          const failures = await runInProcesses(file, units(runs), jobs, options, parent.runId, interrupt.signal);
-          if (failures > 0) throw new Error(`${failures} run group(s) failed; see their errors above (each run is marked FAILED in MLflow)`);
+          // Parents first (found by group hash, or started and settled against a concurrent start), then one process per run.
+          const groups = groupRuns(runs).filter((members) => members[0]!.origin.group);
+          const settle = { ms: Number(process.env['ABLATE_LEASE_SETTLE_MS'] ?? 2000) };
+          const parents = new Map<string, RunLogger>();
+          for (const members of groups) parents.set(members[0]!.origin.group!.name, await openGroupParent(members, { ...ctx, parent }, settle));
+          const work: WorkUnit[] = runs.map((ir) => {
+            const groupParent = ir.origin.group ? parents.get(ir.origin.group.name) : undefined;
+            return { name: ir.name, parentRunId: groupParent?.runId ?? parent.runId, member: groupParent !== undefined };
+          });
+          const failures = await runInProcesses(file, work, jobs, options, interrupt.signal);
+          // Finish each sweep / repeat parent from its points' results, as `executeRuns` does in one process.
+          const found = await findResults(tracker, options.mlflowExperiment, runs.map((r) => r.specHash));
+          for (const members of groups) {
+            const groupParent = parents.get(members[0]!.origin.group!.name)!;
+            const results = members.map((m) => found.get(m.specHash));
+            if (results.every((r) => r !== undefined)) await finishGroup(groupParent, members, results.map((r) => r!));
+            else if (interrupt.signal.aborted || failures === 0) await groupParent.kill(); // resumes when run again
+            else await groupParent.fail(new Error(`${results.filter((r) => r === undefined).length} of ${members.length} run(s) did not finish`));
+          }
+          if (failures > 0) throw new Error(`${failures} run(s) failed; see their errors above (each run is marked FAILED in MLflow)`);
+        }
+        if (leased.length > 0) {
+          process.stderr.write(`reproduce: ${leased.length} run(s) left out, being trained elsewhere: ${leased.map((l) => `${l.run} (${l.holder})`).join(', ')}; the report shows them as not run until they finish\n`);
         }
         const written = await writeReports(result, tracker, {
           experimentName: options.mlflowExperiment, outDir: options.out, format: options.format, overrides: options.set,

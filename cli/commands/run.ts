@@ -16,6 +16,10 @@ export interface RunCliOptions {
   run?: string[];
   /** Nest the runs under this MLflow run (used by `reproduce --jobs`). */
   parentRunId?: string;
+  /** The runs are points of a sweep / repeat whose parent is `parentRunId` (`reproduce --jobs` finishes it). */
+  member?: boolean;
+  /** Leave out a run another process holds a live lease on, instead of failing (`reproduce`). */
+  skipLeased?: boolean;
   set: string[];
   backend?: string;
   /** `auto` or a positive integer (see `trainingWorkers`). */
@@ -52,7 +56,9 @@ export function registerRunCommand(program: Command): void {
       .argument('<file>', 'experiment file (.abl, .yaml)')
       .option('-e, --experiment <name>', 'only this declaration (experiment, sweep or repeat)')
       .addOption(new Option('--run <name...>', 'only these concrete runs (by name)').hideHelp())
-      .addOption(new Option('--parent-run-id <id>', 'nest the runs under this MLflow run').hideHelp()),
+      .addOption(new Option('--parent-run-id <id>', 'nest the runs under this MLflow run').hideHelp())
+      .addOption(new Option('--member', 'the runs are points of the sweep / repeat whose parent is --parent-run-id').hideHelp())
+      .addOption(new Option('--skip-leased', 'leave out runs another process is training (live lease)').hideHelp()),
   ).action(async (file: string, options: RunCliOptions) => {
     const { compileFile } = await import('../../compiler/compile.ts');
     const { hasErrors } = await import('../../compiler/diagnostics.ts');
@@ -68,7 +74,7 @@ export function registerRunCommand(program: Command): void {
       process.exitCode = 1;
       return;
     }
-    const { createRunContext, executeRuns, interruptSignal, sourceLocator } = await import('../run-session.ts');
+    const { createRunContext, executeMembers, executeRuns, interruptSignal, sourceLocator } = await import('../run-session.ts');
     const { RunLogger } = await import('../../runtime/tracking/run-logger.ts');
     const { renderRunSummary } = await import('../../runtime/reports/render-run-summary.ts');
     const interrupt = interruptSignal();
@@ -78,7 +84,9 @@ export function registerRunCommand(program: Command): void {
       ctx.locate = sourceLocator(compiled);
       try {
         if (options.parentRunId) ctx.parent = await RunLogger.attach(tracker, options.parentRunId);
-        const outcomes = await executeRuns(result.runs, ctx);
+        const outcomes = options.member
+          ? await executeMembers(result.runs, ctx, { skipLeased: options.skipLeased ?? false })
+          : await executeRuns(result.runs, ctx, { skipLeased: options.skipLeased ?? false });
         for (const o of outcomes) {
           process.stdout.write(`\n${renderRunSummary(`${o.name} — ${o.status} (MLflow run ${o.runId})`, o.results, o.provenance)}`);
         }

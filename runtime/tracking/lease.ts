@@ -183,3 +183,18 @@ export class Heartbeat {
     if (this.timer) clearInterval(this.timer);
   }
 }
+
+/**
+ * Two processes that found no parent run for a sweep / repeat (group hash `groupHash`) and
+ * each started one: after `settleMs` (longer than a write takes), every contender sees the
+ * same set, the smallest run id is kept, and the others delete theirs. Returns the run id
+ * to nest under (the one kept). Same timed scheme as `claimRun`.
+ */
+export async function settleGroupParent(tracker: Tracker, experimentId: string, groupHash: string, mine: string, settleMs: number): Promise<string> {
+  await sleep(settleMs);
+  const rivals = await tracker.searchRuns({ experimentIds: [experimentId], filter: runFilter({ tags: { [ABLATE_TAGS.groupHash]: groupHash } }) });
+  const ids = rivals.map((r) => r.info.runId).sort();
+  const kept = ids[0] ?? mine;
+  if (kept !== mine) await tracker.deleteRun(mine);
+  return kept;
+}
