@@ -28,27 +28,32 @@ let runDir: string;
 /** The ablate tree's dirty flag (tracked files) before and after the run: other work may change it meanwhile. */
 const treeDirty = () => git('status', '--porcelain', '--untracked-files=no').trim() !== '';
 let dirtyAround: [boolean, boolean];
+/** HEAD before and after the run (the same in CI; others may commit meanwhile on a shared tree): the tag must be one of them. */
+let headAround: [string, string];
+let head: string;
 
 beforeAll(async () => {
   const before = treeDirty();
+  const headBefore = git('rev-parse', 'HEAD').trim();
   t = await tinyNifti();
   store = path.join(t.dir, 'mlruns');
   const tracker = createTracker(store);
   [outcome] = (await executeRuns([t.compiled.runs.find((r) => r.name === 'tiny')!], t.context(tracker, { overrides: ['train.seed=7'] }))) as [RunOutcome];
   await tracker.close();
   dirtyAround = [before, treeDirty()];
+  headAround = [headBefore, git('rev-parse', 'HEAD').trim()];
   const [experimentId] = readdirSync(store).filter((d) => /^\d{6,}$/.test(d));
   runDir = path.join(store, experimentId!, outcome.runId);
+  head = readFileSync(path.join(runDir, 'tags', 'ablate.git.commit'), 'utf8');
 }, 240_000);
 
 describe('provenance', () => {
   it('is written as MLflow tags on the run', () => {
     const tag = (name: string) => readFileSync(path.join(runDir, 'tags', name), 'utf8');
-    const head = git('rev-parse', 'HEAD').trim();
     const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
     const split = JSON.parse(readFileSync(path.join(runDir, 'artifacts', 'split.json'), 'utf8'));
     expect(tag('ablate.version')).toBe(version);
-    expect(tag('ablate.git.commit')).toBe(head);
+    expect(headAround).toContain(tag('ablate.git.commit'));
     // `git status` agrees when the tree's state did not change during the run.
     if (dirtyAround[0] === dirtyAround[1]) expect(tag('ablate.git.dirty')).toBe(String(dirtyAround[0]));
     else expect(['true', 'false']).toContain(tag('ablate.git.dirty'));
@@ -66,7 +71,6 @@ describe('provenance', () => {
     const outDir = path.join(t.dir, 'reports');
     await writeReports(t.compiled, tracker, { experimentName: 'ablate', outDir, format: 'md', overrides: ['train.seed=7'] });
     await tracker.close();
-    const head = git('rev-parse', 'HEAD').trim();
     const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
     const dataHash = readFileSync(path.join(runDir, 'tags', 'ablate.data.hash'), 'utf8');
     const irHash = t.compiled.runs.find((r) => r.name === 'tiny')!.specHash;
