@@ -13,7 +13,7 @@
  *   `unknown`), never an error.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -48,7 +48,15 @@ function git(dir: string, args: string[]): string | undefined {
 export function gitState(dir: string, options: { topLevel?: boolean } = {}): GitState {
   if (options.topLevel) {
     const top = git(dir, ['rev-parse', '--show-toplevel'])?.trim();
-    if (!top || path.resolve(top) !== path.resolve(dir)) return UNKNOWN_GIT;
+    // Real paths: git prints the top without symlinks.
+    const real = (p: string) => {
+      try {
+        return realpathSync(p);
+      } catch {
+        return path.resolve(p);
+      }
+    };
+    if (!top || real(top) !== real(dir)) return UNKNOWN_GIT;
   }
   const commit = git(dir, ['rev-parse', '--verify', 'HEAD'])?.trim();
   if (!commit || !/^[0-9a-f]{40,64}$/.test(commit)) return UNKNOWN_GIT;
