@@ -75,6 +75,7 @@ export function registerRunCommand(program: Command): void {
       return;
     }
     const { createRunContext, executeMembers, executeRuns, interruptSignal, sourceLocator } = await import('../run-session.ts');
+    const { resultsLocation } = await import('../../runtime/tracking/rest-tracker.ts');
     const { RunLogger } = await import('../../runtime/tracking/run-logger.ts');
     const { renderRunSummary } = await import('../../runtime/reports/render-run-summary.ts');
     const interrupt = interruptSignal();
@@ -82,6 +83,7 @@ export function registerRunCommand(program: Command): void {
     try {
       const { ctx, tracker } = await createRunContext(file, options, interrupt.signal);
       ctx.locate = sourceLocator(compiled);
+      let count: number;
       try {
         if (options.parentRunId) ctx.parent = await RunLogger.attach(tracker, options.parentRunId);
         const outcomes = options.member
@@ -90,10 +92,12 @@ export function registerRunCommand(program: Command): void {
         for (const o of outcomes) {
           process.stdout.write(`\n${renderRunSummary(`${o.name} — ${o.status} (MLflow run ${o.runId})`, o.results, o.provenance)}`);
         }
-        process.stdout.write(`\n${outcomes.length} run(s) in ${((performance.now() - started) / 1000).toFixed(1)} s; results in ${tracker.uri}\n`);
+        count = outcomes.length;
       } finally {
         await tracker.close();
       }
+      // After close(): only then is it known whether the server took everything.
+      process.stdout.write(`\n${count} run(s) in ${((performance.now() - started) / 1000).toFixed(1)} s; ${resultsLocation(tracker)}\n`);
     } catch (error) {
       process.stderr.write(`${describeError(error)}\n`);
       process.exitCode = error instanceof Error && error.name === 'TrainingInterrupted' ? interrupt.exitCode() : 1;

@@ -31,7 +31,7 @@ import { provenanceTags, runProvenance, staleReason, type RunProvenance } from '
 import { UNKNOWN_GIT, type CodeProvenance, type GitState } from './code-provenance.ts';
 import { dicePercent, trainLossKey, valDiceKey } from '../tracking/metric-keys.ts';
 import { RunLogger } from '../tracking/run-logger.ts';
-import { MlflowUnreachableError } from '../tracking/tracking-error.ts';
+import { isServerOutage, MlflowUnreachableError } from '../tracking/tracking-error.ts';
 import type { Run, Tracker } from '../tracking/tracker.ts';
 import { trainLoop, TrainingInterrupted, type Batches } from '../train/train-loop.ts';
 import { meanDice, predictCase, scoreCase, type CasePrediction } from './evaluate.ts';
@@ -93,9 +93,15 @@ export function contextCode(ctx: Pick<RunContext, 'version' | 'ablateGit'>): Cod
 
 /** A run with this identity: a FINISHED one to reuse, else an interrupted one (KILLED, or RUNNING after a crash) to resume. */
 async function findExisting(ctx: RunContext, specHash: string): Promise<Run | undefined> {
-  for (const status of ['FINISHED', 'KILLED', 'RUNNING'] as const) {
-    const run = await findRunBySpecHash(ctx.tracker, { experimentName: ctx.experimentName, specHash, status });
-    if (run) return run;
+  try {
+    for (const status of ['FINISHED', 'KILLED', 'RUNNING'] as const) {
+      const run = await findRunBySpecHash(ctx.tracker, { experimentName: ctx.experimentName, specHash, status });
+      if (run) return run;
+    }
+  } catch (error) {
+    // The server cannot be asked: train (the run goes to the spool; `ablate sync` delivers it).
+    if (!isServerOutage(error)) throw error;
+    ctx.progress.note(`tracking server unreachable: cannot look for a run with spec hash ${specHash.slice(0, 12)} there; training, results go to the spool`);
   }
   return undefined;
 }

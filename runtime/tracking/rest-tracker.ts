@@ -12,6 +12,11 @@
  * A circuit breaker keeps an outage cheap: after a request failed for good, no request goes
  * out for `probeIntervalMs`; the next one is a single try (no backoff), which closes the
  * circuit when it gets through.
+ *
+ * A run started while the server is down (its experiment cannot be looked up or the run
+ * cannot be created) is created in the spool instead, with a local run id, and everything
+ * it logs goes there; its children too. `ablate sync` creates it on the server (a new run id,
+ * tagged `ablate.spoolRunId` with the local one so it is created once) and delivers it.
  */
 import { readdir, readFile, stat, mkdir, writeFile } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
@@ -66,6 +71,8 @@ export interface SpoolReport {
   status?: TerminalStatus;
   /** Why the server was given up on (the last failure). */
   reason: string;
+  /** The run was created in the spool (the server was down when it started): it has no server run id until `ablate sync`. */
+  createdInSpool?: boolean;
 }
 
 /** A change of the server's reachability seen while logging. */
@@ -110,7 +117,8 @@ export function describeSpool(reports: readonly SpoolReport[]): string {
   const lines = reports.map((r) => {
     const what = [`${r.metrics} metric value(s)`, `${r.params} param(s)`, `${r.tags} tag(s)`, `${r.artifacts.length} artifact(s)`];
     const status = r.status !== undefined ? ` and its final status ${r.status}` : '';
-    return `  run ${r.runId}${r.runName ? ` (${r.runName})` : ''}: ${what.join(', ')}${status}`;
+    const local = r.createdInSpool ? ' [started while the server was down: created on the server, with a new run id, by ablate sync]' : '';
+    return `  run ${r.runId}${r.runName ? ` (${r.runName})` : ''}: ${what.join(', ')}${status}${local}`;
   });
   const root = reports[0]?.localRoot ?? '';
   return [
@@ -119,6 +127,23 @@ export function describeSpool(reports: readonly SpoolReport[]): string {
     `  The server shows these runs as RUNNING until the spool is delivered: run 'ablate sync' when it is back (the next 'ablate run' with this server also delivers it). To look at them now: mlflow ui --backend-store-uri ${root}`,
   ].join('\n');
 }
+
+/**
+ * Where a command's results are, for its last line: the tracking store, or — when a server
+ * could not take everything — the spool, and that `ablate sync` delivers it.
+ */
+export function resultsLocation(tracker: Tracker): string {
+  const spooled = tracker instanceof RestTracker ? tracker.spoolReports : [];
+  if (spooled.length === 0) return `results in ${tracker.uri}`;
+  const local = spooled.filter((r) => r.createdInSpool).length;
+  const where = `the spool ${spooled[0]!.localRoot}`;
+  const what = local === spooled.length ? `results in ${where}, not on ${tracker.uri} yet` : `results in ${tracker.uri}; what ${spooled.length} run(s) could not deliver is in ${where}`;
+  const ids = local > 0 ? ` (${local} run(s) started while it was down get their server run ids then)` : '';
+  return `${what} (the server was unreachable): run 'ablate sync' when it is back to deliver them${ids}`;
+}
+
+/** Experiment ids this tracker hands out for experiments it could not reach on the server. */
+const OFFLINE_EXPERIMENT = 'spool:';
 
 function isOutage(e: unknown): boolean {
   return e instanceof MlflowUnreachableError || (e instanceof MlflowRestError && e.status >= 500);
@@ -189,6 +214,10 @@ export class RestTracker implements Tracker {
   private readonly experimentNames = new Map<string, string>();
   /** Per run, what this tracker has put in the spool. */
   private readonly spooled = new Map<string, SpoolReport>();
+  /** Experiments that could not be reached on the server: offline id (`spool:<spool id>`) → name. */
+  private readonly offlineExperiments = new Map<string, string>();
+  /** Runs created in the spool (the server was down): they live there until `ablate sync`. */
+  private readonly localRuns = new Set<string>();
   private spool: FileStoreTracker | undefined;
   /** Set while the server is known to be down: when it went down, and when to try again. */
   private down: { since: number; nextTry: number; error: Error } | undefined;
@@ -264,6 +293,10 @@ export class RestTracker implements Tracker {
   // ---- experiments ------------------------------------------------------------------
 
   async getExperiment(experimentId: string): Promise<Experiment> {
+    if (this.offlineExperiments.has(experimentId)) {
+      const e = await this.spoolStore().getExperiment(experimentId.slice(OFFLINE_EXPERIMENT.length));
+      return { ...e, experimentId };
+    }
     const e = experimentFromWire(await this.call(() => this.client.getExperiment(experimentId)));
     this.experimentNames.set(e.experimentId, e.name);
     return e;
@@ -298,7 +331,20 @@ export class RestTracker implements Tracker {
     }
   }
 
+  /** On an outage: the experiment in the spool, under an offline id (runs created in it go to the spool). */
   async getOrCreateExperiment(name: string, tags: Record<string, string> = {}): Promise<Experiment> {
+    try {
+      return await this.getOrCreateRemoteExperiment(name, tags);
+    } catch (e) {
+      if (!isOutage(e)) throw e;
+      const local = await this.spoolStore().getOrCreateExperiment(name);
+      const experimentId = `${OFFLINE_EXPERIMENT}${local.experimentId}`;
+      this.offlineExperiments.set(experimentId, name);
+      return { ...local, experimentId };
+    }
+  }
+
+  private async getOrCreateRemoteExperiment(name: string, tags: Record<string, string>): Promise<Experiment> {
     const found = await this.getExperimentByName(name);
     if (found?.lifecycleStage === 'deleted') {
       throw new TrackingError('INVALID_PARAMETER_VALUE', `Experiment '${name}' is deleted on ${this.uri}`, { hint: 'Restore it in the MLflow UI or choose another name.' });
@@ -327,24 +373,76 @@ export class RestTracker implements Tracker {
     if (options.parentRunId !== undefined) tags[MLFLOW_PARENT_RUN_ID_TAG] = options.parentRunId;
     for (const [k, v] of Object.entries(tags)) validateTag(k, v);
     const startTime = options.startTime ?? Date.now();
-    const run = await this.call(() =>
-      this.client.createRun({
-        experiment_id: options.experimentId,
-        user_id: userId,
-        ...(options.runName !== undefined ? { run_name: options.runName } : {}),
-        start_time: startTime,
-        tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
-      }),
-    );
+    // In an experiment the server could not be asked about, or under a parent that lives in the spool: the spool.
+    const offline = this.offlineExperiments.has(options.experimentId) || (options.parentRunId !== undefined && this.localRuns.has(options.parentRunId));
+    let run: WireRun;
+    try {
+      if (offline) throw this.down?.error ?? new MlflowUnreachableError(this.uri, 0, undefined, new Error('the run belongs to a run created in the spool'));
+      run = await this.call(() =>
+        this.client.createRun({
+          experiment_id: options.experimentId,
+          user_id: userId,
+          ...(options.runName !== undefined ? { run_name: options.runName } : {}),
+          start_time: startTime,
+          tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
+        }),
+      );
+    } catch (e) {
+      if (!offline && !isOutage(e)) throw e;
+      return this.exclusive(() => this.createLocalRun(options, tags, userId, startTime, e as Error));
+    }
     const info = runInfoFromWire(run.info);
     this.runs.set(info.runId, { experimentId: info.experimentId, runName: info.runName, startTime, tags, artifactUri: info.artifactUri });
     return info;
+  }
+
+  /** A run created in the spool because the server was down: same name, tags and start; tagged for `ablate sync`. */
+  private async createLocalRun(options: CreateRunOptions, tags: Record<string, string>, userId: string, startTime: number, reason: Error): Promise<RunInfo> {
+    const store = this.spoolStore();
+    const offlineName = this.offlineExperiments.get(options.experimentId);
+    const remoteExperimentId = offlineName === undefined ? options.experimentId : '';
+    const name = offlineName ?? this.experimentNames.get(options.experimentId) ?? `remote-${options.experimentId}`;
+    const localExperimentId = offlineName !== undefined ? options.experimentId.slice(OFFLINE_EXPERIMENT.length) : (await store.getOrCreateExperiment(name)).experimentId;
+    const local = await store.createRun({
+      experimentId: localExperimentId,
+      ...(options.runName !== undefined ? { runName: options.runName } : {}),
+      startTime,
+      userId,
+      tags: {
+        ...tags,
+        [SPOOL_TAGS.remoteUri]: this.uri,
+        [SPOOL_TAGS.remoteExperimentId]: remoteExperimentId,
+        [SPOOL_TAGS.remoteExperimentName]: name,
+        [SPOOL_TAGS.createdInSpool]: 'true',
+      },
+    });
+    const experimentId = `${OFFLINE_EXPERIMENT}${localExperimentId}`;
+    this.offlineExperiments.set(experimentId, name);
+    this.localRuns.add(local.runId);
+    this.runs.set(local.runId, { experimentId, runName: local.runName, startTime, tags, artifactUri: local.artifactUri });
+    this.record(local.runId, localExperimentId, reason, { createdInSpool: true });
+    return { ...local, experimentId };
+  }
+
+  /** The spool, for a run created there (undefined for a run the server knows). */
+  private localStore(runId: string): FileStoreTracker | undefined {
+    return this.localRuns.has(runId) ? this.spoolStore() : undefined;
+  }
+
+  /** Writes to a run created in the spool, and counts what was written. */
+  private async writeLocal(runId: string, write: (store: FileStoreTracker) => Promise<void>, add: Parameters<RestTracker['record']>[3]): Promise<void> {
+    await this.exclusive(async () => {
+      const store = this.spoolStore();
+      await write(store);
+      this.record(runId, (await store.getRun(runId)).info.experimentId, this.down?.error ?? new Error('the server was unreachable when the run started'), add);
+    });
   }
 
   /** Sent at once; during an outage they are kept in the spool. */
   async logParams(runId: string, params: Record<string, string>): Promise<void> {
     const kvs = Object.entries(params).map(([key, value]) => ({ key, value }));
     for (const p of kvs) validateParam(p.key, p.value);
+    if (this.localRuns.has(runId)) return this.writeLocal(runId, (store) => store.logParams(runId, params), { params: kvs.length });
     try {
       await this.call((retries) => this.client.logBatchChunked(runId, { params: kvs }, retries));
     } catch (e) {
@@ -419,6 +517,7 @@ export class RestTracker implements Tracker {
   /** Buffered: never throws for an outage (see the class comment); throws for invalid metrics. */
   async logMetrics(runId: string, metrics: readonly Metric[]): Promise<void> {
     for (const m of metrics) validateMetric(m.key, m.value, m.timestamp, m.step);
+    if (this.localRuns.has(runId)) return this.writeLocal(runId, (store) => store.logMetrics(runId, metrics), { metrics: metrics.length });
     this.pendingFor(runId).metrics.push(...metrics.map((m) => ({ ...m })));
     await this.trySendAll();
   }
@@ -426,6 +525,7 @@ export class RestTracker implements Tracker {
   /** Buffered like metrics. */
   async setTags(runId: string, tags: Record<string, string>): Promise<void> {
     for (const [k, v] of Object.entries(tags)) validateTag(k, v);
+    if (this.localRuns.has(runId)) return this.writeLocal(runId, (store) => store.setTags(runId, tags), { tags: Object.keys(tags).length });
     const p = this.pendingFor(runId);
     for (const [k, v] of Object.entries(tags)) p.tags.set(k, v);
     await this.trySendAll();
@@ -458,7 +558,7 @@ export class RestTracker implements Tracker {
   }
 
   /** Add to the run's spool totals and report them. */
-  private record(runId: string, experimentId: string, reason: Error, add: { metrics?: number; params?: number; tags?: number; artifacts?: string[]; status?: TerminalStatus }): void {
+  private record(runId: string, experimentId: string, reason: Error, add: { metrics?: number; params?: number; tags?: number; artifacts?: string[]; status?: TerminalStatus; createdInSpool?: boolean }): void {
     const r: SpoolReport = this.spooled.get(runId) ?? {
       remoteUri: this.uri,
       runId,
@@ -476,6 +576,7 @@ export class RestTracker implements Tracker {
     r.tags += add.tags ?? 0;
     for (const a of add.artifacts ?? []) if (!r.artifacts.includes(a)) r.artifacts.push(a);
     if (add.status !== undefined) r.status = add.status;
+    if (add.createdInSpool) r.createdInSpool = true;
     r.localExperimentId = experimentId;
     // While the circuit is open, the failure that opened it says more than "0 attempts".
     r.reason = (this.down?.error ?? reason).message;
@@ -496,6 +597,7 @@ export class RestTracker implements Tracker {
 
   /** Run an artifact upload; if the server is unreachable (or known to be down), keep the artifact in the spool. */
   private async uploadOrSpool(runId: string, label: string, upload: (retries: number | undefined) => Promise<void>, local: (store: FileStoreTracker) => Promise<void>): Promise<void> {
+    if (this.localRuns.has(runId)) return this.writeLocal(runId, local, { artifacts: [label] });
     try {
       await this.call(upload);
     } catch (e) {
@@ -509,6 +611,8 @@ export class RestTracker implements Tracker {
   }
 
   async updateRun(runId: string, update: UpdateRunOptions): Promise<RunInfo> {
+    const local = this.localStore(runId);
+    if (local) return { ...(await local.updateRun(runId, update)), experimentId: this.runs.get(runId)!.experimentId };
     const body: { run_id: string; status?: string; end_time?: number; run_name?: string } = { run_id: runId };
     if (update.status !== undefined) body.status = update.status;
     if (update.endTime !== undefined && update.endTime !== null) body.end_time = update.endTime;
@@ -540,6 +644,12 @@ export class RestTracker implements Tracker {
   }
 
   private async setTerminatedNow(runId: string, status: TerminalStatus, endTime: number): Promise<void> {
+    const local = this.localStore(runId);
+    if (local) {
+      await local.setTerminated(runId, status, endTime);
+      this.record(runId, (await local.getRun(runId)).info.experimentId, this.down?.error ?? new Error('the server was unreachable when the run started'), { status });
+      return;
+    }
     const spooled = await this.inSpool(runId);
     try {
       await this.sendPending(runId);
@@ -567,6 +677,11 @@ export class RestTracker implements Tracker {
   }
 
   async getRun(runId: string): Promise<Run> {
+    const local = this.localStore(runId);
+    if (local) {
+      const run = await local.getRun(runId);
+      return { ...run, info: { ...run.info, experimentId: this.runs.get(runId)!.experimentId } };
+    }
     const run = runFromWire(await this.call(() => this.client.getRun(runId)));
     const memo = this.runs.get(runId);
     if (memo) memo.artifactUri = run.info.artifactUri;
@@ -575,6 +690,10 @@ export class RestTracker implements Tracker {
   }
 
   async searchRuns(options: SearchRunsOptions): Promise<Run[]> {
+    // An experiment the server could not be asked about holds no server run this process knows of.
+    const experimentIds = options.experimentIds.filter((id) => !this.offlineExperiments.has(id));
+    if (experimentIds.length === 0 && options.experimentIds.length > 0) return [];
+    options = { ...options, experimentIds };
     const want = options.maxResults ?? Infinity;
     const out: Run[] = [];
     let pageToken: string | undefined;
@@ -596,10 +715,19 @@ export class RestTracker implements Tracker {
   }
 
   async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
+    const local = this.localStore(runId);
+    if (local) return local.getMetricHistory(runId, key);
     return (await this.call(() => this.client.getMetricHistory(runId, key))).map((m) => ({ key: m.key, value: decodeMetricValue(m.value), timestamp: m.timestamp, step: m.step ?? 0 }));
   }
 
   async deleteRun(runId: string): Promise<void> {
+    const local = this.localStore(runId);
+    if (local) {
+      await removeSpooledRun(local, runId);
+      this.localRuns.delete(runId);
+      this.spooled.delete(runId);
+      return;
+    }
     await this.call(() => this.client.deleteRun(runId));
   }
 
@@ -648,6 +776,8 @@ export class RestTracker implements Tracker {
   }
 
   async listArtifacts(runId: string, path?: string): Promise<ArtifactEntry[]> {
+    const local = this.localStore(runId);
+    if (local) return local.listArtifacts(runId, path);
     const norm = checkArtifactPath(path);
     const res = await this.call(() => this.client.listArtifacts(runId, norm === '' ? path : norm));
     return res.files
@@ -656,6 +786,8 @@ export class RestTracker implements Tracker {
   }
 
   async readArtifact(runId: string, path: string): Promise<Uint8Array> {
+    const local = this.localStore(runId);
+    if (local) return local.readArtifact(runId, path);
     const norm = checkArtifactPath(path);
     const uri = await this.artifactUri(runId);
     return this.call(() => this.client.downloadArtifact(uri, norm));

@@ -11,6 +11,13 @@
  * spooled status is set only while the server's run still says RUNNING. A spooled run is
  * removed once everything, its final status included, is on the server; a spooled run still
  * RUNNING (its process may still be writing) is delivered and kept.
+ *
+ * A run started while the server was down was created in the spool (`createdInSpool` tag),
+ * with a local run id. Delivery first creates it on the server — in the experiment of the
+ * same name, created if missing — tagged `ablate.spoolRunId` with the local id, and records
+ * the server's run id in the spool (`remoteRunId` tag); a sync interrupted between the two
+ * finds the server's run by that tag, so it is created once. A child's `mlflow.parentRunId`
+ * is translated to its parent's server run id (the parent is created first).
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
@@ -18,6 +25,8 @@ import { join, relative, sep } from 'node:path';
 import { FileStoreTracker } from './mlflow-filestore.ts';
 import { decodeMetricValue, encodeMetricValue, MlflowRestClient, type MlflowRestClientOptions, type WireMetric } from './mlflow-rest.ts';
 import { MlflowRestError, MlflowUnreachableError, TrackingError } from './tracking-error.ts';
+import { MLFLOW_PARENT_RUN_ID_TAG } from './mlflow-tags.ts';
+import { runFilter } from './run-search.ts';
 import type { Metric, Run, TerminalStatus } from './tracker.ts';
 
 /** Default spool folder, relative to the working directory. */
@@ -26,12 +35,26 @@ export const DEFAULT_SPOOL_URI = './mlruns-spool';
 /** Tags on a spooled run (never delivered): where it belongs. */
 export const SPOOL_TAGS = {
   remoteUri: 'ablate.spool.remoteUri',
+  /** Empty when the server could not be asked (the run was created in the spool). */
   remoteExperimentId: 'ablate.spool.remoteExperimentId',
+  remoteExperimentName: 'ablate.spool.remoteExperimentName',
+  /** 'true': the run was created in the spool and has no server run until delivered. */
+  createdInSpool: 'ablate.spool.createdInSpool',
+  /** The server's run id of a run created in the spool, once delivery has created it. */
+  remoteRunId: 'ablate.spool.remoteRunId',
 } as const;
+
+/** On the server: the local (spool) run id a run was created from, so delivery creates it once. */
+export const SPOOL_RUN_ID_TAG = 'ablate.spoolRunId';
 
 /** What one delivery sent (or found already there). */
 export interface DeliveryReport {
+  /** The run's id in the spool. */
   runId: string;
+  /** The run's id on the server (another id for a run created in the spool). */
+  remoteRunId: string;
+  /** The run was created on the server by this delivery. */
+  created: boolean;
   remoteUri: string;
   metricsSent: number;
   /** Spooled metric values the server already held (sent earlier by an interrupted sync). */
@@ -82,10 +105,12 @@ export async function deliverSpooledRun(
   runId: string,
   options: { retries?: number; removeWhenDone?: boolean } = {},
 ): Promise<DeliveryReport> {
-  const local: Run = await spool.getRun(runId);
+  let local: Run = await spool.getRun(runId);
+  const { remoteRunId, created } = await remoteRunOf(client, spool, local, options.retries);
+  if (created) local = await spool.getRun(runId);
   let remote;
   try {
-    remote = await client.getRun(runId);
+    remote = await client.getRun(remoteRunId);
   } catch (e) {
     if (e instanceof MlflowRestError && e.errorCode === 'RESOURCE_DOES_NOT_EXIST') {
       throw new TrackingError('RESOURCE_DOES_NOT_EXIST', `Spooled run ${runId} is not on ${client.baseUrl}`, {
@@ -95,17 +120,17 @@ export async function deliverSpooledRun(
     }
     throw e;
   }
-  const report: DeliveryReport = { runId, remoteUri: client.baseUrl, metricsSent: 0, metricsAlreadyThere: 0, params: 0, tags: 0, artifacts: [], removed: false };
+  const report: DeliveryReport = { runId, remoteRunId, created, remoteUri: client.baseUrl, metricsSent: 0, metricsAlreadyThere: 0, params: 0, tags: 0, artifacts: [], removed: false };
 
   // Params and tags the server lacks (or holds with another value: MLflow refuses a changed
   // param with a 400, which is reported as it is).
   const remoteParams = Object.fromEntries((remote.data.params ?? []).map((p) => [p.key, p.value]));
   const remoteTags = Object.fromEntries((remote.data.tags ?? []).map((t) => [t.key, t.value]));
   const params = Object.entries(local.data.params).filter(([k, v]) => remoteParams[k] !== v).map(([key, value]) => ({ key, value }));
-  const tags = Object.entries(deliverableTags(local.data.tags))
+  const tags = Object.entries(await serverTags(client, spool, local, remote.info.experiment_id, options.retries))
     .filter(([k, v]) => remoteTags[k] !== v && k !== 'mlflow.runName' && k !== 'mlflow.user')
     .map(([key, value]) => ({ key, value }));
-  if (params.length > 0 || tags.length > 0) await client.logBatchChunked(runId, { params, tags }, options.retries);
+  if (params.length > 0 || tags.length > 0) await client.logBatchChunked(remoteRunId, { params, tags }, options.retries);
   report.params = params.length;
   report.tags = tags.length;
 
@@ -113,7 +138,7 @@ export async function deliverSpooledRun(
   for (const key of local.data.metrics.map((m) => m.key)) {
     const spooled: Metric[] = await spool.getMetricHistory(runId, key);
     const there = new Map<string, number>();
-    for (const m of await client.getMetricHistory(runId, key)) there.set(metricId(m), (there.get(metricId(m)) ?? 0) + 1);
+    for (const m of await client.getMetricHistory(remoteRunId, key)) there.set(metricId(m), (there.get(metricId(m)) ?? 0) + 1);
     const missing: WireMetric[] = [];
     for (const m of spooled) {
       const id = metricId(m);
@@ -125,7 +150,7 @@ export async function deliverSpooledRun(
         missing.push({ key, value: encodeMetricValue(m.value), timestamp: m.timestamp, step: m.step });
       }
     }
-    if (missing.length > 0) await client.logBatchChunked(runId, { metrics: missing }, options.retries);
+    if (missing.length > 0) await client.logBatchChunked(remoteRunId, { metrics: missing }, options.retries);
     report.metricsSent += missing.length;
   }
 
@@ -140,7 +165,7 @@ export async function deliverSpooledRun(
   const status = local.info.status;
   if (status === 'FINISHED' || status === 'FAILED' || status === 'KILLED') {
     if (remote.info.status === 'RUNNING') {
-      await client.updateRun({ run_id: runId, status, ...(local.info.endTime !== null ? { end_time: local.info.endTime } : {}) }, options.retries);
+      await client.updateRun({ run_id: remoteRunId, status, ...(local.info.endTime !== null ? { end_time: local.info.endTime } : {}) }, options.retries);
       report.status = status;
     } else {
       report.statusKept = remote.info.status;
@@ -151,6 +176,79 @@ export async function deliverSpooledRun(
     }
   }
   return report;
+}
+
+/** The server's run created from the spooled run `localRunId` (tag `ablate.spoolRunId`), if any. */
+async function findCreatedRun(client: MlflowRestClient, experimentId: string, localRunId: string): Promise<string | undefined> {
+  const filter = runFilter({ tags: { [SPOOL_RUN_ID_TAG]: localRunId } });
+  const [found] = (await client.searchRuns({ experiment_ids: [experimentId], filter, run_view_type: 'ALL', max_results: 1 })).runs ?? [];
+  return found ? (found.info.run_id ?? found.info.run_uuid) : undefined;
+}
+
+/**
+ * The tags a spooled run has on the server: without the spool's own, its parent as the server
+ * knows it — a parent created in the spool is created on the server first, or (delivered and
+ * gone from the spool already) found there by its local id, in the child's experiment.
+ */
+async function serverTags(client: MlflowRestClient, spool: FileStoreTracker, local: Run, experimentId: string, retries?: number): Promise<Record<string, string>> {
+  const tags = deliverableTags(local.data.tags);
+  const parent = tags[MLFLOW_PARENT_RUN_ID_TAG];
+  if (parent !== undefined) {
+    let parentRun: Run | undefined;
+    try {
+      parentRun = await spool.getRun(parent);
+    } catch {
+      parentRun = undefined;
+    }
+    if (parentRun?.data.tags[SPOOL_TAGS.createdInSpool] === 'true') tags[MLFLOW_PARENT_RUN_ID_TAG] = (await remoteRunOf(client, spool, parentRun, retries)).remoteRunId;
+    else if (parentRun === undefined && local.data.tags[SPOOL_TAGS.createdInSpool] === 'true') {
+      tags[MLFLOW_PARENT_RUN_ID_TAG] = (await findCreatedRun(client, experimentId, parent)) ?? parent; // else a run the server knows by that id
+    }
+  }
+  return tags;
+}
+
+/**
+ * The server's run id of a spooled run: its own id, or — for a run created in the spool —
+ * the run delivery created on the server (found by `ablate.spoolRunId` when an earlier
+ * delivery created it but could not record it), created now when there is none.
+ */
+async function remoteRunOf(client: MlflowRestClient, spool: FileStoreTracker, local: Run, retries?: number): Promise<{ remoteRunId: string; created: boolean }> {
+  const tags = local.data.tags;
+  const runId = local.info.runId;
+  if (tags[SPOOL_TAGS.createdInSpool] !== 'true') return { remoteRunId: runId, created: false };
+  const known = tags[SPOOL_TAGS.remoteRunId];
+  if (known) return { remoteRunId: known, created: false };
+  const name = tags[SPOOL_TAGS.remoteExperimentName] ?? 'Default';
+  let experimentId = tags[SPOOL_TAGS.remoteExperimentId] || undefined;
+  if (experimentId === undefined) {
+    try {
+      experimentId = (await client.getExperimentByName(name)).experiment_id;
+    } catch (e) {
+      if (!(e instanceof MlflowRestError && e.errorCode === 'RESOURCE_DOES_NOT_EXIST')) throw e;
+      try {
+        experimentId = await client.createExperiment(name);
+      } catch (err) {
+        if (!(err instanceof MlflowRestError && err.errorCode === 'RESOURCE_ALREADY_EXISTS')) throw err;
+        experimentId = (await client.getExperimentByName(name)).experiment_id; // created meanwhile
+      }
+    }
+  }
+  const found = await findCreatedRun(client, experimentId, runId);
+  let remoteRunId = found;
+  if (remoteRunId === undefined) {
+    const serverTagValues = { ...(await serverTags(client, spool, local, experimentId, retries)), [SPOOL_RUN_ID_TAG]: runId };
+    const run = await client.createRun({
+      experiment_id: experimentId,
+      user_id: local.info.userId,
+      run_name: local.info.runName,
+      start_time: local.info.startTime,
+      tags: Object.entries(serverTagValues).map(([key, value]) => ({ key, value })),
+    });
+    remoteRunId = run.info.run_id ?? run.info.run_uuid;
+  }
+  await spool.setTags(runId, { [SPOOL_TAGS.remoteRunId]: remoteRunId });
+  return { remoteRunId, created: found === undefined };
 }
 
 /** Delete a delivered run's folder from the spool. */
@@ -246,5 +344,6 @@ export function describeSyncOutcome(o: SyncOutcome): string {
     `${d.artifacts.length} artifact(s)`,
   ];
   const status = d.status !== undefined ? `; status ${d.status}` : d.statusKept !== undefined ? `; the server already says ${d.statusKept}, kept` : '; still RUNNING';
-  return `${who}: ${parts.join(', ')}${status}${d.removed ? '; removed from the spool' : ''}`;
+  const id = d.remoteRunId !== d.runId ? `${d.created ? 'created on the server as' : 'server'} run ${d.remoteRunId}: ` : '';
+  return `${who}: ${id}${parts.join(', ')}${status}${d.removed ? '; removed from the spool' : ''}`;
 }

@@ -79,3 +79,8 @@ function describeCause(cause: unknown): string {
   }
   return String(cause);
 }
+
+/** True for a tracking server that cannot be reached or answers 5xx (an outage, not a refusal). */
+export function isServerOutage(e: unknown): boolean {
+  return e instanceof MlflowUnreachableError || (e instanceof MlflowRestError && e.status >= 500);
+}
