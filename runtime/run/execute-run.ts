@@ -122,11 +122,13 @@ export async function executeRun(ir: RunIR, ctx: RunContext): Promise<RunOutcome
       existing = await ctx.tracker.getRun(existing.info.runId);
     }
   }
+  let retrainStale = false;
   if (existing?.info.status === 'FINISHED' && !ctx.force) {
     const stale = staleReason(existing.data.tags, contextCode(ctx));
     if (stale && ctx.rerunStale) {
       note(`${ir.name}: finished run ${existing.info.runId} is stale (${stale}); --rerun-stale retrains it`);
       existing = undefined;
+      retrainStale = true;
     } else {
       note(`${ir.name}: reusing finished run ${existing.info.runId} (same spec hash ${specHash.slice(0, 12)}; --force retrains)${stale ? `; stale: ${stale} (--rerun-stale retrains it)` : ''}`);
       return {
@@ -138,7 +140,7 @@ export async function executeRun(ir: RunIR, ctx: RunContext): Promise<RunOutcome
 
   const workDir = path.join(ctx.workRoot, specHash.slice(0, 16));
   const checkpointDir = path.join(workDir, 'checkpoint');
-  if (ctx.force || (ctx.rerunStale && !existing)) await rm(workDir, { recursive: true, force: true });
+  if (ctx.force || retrainStale) await rm(workDir, { recursive: true, force: true });
   await mkdir(workDir, { recursive: true });
   const resumable = existing && existing.info.status !== 'FINISHED' && !ctx.force && existsSync(checkpointDir);
   const tags = resumable ? existing!.data.tags : runTagsOf(ir, ctx, specHash, data);
