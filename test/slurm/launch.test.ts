@@ -182,6 +182,16 @@ describe.skipIf(!up)('ablate launch --slurm (real Slurm)', () => {
     const byPoint = new Map<string, string[]>();
     for (const x of runs) byPoint.set(x.data.tags['ablate.run']!, [...(byPoint.get(x.data.tags['ablate.run']!) ?? []), x.info.status]);
     expect([...byPoint.entries()].sort()).toEqual([['tau[loss.icr.tau=1]', ['FINISHED']], ['tau[loss.icr.tau=2]', ['FINISHED']]]);
+    // One sweep parent, not one per launch: both launches nest their tasks under the parent the settle kept.
+    // (Whether the two launches really start parents in the same instant depends on timing; the settle
+    // itself is pinned deterministically in lease.test.ts.)
+    const parents = await tracker.searchRuns({ experimentIds: [exp.experimentId], filter: "tags.`ablate.kind` = 'sweep'" });
+    expect(parents.map((p) => p.info.status)).toEqual(['FINISHED']);
+    expect(runs.map((x) => x.data.tags['mlflow.parentRunId'])).toEqual([parents[0]!.info.runId, parents[0]!.info.runId]);
+    // Both launches planned both points; each point trained in exactly one task (the others found its lease or its result).
+    const trainedBy = runs.map((x) => x.data.tags['ablate.lease.owner']);
+    expect(new Set(trainedBy).size).toBe(2);
+    expect(`${a.out}${b.out}`.match(/submitted tau\[loss\.icr\.tau=1\]/g)?.length ?? 0).toBeGreaterThanOrEqual(1);
   });
   it('a task that fails on bad data: its run FAILED with the error, the others finish, status shows it, the report marks the missing row', async () => {
     const broken = `dataset broken "no such folder" {
