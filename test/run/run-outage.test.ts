@@ -14,7 +14,7 @@ import { compileFile } from '../../compiler/compile.ts';
 import { initBackend } from '../../runtime/backend/select-backend.ts';
 import { silentProgress } from '../../runtime/run/progress-sink.ts';
 import { FileStoreTracker } from '../../runtime/tracking/mlflow-filestore.ts';
-import { RestTracker, type SpoolReport } from '../../runtime/tracking/rest-tracker.ts';
+import { RestTracker, resultsLocation, type SpoolReport } from '../../runtime/tracking/rest-tracker.ts';
 import { currentUser } from '../../runtime/tracking/run-user.ts';
 import { listSpooledRuns, syncSpool } from '../../runtime/tracking/spool-delivery.ts';
 import { serveFileStore } from '../tracking/filestore-backed-server.ts';
@@ -78,6 +78,8 @@ describe('the tracking server stops at the last validation and stays down until 
     expect((await spool.getRun(runId)).info.status).toBe('FINISHED');
     expect(reports.at(-1)).toMatchObject({ runId, status: 'FINISHED' });
     expect(reports.at(-1)!.artifacts).toEqual(expect.arrayContaining(['results.json', 'model/', 'plots/losses.svg']));
+    // The command's last line says where the rest is and how it gets to the server (it said "results in <server>").
+    expect(resultsLocation(tracker)).toBe(`results in ${server.url}; what 1 run(s) could not deliver is in the spool ${spoolRoot} (the server was unreachable): run 'ablate sync' when it is back to deliver them`);
 
     server = await startTestServer([], port);
     serveFileStore(server, store);
@@ -101,6 +103,52 @@ describe('the tracking server stops at the last validation and stays down until 
     }
     // One user source, and the file given on the command line.
     expect([run.info.userId, run.data.tags['mlflow.user'], run.data.tags['ablate.sourceFile']]).toEqual([currentUser(), currentUser(), 'tiny.abl']);
+    expect(await listSpooledRuns(spoolRoot)).toEqual([]);
+    await server.close();
+  }, 120_000);
+
+  it('a server down before the run starts: the run trains into the spool and ablate sync creates it on the server', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'ablate-outage-'));
+    const file = path.join(dir, 'tiny.abl');
+    await writeFile(file, SPEC);
+    const backend = await initBackend('cpu');
+    const store = new FileStoreTracker(path.join(dir, 'server-mlruns'), { onWarning: () => {} });
+    let server: TestServer = await startTestServer();
+    const url = server.url;
+    const port = Number(new URL(url).port);
+    await server.close(); // down before anything is sent
+    const spoolRoot = path.join(dir, 'mlruns-spool');
+    const tracker = new RestTracker(url, { sleep: async () => {}, spoolUri: spoolRoot, onOutage: () => {}, onSpool: () => {}, onSpoolSummary: () => {} });
+    const notes: string[] = [];
+    const compiled = compileFile(file, { cwd: dir });
+    const [outcome] = await executeRuns(compiled.runs, {
+      tracker, experimentName: 'ablate', backend, cwd: dir, cacheRoot: path.join(dir, 'cache'), workRoot: path.join(dir, 'cache', 'runs'),
+      force: false, progress: silentProgress((line) => notes.push(line)), source: { file, text: SPEC }, version: 'test',
+    });
+    await tracker.close();
+    expect(outcome!.status).toBe('finished');
+    expect(notes.some((n) => n.startsWith('tracking server unreachable: cannot look for a run with spec hash'))).toBe(true);
+    const localId = outcome!.runId;
+    const spool = new FileStoreTracker(spoolRoot);
+    expect((await spool.getRun(localId)).info.status).toBe('FINISHED');
+    expect((await spool.getMetricHistory(localId, 'train.loss.total')).map((m) => m.step)).toEqual([1, 2, 3, 4]);
+    expect(resultsLocation(tracker)).toBe(`results in the spool ${spoolRoot}, not on ${url} yet (the server was unreachable): run 'ablate sync' when it is back to deliver them (1 run(s) started while it was down get their server run ids then)`);
+
+    server = await startTestServer([], port);
+    serveFileStore(server, store);
+    const [synced] = await syncSpool(spoolRoot);
+    expect(synced && 'delivered' in synced && [synced.delivered.created, synced.delivered.status, synced.delivered.removed]).toEqual([true, 'FINISHED', true]);
+    const experiment = await store.getExperimentByName('ablate');
+    const runs = await store.searchRuns({ experimentIds: [experiment!.experimentId], runViewType: 'ALL' });
+    expect(runs).toHaveLength(1);
+    const run = runs[0]!;
+    expect([run.info.runName, run.info.status, run.data.tags['ablate.spoolRunId']]).toEqual(['tiny_down', 'FINISHED', localId]);
+    expect((await store.getMetricHistory(run.info.runId, 'train.loss.total')).map((m) => m.step)).toEqual([1, 2, 3, 4]);
+    expect((await store.getMetricHistory(run.info.runId, 'val.dice.ct')).map((m) => m.step)).toEqual([2, 4]);
+    expect(run.data.metrics.map((m) => m.key)).toEqual(expect.arrayContaining(['test.dice.ct.mean', 'test.dice.mri.mean']));
+    for (const a of ['results.json', 'run-ir.json', 'split.json', 'model/model.json', 'source/tiny.abl', 'plots/losses.svg']) {
+      await expect(store.readArtifact(run.info.runId, a)).resolves.toBeDefined();
+    }
     expect(await listSpooledRuns(spoolRoot)).toEqual([]);
     await server.close();
   }, 120_000);
