@@ -11,6 +11,7 @@ import type { TableIR } from '../schemas/table-ir.schema.ts';
 import { paperNumber, walkPaper, type TableRowSource } from './check/tables.ts';
 import type { ConfigBlock } from './config-tree.ts';
 import { IR_VERSION } from './emit-ir.ts';
+import { resolveIrPath } from './ir-paths.ts';
 import type { ConcreteRun, PointValue } from './expand-sweeps.ts';
 
 type Metric = TableIR['columns']['metrics'][number];
@@ -63,7 +64,11 @@ export function buildTableIr(table: TableSource, runs: ReadonlyMap<string, RunIR
     const concrete = table.rowRuns[i]!;
     // A point of a repeat over a sweep pools its draws like any repeat.
     const kind = concrete[0]?.repeat ? ('repeat' as const) : row.ref.includes('[') ? ('sweep-point' as const) : ('experiment' as const);
-    return { label: row.label, ref: row.ref, kind, runs: concrete.map((r) => r.name), specHashes: concrete.map((r) => runs.get(r.name)?.specHash ?? '') };
+    const contract = row.contract && {
+      from: row.contract.reference.name,
+      paths: row.contract.paths.map((keys) => resolveIrPath(keys.map((k) => k.name)) ?? keys.map((k) => k.name).join('.')),
+    };
+    return { label: row.label, ref: row.ref, kind, runs: concrete.map((r) => r.name), specHashes: concrete.map((r) => runs.get(r.name)?.specHash ?? ''), ...(contract ? { contract } : {}) };
   });
   return {
     irVersion: IR_VERSION,

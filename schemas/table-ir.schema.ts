@@ -43,6 +43,17 @@ export const tableIrSchema = {
           runs: { type: 'array', items: { type: 'string' } },
           /** The spec hash of each run, same order. */
           specHashes: { type: 'array', items: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+          /**
+           * The row's ablation contract (`differs [paths] from "Row"`), checked at compile time:
+           * its runs differ from those of row `from` in exactly these Run IR paths (IR spelling).
+           * Reports pair the row with `from`.
+           */
+          contract: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['from', 'paths'],
+            properties: { from: { type: 'string', minLength: 1 }, paths: { type: 'array', items: { type: 'string' }, minItems: 1 } },
+          },
         },
       },
     },

@@ -47,6 +47,13 @@ describe('ablation contracts', () => {
     expect(diffRunIrs(ir('no_cr'), ir('base')).map((d) => d.path)).toEqual(['loss.icr', 'loss.mcr']);
   });
 
+  it('the Table IR carries each contract (paths in IR spelling) for reports to pair rows by', () => {
+    const r = compile(spec(`    "No CR": no_cr\n    "Keep Q": keep_q differs [model.keep_query_at_inference] from "No CR"`, 'experiment keep_q extends no_cr { model.keep_query_at_inference: true }\n'));
+    expect(r.result.diagnostics).toEqual([]);
+    const rows = r.result.tables[0]!.rows;
+    expect(rows.map((row) => row.contract ?? null)).toEqual([null, { from: 'No CR', paths: ['model.keepQueryAtInference'] }]);
+  });
+
   it('a row that also changes a path it does not name is E076 at the row, listing each path with both values', () => {
     const r = compile(spec(`    "No CR": no_cr\n    «"+ L_mcr": more differs [loss.mcr] from "No CR"`, 'experiment more extends no_cr {\n  loss.mcr: 0.1\n  train.epochs: 3\n  model.joint: v2\n}\n'));
     expect(codes(r)).toEqual([`E076 ${r.mark!.file}:${r.mark!.line}:${r.mark!.column}`]);
