@@ -132,6 +132,12 @@ describe('ablation contracts', () => {
     expect(r.result.diagnostics[0]!.message).toBe('`differs … from` is a table row\'s contract, but this entry is in a figure');
   });
 
+  it('a contract cut short is a syntax error at the token that does not fit', () => {
+    const r = compile(spec(`    "No CR": no_cr\n    "Ours": base differs [loss.mcr]\n  «}`).replace(/\n  }\n  columns/, '\n  columns'));
+    expect(codes(r)).toEqual([`E002 main.abl:${r.mark!.line}:${r.mark!.column}`]);
+    expect(r.result.diagnostics[0]!.message).toBe("expected 'from' after ']' but found '}'");
+  });
+
   it('the formatter writes a contract canonically and idempotently', () => {
     const text = 'table t {\n  rows {\n    "A": a\n    "B" : b   differs [ loss.mcr ,model.joint, ] from   "A"   // why\n    C: c differs [data.split.annotated] from A\n  }\n}\n';
     const once = formatText(text, 't.abl').formatted!;
