@@ -9,6 +9,7 @@ import type { CompileResult } from '../compiler/compile.ts';
 import { figureSeries, findRunResults, tableReport } from '../runtime/reports/collect-results.ts';
 import { ablateCode, type CodeProvenance } from '../runtime/run/code-provenance.ts';
 import { runProvenance } from '../runtime/tracking/provenance-tags.ts';
+import { svgWithProvenance } from '../runtime/reports/render-provenance.ts';
 import { isCategoricalAxis, lineChartSvg } from '../runtime/reports/plots/line-chart.ts';
 import { tableFigure } from '../runtime/reports/plots/table-figure.ts';
 import type { Report, ToleranceTest } from '../runtime/reports/report-model.ts';
@@ -81,7 +82,8 @@ export async function writeReports(
       const chart = tableFigure(report, metric);
       if (!chart) continue;
       const file = path.join(options.outDir, `${table.name}.${metric}.svg`);
-      await writeFile(file, lineChartSvg(chart));
+      const runs = Object.entries(report.provenance?.rows ?? {}).flatMap(([label, list]) => list.map((run) => ({ label, run })));
+      await writeFile(file, svgWithProvenance(lineChartSvg(chart), provenance.report, runs));
       files.push(file);
     }
     written.push({ name: table.name, files, text: RENDER[options.format].render(report), pendingRows: report.rows.filter((r) => r.pending).length, ...toleranceSummary(report) });
@@ -102,7 +104,12 @@ export async function writeReports(
       categoricalX: isCategoricalAxis(figure.x),
     });
     const file = path.join(options.outDir, `${figure.name}.svg`);
-    await writeFile(file, svg);
+    const pointRuns = [...figure.points, ...figure.references.flatMap((r) => r.specHashes.map((specHash, i) => ({ run: r.runs[i] ?? r.label, specHash })))]
+      .flatMap((p) => {
+        const run = provenance.runs.get(p.specHash);
+        return run ? [{ label: p.run, run }] : [];
+      });
+    await writeFile(file, svgWithProvenance(svg, provenance.report, pointRuns));
     const missingPoints = figure.points.filter((p) => missing.includes(p.run)).length;
     const text = `figure ${figure.name}: ${figure.points.length - missingPoints} of ${figure.points.length} points measured → ${file}\n` +
       (missing.length ? `  not run yet: ${missing.join(', ')}\n` : '');

@@ -5,6 +5,7 @@
  * Each block ends with the stale legend when a run is stale.
  */
 import { describeGit } from '../run/code-provenance.ts';
+import type { RunProvenance } from '../tracking/provenance-tags.ts';
 import type { Report } from './report-model.ts';
 import { hasStale, PROVENANCE_HEADER, provenanceRow, provenanceSummary, STALE_LEGEND, type ReportProvenance } from './report-provenance.ts';
 
@@ -79,4 +80,21 @@ export function provenanceCsvFields(report: Report, label: string): string[] {
     `${p.renderedBy.version}@${describeGit(p.renderedBy.git)}`,
     p.overrides.join(';'),
   ].map((v, i) => (runs.length || i >= 10 ? v : ''));
+}
+
+/**
+ * An SVG figure with its provenance as an XML comment after the opening `<svg …>` tag
+ * (invisible when drawn, kept in the file): the summary and one line per run.
+ */
+export function svgWithProvenance(svg: string, p: Omit<ReportProvenance, 'rows'>, runs: ReadonlyArray<{ label: string; run: RunProvenance }>): string {
+  const lines = [
+    'Provenance',
+    ...provenanceSummary({ ...p, rows: { '': runs.map((r) => r.run) } }),
+    PROVENANCE_HEADER.join(' | '),
+    ...runs.map((r) => provenanceRow(r.label, r.run).join(' | ')),
+    ...(runs.some((r) => r.run.stale) ? [STALE_LEGEND] : []),
+  ];
+  // `--` may not appear inside an XML comment.
+  const comment = `<!--\n${lines.map((l) => l.replace(/--/g, '‐‐')).join('\n')}\n-->`;
+  return svg.replace(/(<svg\b[^>]*>)/, (open) => `${open}\n${comment}`);
 }

@@ -110,6 +110,11 @@ describe('provenance', () => {
     expect(html).toContain('<h2>Provenance</h2>');
     expect(html).toContain(`title="tiny: MLflow run ${outcome.runId}, spec ${irHash.slice(0, 12)}, data ${dataHash.slice(0, 12)}"`);
     expect(html).toContain(`<td>${outcome.runId}</td>`);
+
+    // SVG figures: an XML comment after the opening tag.
+    const svg = read('dice.svg');
+    expect(svg).toMatch(/^<svg\b[^>]*>\n<!--\nProvenance\n/);
+    expect(svg).toContain(`Tiny | tiny | ${outcome.runId} | ${irHash.slice(0, 12)} | ${dataHash.slice(0, 12)} | real | ${version}`);
   });
 
   it('is printed under the run summary', () => {
