@@ -81,7 +81,7 @@ export function tableReport(
     if (runs.some((r) => r.cropAt === 'label')) labelCropRows.push(row.label);
     const { grid, overall } = aggregateResults(runs, modalities, classes, metrics);
     // Each run is one draw (draw order), for the paired comparisons between rows.
-    return { label: row.label, paper, paperOverall, measured: grid, measuredOverall: overall, runs: row.runs, pending: false, draws: runs.map((r) => r.cases) };
+    return { label: row.label, paper, paperOverall, measured: grid, measuredOverall: overall, runs: row.runs, pending: false, draws: runs.map((r) => r.cases), ...(row.contract ? { pairedWith: row.contract.from } : {}) };
   });
   return buildReport({
     name: table.name,

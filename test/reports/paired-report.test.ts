@@ -135,6 +135,25 @@ describe('paired comparisons in a table report', () => {
     expect(md).toContain('| L_mcr+1 vs L_mcr | Dice (%) | CT | 4 | +1.00 | [1.00, 1.00] | – | – | 0 | 0.125 |');
   });
 
+  it('a row with an ablation contract in the Table IR is paired with the row its contract names', () => {
+    const contracted: TableIR = {
+      ...table,
+      rows: [
+        ...table.rows.slice(0, 3),
+        { label: 'Elsewhere', ref: 'other', kind: 'experiment', runs: ['other'], specHashes: [H('e')] },
+        { label: 'L_mcr again', ref: 'mcr2', kind: 'repeat', runs: ['mcr#0', 'mcr#1'], specHashes: [H('c'), H('d')], contract: { from: 'Joint V3 + L_mcr', paths: ['loss.mcr'] } },
+      ],
+    };
+    const r = tableReport(contracted, results);
+    expect(r.paired!.rows.map((p) => [p.label, p.reference])).toEqual([
+      ['Joint V3 + L_mcr', 'Joint V3'],
+      ['Elsewhere', 'Joint V3'],
+      ['L_mcr again', 'Joint V3 + L_mcr'],
+    ]);
+    // the same runs as the row it names: every paired difference is 0
+    expect(r.paired!.rows[2]!.comparisons.dice!.ct!.mean!.meanDiff).toBe(0);
+  });
+
   it('prints small p-values as <0.001, in math mode in LaTeX', () => {
     expect([formatP(0.0004), formatP(0.0102), formatP(null)]).toEqual(['<0.001', '0.010', '–']);
     expect(escapeLatex('<0.001')).toBe('$<$0.001');
