@@ -92,7 +92,7 @@ async function status(file: string, options: StatusCliOptions): Promise<RunStatu
   const { createTracker } = await import('../../runtime/tracking/tracker.ts');
   const { runFilter } = await import('../../runtime/tracking/run-search.ts');
   const { ABLATE_TAGS } = await import('../../runtime/tracking/run-tags.ts');
-  const { leaseAlive, leaseStale, readLease } = await import('../../runtime/tracking/lease.ts');
+  const { leaseAlive, leaseEta, leaseStale, readLease } = await import('../../runtime/tracking/lease.ts');
   const { readPlan } = await import('../../runtime/cluster/job-plan.ts');
   const { squeue } = await import('../../runtime/cluster/slurm.ts');
 
@@ -132,10 +132,10 @@ async function status(file: string, options: StatusCliOptions): Promise<RunStatu
         lines.push({ ...base, state: 'finished', runId: finished.info.runId });
       } else if (live) {
         const l = readLease(live)!;
-        const rate = (Date.now() - l.acquired) / Math.max(1, l.step - l.startStep);
+        const eta = leaseEta(l);
         lines.push({
           ...base, state: 'running', runId: live.info.runId, job: l.slurmJob ?? l.owner, node: l.node, step: l.step, totalSteps: l.totalSteps,
-          ...(l.step > l.startStep && l.totalSteps > 0 ? { eta: (rate * (l.totalSteps - l.step)) / 1000 } : {}),
+          ...(eta !== undefined ? { eta } : {}),
           ...(l.log ? { log: l.log } : {}),
         });
       } else if (pending.has(ir.specHash)) {

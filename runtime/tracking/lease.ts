@@ -92,6 +92,18 @@ export function readLease(run: Run): LeaseState | undefined {
   };
 }
 
+/**
+ * Seconds left for a leased run, from its owner's own step rate: the time since it took the
+ * lease over the steps it trained since then, times the steps still to go. Undefined before
+ * its first step (no rate yet) or without a step count.
+ */
+export function leaseEta(lease: LeaseState, now = Date.now()): number | undefined {
+  const done = lease.step - lease.startStep;
+  if (done <= 0 || lease.totalSteps <= 0 || lease.acquired <= 0) return undefined;
+  const msPerStep = (now - lease.acquired) / done;
+  return (msPerStep * Math.max(0, lease.totalSteps - lease.step)) / 1000;
+}
+
 /** A RUNNING run whose owner sent a heartbeat within the TTL. */
 export function leaseAlive(run: Run, ttlMs: number, now = Date.now()): boolean {
   const lease = readLease(run);
