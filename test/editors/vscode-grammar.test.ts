@@ -80,6 +80,18 @@ describe('TextMate grammar: keys and heads', () => {
     ]);
   });
 
+  it('a launch block: `launch` declares, `slurm` names it, durations and sizes carry their unit', async () => {
+    expect((await scopesOf('launch slurm {')).slice(0, 2)).toEqual([
+      ['launch', 'storage.type.ablate'],
+      ['slurm', 'entity.name.type.ablate'],
+    ]);
+    const scopes = await scopesOf('  time: 2h, mem: 16GB');
+    expect(scopes).toContainEqual(['time', KEY]);
+    expect(scopes).toContainEqual(['2', 'constant.numeric.ablate']);
+    expect(scopes).toContainEqual(['h', 'keyword.other.unit.ablate']);
+    expect(scopes).toContainEqual(['GB', 'keyword.other.unit.ablate']);
+  });
+
   it('a table row\'s contract: `differs` and `from` are keywords, the paths are not keys', async () => {
     const scopes = await scopesOf('    "+ L_mcr": v3_mcr differs [loss.mcr] from "Joint V3"');
     expect(scopes).toContainEqual(['differs', 'keyword.operator.word.ablate']);
