@@ -8,7 +8,7 @@
 // an edit does. Plain JavaScript: it must run before anything can load TypeScript.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, isAbsolute, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The repository this file belongs to; the functions below take another root for tests. */
@@ -37,16 +37,17 @@ function loadEsbuild() {
   return createRequire(tsxPackage)('esbuild');
 }
 
+/** Source files as paths relative to `root` (`/`-joined: string work here is part of every start). */
 function sourceFiles(root) {
   const out = [];
-  const walk = (dir) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (SOURCE_FILE.test(entry.name)) out.push(full);
+  const walk = (rel) => {
+    for (const entry of readdirSync(join(root, rel), { withFileTypes: true })) {
+      const child = `${rel}/${entry.name}`;
+      if (entry.isDirectory()) walk(child);
+      else if (SOURCE_FILE.test(entry.name)) out.push(child);
     }
   };
-  for (const dir of SOURCE_DIRS) if (existsSync(join(root, dir))) walk(join(root, dir));
+  for (const dir of SOURCE_DIRS) if (existsSync(join(root, dir))) walk(dir);
   return out.sort();
 }
 
@@ -69,9 +70,10 @@ function hash64(text) {
 /** A key that changes whenever a source file is added, removed or written. */
 export function fingerprint(root = ROOT) {
   let text = `${BUILD_FORMAT}\0${root}\0${process.version}\n`;
-  for (const file of [...sourceFiles(root), join(root, 'package.json')]) {
-    const s = statSync(file);
-    text += `${relative(root, file)}\0${s.size}\0${s.mtimeMs}\n`;
+  const base = root.endsWith(sep) ? root : `${root}${sep}`;
+  for (const file of [...sourceFiles(root), 'package.json']) {
+    const s = statSync(base + file);
+    text += `${file}\0${s.size}\0${s.mtimeMs}\n`;
   }
   return `${hash64(text)}${text.length.toString(16)}`;
 }
@@ -126,7 +128,8 @@ const externalsPlugin = {
 };
 
 /** Bundled CommonJS packages `require` Node's built-in modules: give the ES module chunks a `require`. */
-const REQUIRE_BANNER = "import { createRequire as __ablateCreateRequire } from 'node:module'; const require = __ablateCreateRequire(import.meta.url);";
+// (`import.meta` and `.url` apart: this file is bundled too, and the plugin above rewrites that text.)
+const REQUIRE_BANNER = `import { createRequire as __ablateCreateRequire } from 'node:module'; const require = __ablateCreateRequire(import.meta${'.url'});`;
 
 /** Builds into a private folder, then renames it into place (another process may win the race). */
 async function build(root, key) {
@@ -180,6 +183,8 @@ export async function compiledMain(root = ROOT) {
   const key = fingerprint(root);
   const dir = join(buildsDirOf(root), key);
   if (!existsSync(join(dir, 'complete'))) await build(root, key);
+  // The key of the code now running, for caches keyed by it (cli/check-cache.ts), without a second fingerprint.
+  if (root === ROOT) globalThis[Symbol.for('ablate.buildKey')] = key;
   return pathToFileURL(join(dir, ENTRY)).href;
 }
 

@@ -7,8 +7,8 @@
  * plus the runs its tables and figures name (which may be declared in imported files).
  * With `only`, just the runs of that one declaration.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative, resolve, sep } from 'node:path';
 import type { DatasetDecl, Decl, FigureDecl, Span, TableDecl } from '../dsl/ast.ts';
 import { SpanMap } from '../dsl/span.ts';
 import type { FigureIR } from '../schemas/figure-ir.schema.ts';
@@ -16,6 +16,7 @@ import type { DatasetIR, RunIR } from '../schemas/run-ir.schema.ts';
 import type { TableIR } from '../schemas/table-ir.schema.ts';
 import { ExtendsResolver } from './apply-extends.ts';
 import { CompileMemo } from './compile-memo.ts';
+import { collectSourceFiles } from './source-files.ts';
 import { runChecks } from './check/index.ts';
 import { launchSettings, type LaunchSettings } from './check/launch-settings.ts';
 import { checkContractsPlaced, checkRowContracts, checkRowsDistinct } from './check/contracts.ts';
@@ -23,7 +24,7 @@ import { datasetFields, experimentFields, figureFields, tableFields } from './ch
 import type { TableRowSource } from './check/tables.ts';
 import { decodeFields, suggest, type DecodeContext, type Settings } from './check/types.ts';
 import { blockFromObject, lookup, type ConfigBlock } from './config-tree.ts';
-import { diagnostic, DiagnosticBag, sortDiagnostics, spanOf, type Diagnostic, type Location } from './diagnostics.ts';
+import { diagnostic, DiagnosticBag, spanOf, uniqueDiagnostics, type Diagnostic, type Location } from './diagnostics.ts';
 import { buildDatasetIr, buildRunIr, finishRunIr } from './emit-ir.ts';
 import { buildFigureIr, buildTableIr } from './emit-table.ts';
 import { applyOverrides, expandRepeat, expandSweep, experimentRun, type ConcreteRun } from './expand-sweeps.ts';
@@ -89,15 +90,7 @@ export class SourceCache {
 
 const posix = (path: string) => path.split(sep).join('/');
 
-function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return sortDiagnostics(diagnostics).filter((d) => {
-    const key = `${d.span.file}\0${d.span.start.offset}\0${d.span.end.offset}\0${d.code}\0${d.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
+const dedupe = uniqueDiagnostics;
 
 interface DatasetResult {
   ir: DatasetIR;
@@ -513,29 +506,7 @@ export interface CheckResult {
   sources: Map<string, string>;
 }
 
-/** The source files under `paths`: files as given, folders walked for .abl/.yaml/.yml (sorted). */
-export function collectSourceFiles(paths: readonly string[]): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      if (name === 'node_modules' || name.startsWith('.')) continue;
-      const full = join(dir, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else if (/\.(abl|ya?ml)$/i.test(name)) out.push(full);
-    }
-  };
-  for (const path of paths) {
-    let isDir = false;
-    try {
-      isDir = statSync(path).isDirectory();
-    } catch {
-      isDir = false;
-    }
-    if (isDir) walk(path);
-    else out.push(path);
-  }
-  return out;
-}
+export { collectSourceFiles };
 
 /**
  * Checks every file under `paths` (each compiled as an entry, imports parsed once),
@@ -543,29 +514,34 @@ export function collectSourceFiles(paths: readonly string[]): string[] {
  */
 export function checkFiles(paths: readonly string[], options: Omit<CompileOptions, 'only'> = {}): CheckResult {
   const files = collectSourceFiles(paths);
-  const cache = options.cache ?? new SourceCache();
-  const memo = options.memo ?? new CompileMemo();
+  const shared = { ...options, cache: options.cache ?? new SourceCache(), memo: options.memo ?? new CompileMemo() };
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, string>();
   for (const file of files) {
-    if (!isSourceFile(file)) {
-      const span = { file, start: { offset: 0, line: 0, column: 0 }, end: { offset: 0, line: 0, column: 0 } };
-      const bag = new DiagnosticBag();
-      bag.report({ code: 'E016', file }, span);
-      diagnostics.push(...bag.items);
-      continue;
-    }
-    let result: CompileResult;
-    try {
-      result = compileFile(file, { ...options, cache, memo });
-    } catch (error) {
-      // A bug the file triggers is that file's diagnostic: the other files are still checked.
-      const span = { file, start: { offset: 0, line: 0, column: 0 }, end: { offset: 0, line: 0, column: 0 } };
-      diagnostics.push(diagnostic({ code: 'E131', file, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }, span));
-      continue;
-    }
+    const result = checkFile(file, shared);
     diagnostics.push(...result.diagnostics);
     for (const [f, text] of result.sources) sources.set(f, text);
   }
   return { files, diagnostics: dedupe(diagnostics), sources };
 }
+
+/**
+ * Checks one file as `checkFiles` does: its diagnostics (E016 when it is no source file,
+ * E131 when checking it hit a bug) and the text of every file it read.
+ */
+export function checkFile(file: string, options: Omit<CompileOptions, 'only'> = {}): { diagnostics: Diagnostic[]; sources: Map<string, string> } {
+  const span = { file, start: { offset: 0, line: 0, column: 0 }, end: { offset: 0, line: 0, column: 0 } };
+  if (!isSourceFile(file)) {
+    const bag = new DiagnosticBag();
+    bag.report({ code: 'E016', file }, span);
+    return { diagnostics: bag.items, sources: new Map() };
+  }
+  try {
+    const result = compileFile(file, options);
+    return { diagnostics: result.diagnostics, sources: result.sources };
+  } catch (error) {
+    // A bug the file triggers is that file's diagnostic: the other files are still checked.
+    return { diagnostics: [diagnostic({ code: 'E131', file, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }, span)], sources: new Map() };
+  }
+}
+

@@ -7,6 +7,7 @@ import { renderDiagnostics, summary, type DiagnosticFormat } from '../render-dia
 
 interface CheckOptions {
   format: DiagnosticFormat;
+  cache: boolean;
 }
 
 export function registerCheckCommand(program: Command): void {
@@ -15,11 +16,12 @@ export function registerCheckCommand(program: Command): void {
     .description('check experiment files (folders: every .abl, .yaml, .yml inside); exit 1 on any error')
     .argument('<paths...>', 'files or folders')
     .addOption(new Option('--format <format>', 'diagnostic format').choices(['text', 'json', 'github']).default('text'))
+    .option('--no-cache', 'check every file again (by default a file whose contents, imports and ablate itself did not change is answered from node_modules/.cache/ablate-check)')
     .action(async (paths: string[], options: CheckOptions) => {
-      // Loaded on use, so other commands do not pay for the parser and ajv at start-up.
-      const { checkFiles } = await import('../../compiler/compile.ts');
+      // Loaded on use, so other commands do not pay for the parser and ajv at start-up; with
+      // the cache, not even `check` when nothing changed.
       const { hasErrors } = await import('../../compiler/diagnostics.ts');
-      const result = checkFiles(paths);
+      const result = options.cache ? await (await import('../check-cache.ts')).checkFilesCached(paths) : (await import('../../compiler/compile.ts')).checkFiles(paths);
       const out = renderDiagnostics(result.diagnostics, options.format, result.sources);
       if (options.format === 'text') {
         process.stderr.write(out);

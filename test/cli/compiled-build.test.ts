@@ -64,6 +64,11 @@ describe('compiled build', () => {
     expect(fingerprint(root)).not.toBe(key);
   });
 
+  it('the real sources build (bin.js would otherwise fall back to tsx without a word)', async () => {
+    const url = await compiledMain();
+    expect(fileURLToPath(url)).toBe(join(fileURLToPath(new URL('../../node_modules/.cache/ablate-build/', import.meta.url)), fingerprint(), 'cli', 'main.js'));
+  });
+
   it('bin.js starts the real command from its build', () => {
     const bin = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
