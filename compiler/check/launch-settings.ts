@@ -44,7 +44,15 @@ export interface LaunchSettings {
   sharedFs?: boolean;
   /** Key as written (`gpus_per_task`) → the span of its value. */
   origins: Record<string, Span>;
+  /** Keys written `none`: they unset what an imported file's block set. */
+  cleared?: string[];
 }
+
+/** Each key as written → its property in `LaunchSettings`. */
+const PROPERTY: Record<string, keyof LaunchSettings> = {
+  partition: 'partition', time: 'time', gpus_per_task: 'gpusPerTask', cpus_per_task: 'cpusPerTask', mem: 'mem',
+  array_parallelism: 'arrayParallelism', sbatch_args: 'sbatchArgs', shared_fs: 'sharedFs',
+};
 
 /** Options ablate's batch script sets itself, and those that have their own key. */
 const OWN_OPTIONS: Record<string, string> = {
@@ -184,7 +192,10 @@ export function checkLaunchDecl(decl: LaunchDecl, bag: DiagnosticBag): LaunchSet
     out.origins[key] = 'node' in where ? where.node.span : decl.span;
     if (value.kind !== 'leaf') continue; // a block where a value belongs: E031 from decodeFields (or below)
     const none = value.expr.kind === 'Ident' && value.expr.name === 'none';
-    if (none) continue;
+    if (none) {
+      (out.cleared ??= []).push(key);
+      continue;
+    }
     if (key === 'time') {
       const t = decodeTime(value.expr, bag);
       if (t !== undefined) out.time = t;
@@ -228,13 +239,24 @@ export function launchSettings(files: ReadonlyArray<{ file: string; decls: reado
       seen.set(decl.name.name, decl);
       const settings = checkLaunchDecl(decl, bag);
       if (!settings) continue;
-      merged = merged ? { ...merged, ...withoutOrigins(settings), origins: { ...merged.origins, ...settings.origins } } : settings;
+      if (!merged) {
+        merged = withoutCleared(settings);
+        continue;
+      }
+      const next: LaunchSettings = { ...merged, ...withoutCleared(settings), origins: { ...merged.origins, ...settings.origins } };
+      for (const key of settings.cleared ?? []) {
+        delete next[PROPERTY[key]!];
+        delete next.origins[key];
+      }
+      merged = next;
     }
   }
   return merged;
 }
 
-function withoutOrigins(s: LaunchSettings): Omit<LaunchSettings, 'origins'> {
-  const { origins: _origins, ...rest } = s;
-  return rest;
+function withoutCleared(s: LaunchSettings): LaunchSettings {
+  const { cleared: _cleared, ...rest } = s;
+  const origins = { ...rest.origins };
+  for (const key of s.cleared ?? []) delete origins[key];
+  return { ...rest, origins };
 }

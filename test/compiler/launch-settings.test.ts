@@ -51,6 +51,15 @@ describe('launch slurm { … }', () => {
     expect(result.launch).toMatchObject({ partition: 'gpu', time: '0-04:00:00', mem: '32G' });
     expect(result.launch!.origins['partition']!.file).toMatch(/common\.abl$/);
     expect(result.launch!.origins['time']!.file).toMatch(/main\.abl$/);
+    // `none` unsets an imported value.
+    const unset = compileMarked({
+      'common.abl': 'launch slurm { partition: gpu, time: 2d, mem: 32GB }\n',
+      'main.abl': `import "common.abl"\n${DATASET}${BASE}launch slurm { mem: none }\n`,
+    }).result;
+    expect(unset.diagnostics).toEqual([]);
+    expect(unset.launch).toMatchObject({ partition: 'gpu', time: '2-00:00:00' });
+    expect(unset.launch!.mem).toBeUndefined();
+    expect(unset.launch!.origins['mem']).toBeUndefined();
   });
 
   it('changes no spec hash: the runs of a file are the same with and without a launch block', () => {
