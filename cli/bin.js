@@ -3,12 +3,18 @@
 // (cli/build.js: built at install, rebuilt after any edit, never stale); when it cannot be
 // built, the TypeScript sources run through tsx's loader, as before.
 let main;
+let help;
 try {
-  const { compiledMain } = await import('./build.js');
-  ({ main } = await import(await compiledMain()));
+  const { compiledHelp, compiledMain } = await import('./build.js');
+  // A plain `ablate --help` (not on a terminal) is the text the build printed for it.
+  const args = process.argv.slice(2);
+  if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) help = await compiledHelp();
+  if (help === undefined) ({ main } = await import(await compiledMain()));
 } catch {
+  help = undefined;
   const { register } = await import('tsx/esm/api');
   register();
   ({ main } = await import('./main.ts'));
 }
-await main(process.argv);
+if (help !== undefined) process.stdout.write(help);
+else await main(process.argv);

@@ -7,6 +7,7 @@
 // never run. `npm install`/`npm ci` build it (`prepare`); otherwise the first start after
 // an edit does. Plain JavaScript: it must run before anything can load TypeScript.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -153,6 +154,7 @@ async function build(root, key) {
       banner: { js: REQUIRE_BANNER },
       plugins: [sourceUrlPlugin, externalsPlugin],
     });
+    writeHelp(temp);
     writeFileSync(join(temp, 'complete'), `${new Date().toISOString()}\n`);
     try {
       renameSync(temp, target);
@@ -164,6 +166,28 @@ async function build(root, key) {
     throw error;
   }
   prune(buildsDir, key);
+}
+
+/** Output of the build's `ablate --help` on a pipe, kept in the build folder. */
+const HELP = 'help.txt';
+
+/** True when `ablate --help` would print what `writeHelp` kept: not on a terminal (no width to fit, no colours forced). */
+function helpIsPlain(env = process.env) {
+  return !process.stdout.isTTY && env.FORCE_COLOR === undefined && env.CLICOLOR_FORCE === undefined;
+}
+
+/**
+ * Runs the new build's `ablate --help` once, as on a pipe (commander's 80 columns), and
+ * keeps its output: bin.js prints it for a plain `ablate --help` without loading the
+ * command line at all. Nothing is kept when it fails; bin.js then runs the command.
+ */
+function writeHelp(dir) {
+  const env = { ...process.env };
+  delete env.FORCE_COLOR;
+  delete env.CLICOLOR_FORCE;
+  const script = `const { main } = await import(${JSON.stringify(pathToFileURL(join(dir, ENTRY)).href)}); await main(['node', 'ablate', '--help']);`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env, timeout: 60_000 });
+  if (r.status === 0 && r.stdout) writeFileSync(join(dir, HELP), r.stdout);
 }
 
 /** Removes old builds: beyond the newest `KEEP`, and only those unused for a day. */
@@ -186,6 +210,16 @@ export async function compiledMain(root = ROOT) {
   // The key of the code now running, for caches keyed by it (cli/check-cache.ts), without a second fingerprint.
   if (root === ROOT) globalThis[Symbol.for('ablate.buildKey')] = key;
   return pathToFileURL(join(dir, ENTRY)).href;
+}
+
+/**
+ * The build's `ablate --help` text when the current process would print exactly that
+ * (`helpIsPlain`), else undefined. Builds first when the sources changed.
+ */
+export async function compiledHelp(root = ROOT) {
+  if (!helpIsPlain()) return undefined;
+  const file = join(dirname(fileURLToPath(await compiledMain(root))), '..', HELP);
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }
 
 // `node cli/build.js` (npm's `prepare`): build now, say where.

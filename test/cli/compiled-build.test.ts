@@ -69,6 +69,20 @@ describe('compiled build', () => {
     expect(fileURLToPath(url)).toBe(join(fileURLToPath(new URL('../../node_modules/.cache/ablate-build/', import.meta.url)), fingerprint(), 'cli', 'main.js'));
   });
 
+  it('a plain `ablate --help` is the text the build printed for it, byte for byte what the command prints', async () => {
+    const bin = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
+    const url = await compiledMain();
+    const kept = readFileSync(join(fileURLToPath(url), '..', '..', 'help.txt'), 'utf8');
+    const shortcut = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
+    const env = { ...process.env };
+    delete env['FORCE_COLOR'];
+    const command = spawnSync(process.execPath, ['--input-type=module', '-e', `const { main } = await import(${JSON.stringify(url)}); await main(['node', 'ablate', '--help']);`], { encoding: 'utf8', env });
+    expect([shortcut.status, command.status]).toEqual([0, 0]);
+    expect(command.stdout).toContain('Usage: ablate [options] [command]');
+    expect(shortcut.stdout).toBe(command.stdout);
+    expect(kept).toBe(command.stdout);
+  });
+
   it('bin.js starts the real command from its build', () => {
     const bin = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
