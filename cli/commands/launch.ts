@@ -58,6 +58,12 @@ function positive(flag: string, value: string | undefined): number | undefined {
   return Number(value);
 }
 
+/** `2h` → `0-02:00:00`, `16GB` → `16G` (compiler/check/launch-settings.ts, loaded with the compiler); undefined when not whole. */
+interface Units {
+  minutes(m: number): string | undefined;
+  megabytes(mb: number): string | undefined;
+}
+
 /** One resource as launched: its value and where it came from (a flag, or `file:line:col` of the launch block). */
 interface Setting {
   key: string;
@@ -70,11 +76,16 @@ interface Setting {
  * imports by the compiler), each key overridden by its flag; `--sbatch-arg`s come after the
  * block's `sbatch_args`. Also the list shown by `--dry-run`, with where each value came from.
  */
-function resources(o: LaunchCliOptions, file: LaunchSettings | undefined): { res: SlurmResources; sharedFs: boolean; shown: Setting[] } {
-  // Slurm's own time formats: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS.
-  if (o.time !== undefined && !/^(\d+-)?\d+(:\d+){0,2}$/.test(o.time)) {
-    throw new LaunchError(`--time '${o.time}' is not a Slurm time`, 'use minutes (90), HH:MM:SS (01:30:00) or D-HH:MM:SS (2-00:00:00)');
+function resources(o: LaunchCliOptions, file: LaunchSettings | undefined, units: Units): { res: SlurmResources; sharedFs: boolean; shown: Setting[] } {
+  // Slurm's own time formats (minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS), or a duration as in the launch block.
+  const duration = o.time === undefined ? undefined : /^(\d+(?:\.\d+)?)(s|min|h|d)$/.exec(o.time);
+  const time = duration ? units.minutes(Number(duration[1]) * { s: 1 / 60, min: 1, h: 60, d: 1440 }[duration[2] as 's' | 'min' | 'h' | 'd']) : o.time;
+  if (o.time !== undefined && (time === undefined || !/^(\d+-)?\d+(:\d+){0,2}$/.test(time))) {
+    throw new LaunchError(`--time '${o.time}' is not a Slurm time`, 'use a duration (30min, 2h, 2d, whole minutes), minutes (90), HH:MM:SS (01:30:00) or D-HH:MM:SS (2-00:00:00)');
   }
+  const size = o.mem === undefined ? undefined : /^(\d+(?:\.\d+)?)(MB|GB|TB)$/.exec(o.mem);
+  const memory = size ? units.megabytes(Number(size[1]) * { MB: 1, GB: 1024, TB: 1024 * 1024 }[size[2] as 'MB' | 'GB' | 'TB']) : o.mem;
+  if (memory === undefined && o.mem !== undefined) throw new LaunchError(`--mem '${o.mem}' is not a whole number of megabytes`, 'e.g. --mem 512MB or --mem 16GB');
   const shown: Setting[] = [];
   const at = (key: string) => {
     const span = file?.origins[key];
@@ -86,10 +97,10 @@ function resources(o: LaunchCliOptions, file: LaunchSettings | undefined): { res
     return value;
   };
   const partition = pick('partition', '--partition', o.partition, file?.partition);
-  const time = pick('time', '--time', o.time, file?.time);
+  const limit = pick('time', '--time', time, file?.time);
   const gpus = pick('gpus_per_task', '--gpus-per-task', positive('--gpus-per-task', o.gpusPerTask), file?.gpusPerTask);
   const cpus = pick('cpus_per_task', '--cpus-per-task', positive('--cpus-per-task', o.cpusPerTask), file?.cpusPerTask);
-  const mem = pick('mem', '--mem', o.mem, file?.mem);
+  const mem = pick('mem', '--mem', memory, file?.mem);
   const k = pick('array_parallelism', '--array-parallelism', positive('--array-parallelism', o.arrayParallelism), file?.arrayParallelism);
   for (const a of file?.sbatchArgs ?? []) shown.push({ key: 'sbatch_args', value: a, from: at('sbatch_args') });
   for (const a of o.sbatchArg) shown.push({ key: 'sbatch_args', value: a, from: '--sbatch-arg' });
@@ -97,7 +108,7 @@ function resources(o: LaunchCliOptions, file: LaunchSettings | undefined): { res
   if (sharedFs) shown.push({ key: 'shared_fs', value: 'true', from: o.sharedFs ? '--shared-fs' : at('shared_fs') });
   const res: SlurmResources = {
     ...(partition ? { partition } : {}),
-    ...(time ? { time } : {}),
+    ...(limit ? { time: limit } : {}),
     ...(gpus ? { gpusPerTask: gpus } : {}),
     ...(cpus ? { cpusPerTask: cpus } : {}),
     ...(mem ? { mem } : {}),
@@ -134,10 +145,10 @@ export function registerLaunchCommand(program: Command): void {
     .option('--slurm', 'submit to Slurm with sbatch (the scheduler ablate launches on)', false)
     .option('--dry-run', 'print the batch script and the task → run table; submit nothing', false)
     .option('--partition <name>', 'Slurm partition')
-    .option('--time <limit>', 'time limit per task (Slurm format, e.g. 2-00:00:00); SIGTERM at the limit checkpoints the run')
+    .option('--time <limit>', 'time limit per task: 2h, 30min, 2d or Slurm format (2-00:00:00); SIGTERM at the limit checkpoints the run')
     .option('--gpus-per-task <n>', 'GPUs per task (the run picks tfjs-node-gpu when it is installed)')
     .option('--cpus-per-task <n>', 'CPUs per task')
-    .option('--mem <size>', 'memory per task (Slurm format, e.g. 16G)')
+    .option('--mem <size>', 'memory per task: 16GB, 512MB or Slurm format (16G)')
     .option('--array-parallelism <k>', 'at most k tasks at once (--array=…%k)')
     .option('--sbatch-arg <arg>', 'another sbatch argument, verbatim (repeatable): --sbatch-arg=--account=lab', collect, [])
     .option('--shared-fs', 'the tracking folder and --cache are on a filesystem every node mounts', false)
@@ -188,7 +199,13 @@ async function launch(file: string, options: LaunchCliOptions): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const { res, sharedFs, shown } = resources(options, result.launch);
+  const { slurmTime, slurmMemory } = await import('../../compiler/check/launch-settings.ts');
+  const whole = (n: number) => Math.abs(n - Math.round(n)) < 1e-9 && Math.round(n) >= 1;
+  const units: Units = {
+    minutes: (m) => (whole(m) ? slurmTime(Math.round(m)) : undefined),
+    megabytes: (mb) => (whole(mb) ? slurmMemory(Math.round(mb)) : undefined),
+  };
+  const { res, sharedFs, shown } = resources(options, result.launch, units);
   const wanted = !options.experiment && result.tables.length + result.figures.length > 0 ? runsNeeded(result) : result.runs;
   if (wanted.length === 0) throw new LaunchError(`${file} declares no run${options.experiment ? ` named '${options.experiment}'` : ''}`, 'declare an experiment, sweep, repeat or table');
   const trackingUri = clusterTrackingUri(options, sharedFs);

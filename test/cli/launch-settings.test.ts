@@ -70,6 +70,16 @@ describe('ablate launch: the launch block and the flags', () => {
     expect(ok.out).toContain('#SBATCH --array=0-2\n');
   });
 
+  it('--time and --mem also take the launch block units (2h, 16GB) besides the Slurm formats; a fraction of a minute is refused', () => {
+    const r = launch('', ['-e', 'tau', '--shared-fs', '--time', '36h', '--mem', '16GB']);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain('#SBATCH --time=1-12:00:00\n');
+    expect(r.out).toContain('#SBATCH --mem=16G\n');
+    const bad = launch('', ['-e', 'tau', '--shared-fs', '--time', '90s']);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toContain("--time '90s' is not a Slurm time");
+  });
+
   it('a wrong launch block stops the launch with a located diagnostic and writes nothing', () => {
     const r = launch('launch slurm { partiton: gpu, time: 90s }\n', ['--shared-fs']);
     expect(r.code).toBe(1);
