@@ -6,8 +6,8 @@
 // source file (path, size, mtime): an edited source gives a new key, so a stale build is
 // never run. `npm install`/`npm ci` build it (`prepare`); otherwise the first start after
 // an edit does. Plain JavaScript: it must run before anything can load TypeScript.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+// node:fs as CommonJS where Node offers it: its ES module facade loads fs streams (~5 ms of every start).
+const { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = process.getBuiltinModule?.('node:fs') ?? (await import('node:fs'));
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -58,13 +58,17 @@ function sourceFiles(root) {
  * ~7 ms of every start.
  */
 function hash64(text) {
+  // Four bytes a step (the UTF-8 bytes read as 32-bit words): this loop runs cold, once per start.
+  const bytes = new TextEncoder().encode(text);
+  const words = new Int32Array(bytes.buffer, 0, bytes.length >> 2);
   let a = 0x811c9dc5;
   let b = 0x01000193 ^ 0x9e3779b9;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+  const mix = (c) => {
     a = Math.imul(a ^ c, 0x01000193);
     b = Math.imul(b ^ c, 0x01000193) ^ (b >>> 15);
-  }
+  };
+  for (let i = 0; i < words.length; i++) mix(words[i]);
+  for (let i = words.length * 4; i < bytes.length; i++) mix(bytes[i]);
   return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }
 
@@ -154,7 +158,7 @@ async function build(root, key) {
       banner: { js: REQUIRE_BANNER },
       plugins: [sourceUrlPlugin, externalsPlugin],
     });
-    writeHelp(temp);
+    await writeHelp(temp);
     writeFileSync(join(temp, 'complete'), `${new Date().toISOString()}\n`);
     try {
       renameSync(temp, target);
@@ -181,7 +185,8 @@ function helpIsPlain(env = process.env) {
  * keeps its output: bin.js prints it for a plain `ablate --help` without loading the
  * command line at all. Nothing is kept when it fails; bin.js then runs the command.
  */
-function writeHelp(dir) {
+async function writeHelp(dir) {
+  const { spawnSync } = await import('node:child_process'); // only when building: not part of every start
   const env = { ...process.env };
   delete env.FORCE_COLOR;
   delete env.CLICOLOR_FORCE;
