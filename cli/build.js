@@ -38,20 +38,6 @@ function loadEsbuild() {
   return createRequire(tsxPackage)('esbuild');
 }
 
-/** Source files as paths relative to `root` (`/`-joined: string work here is part of every start). */
-function sourceFiles(root) {
-  const out = [];
-  const walk = (rel) => {
-    for (const entry of readdirSync(join(root, rel), { withFileTypes: true })) {
-      const child = `${rel}/${entry.name}`;
-      if (entry.isDirectory()) walk(child);
-      else if (SOURCE_FILE.test(entry.name)) out.push(child);
-    }
-  };
-  for (const dir of SOURCE_DIRS) if (existsSync(join(root, dir))) walk(dir);
-  return out.sort();
-}
-
 /**
  * Two 32-bit FNV-1a hashes (different offsets) of `text`, as 16 hex digits. Not a
  * cryptographic hash: it only tells builds apart, and loading node:crypto alone cost
@@ -72,14 +58,32 @@ function hash64(text) {
   return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }
 
-/** A key that changes whenever a source file is added, removed or written. */
+/**
+ * A key that changes whenever a source file is added, removed or written. One stat per
+ * entry, names only from readdir (typed entries cost an lstat each where the file system
+ * does not report types): this runs at every start.
+ */
 export function fingerprint(root = ROOT) {
-  let text = `${BUILD_FORMAT}\0${root}\0${process.version}\n`;
   const base = root.endsWith(sep) ? root : `${root}${sep}`;
-  for (const file of [...sourceFiles(root), 'package.json']) {
-    const s = statSync(base + file);
-    text += `${file}\0${s.size}\0${s.mtimeMs}\n`;
-  }
+  const lines = [];
+  const walk = (rel) => {
+    let names;
+    try {
+      names = readdirSync(base + rel);
+    } catch {
+      return; // a source folder this tree does not have
+    }
+    for (const name of names) {
+      const child = `${rel}/${name}`;
+      const s = statSync(base + child);
+      if (s.isDirectory()) walk(child);
+      else if (SOURCE_FILE.test(name)) lines.push(`${child}\0${s.size}\0${s.mtimeMs}\n`);
+    }
+  };
+  for (const dir of SOURCE_DIRS) walk(dir);
+  lines.sort();
+  const pkg = statSync(`${base}package.json`);
+  const text = `${BUILD_FORMAT}\0${root}\0${process.version}\n${lines.join('')}package.json\0${pkg.size}\0${pkg.mtimeMs}\n`;
   return `${hash64(text)}${text.length.toString(16)}`;
 }
 
