@@ -112,6 +112,13 @@ interface RunMemo {
   artifactUri: string;
 }
 
+/** What the server shows of spooled runs: RUNNING, or nothing for runs created in the spool. */
+function serverView(reports: readonly SpoolReport[]): string {
+  const local = reports.filter((r) => r.createdInSpool).length;
+  if (local === 0) return 'The server shows these runs as RUNNING';
+  return local === reports.length ? 'The server does not know these runs yet' : 'The server shows these runs as RUNNING, or not at all (those started while it was down),';
+}
+
 /** The summary `close()` prints when runs have data in the spool. */
 export function describeSpool(reports: readonly SpoolReport[]): string {
   const lines = reports.map((r) => {
@@ -124,7 +131,7 @@ export function describeSpool(reports: readonly SpoolReport[]): string {
   return [
     `[mlflow] ${reports[0]?.remoteUri ?? 'the tracking server'} could not take everything (${reports[reports.length - 1]?.reason ?? ''}); kept in the spool ${root}:`,
     ...lines,
-    `  The server shows these runs as RUNNING until the spool is delivered: run 'ablate sync' when it is back (the next 'ablate run' with this server also delivers it). To look at them now: mlflow ui --backend-store-uri ${root}`,
+    `  ${serverView(reports)} until the spool is delivered: run 'ablate sync' when it is back (the next 'ablate run' with this server also delivers it). To look at them now: mlflow ui --backend-store-uri ${root}`,
   ].join('\n');
 }
 

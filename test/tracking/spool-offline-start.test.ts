@@ -90,6 +90,7 @@ describe('the server is down before the run starts and stays down until it ends'
     const childReport = t.spoolReports.find((r) => r.runId === child.runId)!;
     expect([childReport.createdInSpool, childReport.metrics, childReport.params, childReport.tags, childReport.artifacts.sort(), childReport.status]).toEqual([true, 60, 2, 1, ['model/', 'run-ir.json'], 'FINISHED']);
     expect(summaries[0]).toContain(`run ${child.runId} (tau_sweep[tau=2]): 60 metric value(s), 2 param(s), 1 tag(s), 2 artifact(s) and its final status FINISHED [started while the server was down: created on the server, with a new run id, by ablate sync]`);
+    expect(summaries[0]).toContain("The server does not know these runs yet until the spool is delivered: run 'ablate sync' when it is back");
     // The command's last line: where the results are, and how they get to the server.
     expect(resultsLocation(t)).toBe(
       `results in the spool ${spoolRoot}, not on ${url} yet (the server was unreachable): run 'ablate sync' when it is back to deliver them (2 run(s) started while it was down get their server run ids then)`,
