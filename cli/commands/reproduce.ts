@@ -30,11 +30,16 @@ interface ReproduceCliOptions extends RunCliOptions, ToleranceCliOptions {
   format: ReportFormat;
 }
 
-/** Runs named by the tables and figures, in declaration order, each once. */
+/** Runs named by the tables and figures (points and reference lines), in declaration order, each once. */
 export function runsNeeded(result: CompileResult, only?: string): RunIR[] {
   const names = new Set<string>();
   for (const t of result.tables) if (!only || t.name === only) for (const r of t.rows) for (const n of r.runs) names.add(n);
-  for (const f of result.figures) if (!only || f.name === only) for (const p of f.points) names.add(p.run);
+  for (const f of result.figures) {
+    if (only && f.name !== only) continue;
+    for (const p of f.points) names.add(p.run);
+    // a figure's dashed reference lines are measured too (e.g. Fig. 5's Joint V3)
+    for (const ref of f.references) for (const n of ref.runs) names.add(n);
+  }
   return result.runs.filter((r) => names.has(r.name));
 }
 
