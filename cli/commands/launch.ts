@@ -5,8 +5,11 @@
  * repeat draw, table row) per task, then a dependent aggregate job (`afterany`) that
  * finishes the sweep / repeat parents (pooled results) and writes the table reports.
  *
- * Runs that already finished with the same Run IR hash, and runs whose lease is alive
- * (training elsewhere), are left out; a relaunch therefore submits only what is missing.
+ * What is submitted is decided by the identity `run` / `reproduce` reuse runs by (Run IR +
+ * split + data content hash; runtime/cluster/launch-decision.ts): finished runs, stale ones
+ * (another ablate version, unless `--rerun-stale`) and runs whose lease is alive (training
+ * elsewhere) are left out; a relaunch therefore submits only what is missing. The `-s`
+ * overrides and `--rerun-stale` travel in the plan to every task.
  * The Run IRs and sources are copied into the job folder first (runtime/cluster/job-plan.ts).
  * The hidden `slurm-task` and `slurm-aggregate` commands are what the batch scripts run.
  */
@@ -40,6 +43,7 @@ interface LaunchCliOptions {
   out: string;
   jobRoot: string;
   backend?: string;
+  rerunStale: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -151,6 +155,7 @@ export function registerLaunchCommand(program: Command): void {
     .option('--mem <size>', 'memory per task: 16GB, 512MB or Slurm format (16G)')
     .option('--array-parallelism <k>', 'at most k tasks at once (--array=…%k)')
     .option('--sbatch-arg <arg>', 'another sbatch argument, verbatim (repeatable): --sbatch-arg=--account=lab', collect, [])
+    .option('--rerun-stale', 'also submit finished runs made by another ablate version or commit (otherwise reused and marked stale)', false)
     .option('--shared-fs', 'the tracking folder and --cache are on a filesystem every node mounts', false)
     .option('--tracking-uri <uri>', 'MLflow store the tasks log to (default: $MLFLOW_TRACKING_URI, else ./mlruns with --shared-fs)')
     .option('--mlflow-experiment <name>', 'MLflow experiment', 'ablate')
@@ -213,26 +218,28 @@ async function launch(file: string, options: LaunchCliOptions): Promise<void> {
   const { createTracker } = await import('../../runtime/tracking/tracker.ts');
   const { runFilter } = await import('../../runtime/tracking/run-search.ts');
   const { ABLATE_TAGS, runTags } = await import('../../runtime/tracking/run-tags.ts');
-  const { leaseAlive, readLease, settleGroupParent } = await import('../../runtime/tracking/lease.ts');
+  const { settleGroupParent } = await import('../../runtime/tracking/lease.ts');
   const { RunLogger } = await import('../../runtime/tracking/run-logger.ts');
   const { groupHash } = await import('../../runtime/run/run-identity.ts');
+  const { ablateCode } = await import('../../runtime/run/code-provenance.ts');
+  const { decideLaunch } = await import('../../runtime/cluster/launch-decision.ts');
   const tracker = createTracker(trackingUri);
   const ttlMs = 1000 * Number(process.env['ABLATE_LEASE_TTL_S'] ?? 300);
   try {
     const experiment = await tracker.getOrCreateExperiment(options.mlflowExperiment);
     const todo: RunIR[] = [];
+    const identities: string[] = [];
+    const decide = { tracker, experimentId: experiment.experimentId, code: ablateCode(), rerunStale: options.rerunStale, ttlMs, cwd: process.cwd(), cacheRoot: path.resolve(options.cache) };
+    process.stdout.write('# run → submitted?\n');
     for (const ir of wanted) {
-      const runs = await tracker.searchRuns({
-        experimentIds: [experiment.experimentId],
-        filter: runFilter({ tags: { [ABLATE_TAGS.irHash]: ir.specHash } }),
-        orderBy: ['attributes.start_time DESC'],
-      });
-      const finished = runs.find((r) => r.info.status === 'FINISHED');
-      const live = runs.find((r) => leaseAlive(r, ttlMs));
-      if (finished) process.stdout.write(`  finished  ${ir.name} (run ${finished.info.runId})\n`);
-      else if (live) process.stdout.write(`  running   ${ir.name} (lease of ${readLease(live)!.owner} is alive; left out)\n`);
-      else if (todo.some((t) => t.specHash === ir.specHash)) process.stdout.write(`  same spec ${ir.name} (trained once, by the task of ${todo.find((t) => t.specHash === ir.specHash)!.name})\n`);
-      else todo.push(ir);
+      const d = await decideLaunch(ir, decide);
+      const twin = d.identity === undefined ? -1 : identities.indexOf(d.identity);
+      if (d.submit && twin >= 0) process.stdout.write(`  same run   ${ir.name}: trained once, by the task of ${todo[twin]!.name}\n`);
+      else if (d.submit) {
+        todo.push(ir);
+        identities.push(d.identity ?? '');
+        process.stdout.write(`  submit     ${ir.name}: ${d.detail}\n`);
+      } else process.stdout.write(`  leave out  ${ir.name}: ${d.detail}\n`);
     }
     if (todo.length === 0) {
       process.stdout.write(`nothing to submit: all ${wanted.length} run(s) of ${file} are finished or running\n`);
@@ -290,11 +297,12 @@ async function launch(file: string, options: LaunchCliOptions): Promise<void> {
       const irFile = `runs/${i}.json`;
       writeFileSync(path.join(jobDir, irFile), `${JSON.stringify(ir, null, 2)}\n`);
       const parent = parentOf.get(groupKey(ir) ?? '');
-      return { name: ir.name, irHash: ir.specHash, irFile, ...(parent ? { parentRunId: parent } : {}) };
+      return { name: ir.name, irHash: ir.specHash, ...(identities[i] ? { identity: identities[i] } : {}), irFile, ...(parent ? { parentRunId: parent } : {}) };
     });
     const plan: JobPlan = {
       format: 'ablate-job', version: 1, file, cwd, trackingUri, experimentName: options.mlflowExperiment,
       cache: path.resolve(options.cache), outDir: path.resolve(options.out), ...(options.backend ? { backend: options.backend } : {}),
+      overrides: options.set, rerunStale: options.rerunStale,
       launchRunId: launchRun.runId, tasks, groups, tables: result.tables, figures: result.figures,
     };
     writeFileSync(path.join(jobDir, PLAN_FILE), `${JSON.stringify(plan, null, 2)}\n`);
@@ -332,7 +340,7 @@ async function runTask(jobDir: string, index: number): Promise<number> {
   const source = path.join(jobDir, 'sources', path.relative(plan.cwd, path.resolve(plan.cwd, plan.file)).replace(/^(\.\.[/\\])+/, ''));
   try {
     const { ctx, tracker } = await createRunContext(source, {
-      set: [], workers: 'auto', force: false, quiet: true, trackingUri: plan.trackingUri,
+      set: plan.overrides ?? [], rerunStale: plan.rerunStale ?? false, workers: 'auto', force: false, quiet: true, trackingUri: plan.trackingUri,
       mlflowExperiment: plan.experimentName, cache: plan.cache, ...(plan.backend ? { backend: plan.backend } : {}),
     }, interrupt.signal);
     ctx.source = { file: plan.file, text: ctx.source!.text };

@@ -18,6 +18,8 @@ export interface PlannedTask {
   name: string;
   /** Spec hash of the Run IR (tag `ablate.irHash`). */
   irHash: string;
+  /** The run's identity at launch (Run IR + split + data; tag `ablate.specHash`); absent when its data could not be read then. */
+  identity?: string;
   /** `runs/<i>.json`, relative to the job folder. */
   irFile: string;
   /** The sweep / repeat parent this run nests under. */
@@ -43,6 +45,10 @@ export interface JobPlan {
   cache: string;
   outDir: string;
   backend?: string;
+  /** The `-s key=value` overrides the plan was compiled with: each task tags its run with them (`ablate.overrides`). */
+  overrides?: string[];
+  /** Retrain finished runs made by another ablate version or commit (`launch --rerun-stale`). */
+  rerunStale?: boolean;
   /** The MLflow run holding the launch (reports are logged to it). */
   launchRunId: string;
   tasks: PlannedTask[];

@@ -52,13 +52,8 @@ export interface PreparedData {
   cached: number;
 }
 
-/**
- * Runs the data stage for `dataset` and `data` (the Run IR's `dataset` and `data`).
- * Modalities of the dataset that the run does not train are not read.
- */
-export async function prepareData(dataset: DatasetIR, data: DataIR, options: PrepareOptions = {}): Promise<PreparedData> {
-  const cwd = options.cwd ?? process.cwd();
-  const cacheRoot = resolve(cwd, options.cacheRoot ?? '.ablate-cache');
+/** The cases of each trained modality and the split drawn from them (nothing is loaded). */
+async function listAndSplit(dataset: DatasetIR, data: DataIR, cwd: string, cacheRoot: string, given?: SplitManifest) {
   const sources = await resolveDataset(dataset, { cacheRoot, cwd });
   const byName = new Map(sources.map((s) => [s.modality, s]));
   const cases: Record<string, CaseRef[]> = {};
@@ -68,8 +63,30 @@ export async function prepareData(dataset: DatasetIR, data: DataIR, options: Pre
     cases[m] = await listModalityCases(source);
   }
   const ids = Object.fromEntries(Object.entries(cases).map(([m, c]) => [m, c.map((r) => r.id)]));
-  const split = options.split ?? makeSplit(ids, data);
-  if (options.split) checkSplitCases(split, ids);
+  const split = given ?? makeSplit(ids, data);
+  if (given) checkSplitCases(split, ids);
+  return { byName, cases, split };
+}
+
+/**
+ * What a run's identity needs from its data (the split hash and the content hash), without
+ * loading or preprocessing a case: `ablate launch` decides what to submit with it.
+ */
+export async function identifyData(dataset: DatasetIR, data: DataIR, options: Pick<PrepareOptions, 'cwd' | 'cacheRoot'> = {}): Promise<{ splitHash: string; fingerprint: DataFingerprint }> {
+  const cwd = options.cwd ?? process.cwd();
+  const cacheRoot = resolve(cwd, options.cacheRoot ?? '.ablate-cache');
+  const { cases, split } = await listAndSplit(dataset, data, cwd, cacheRoot);
+  return { splitHash: splitHash(split), fingerprint: await dataFingerprint(dataset, split, cases, { cacheRoot }) };
+}
+
+/**
+ * Runs the data stage for `dataset` and `data` (the Run IR's `dataset` and `data`).
+ * Modalities of the dataset that the run does not train are not read.
+ */
+export async function prepareData(dataset: DatasetIR, data: DataIR, options: PrepareOptions = {}): Promise<PreparedData> {
+  const cwd = options.cwd ?? process.cwd();
+  const cacheRoot = resolve(cwd, options.cacheRoot ?? '.ablate-cache');
+  const { byName, cases, split } = await listAndSplit(dataset, data, cwd, cacheRoot, options.split);
   if (options.runDir) await writeSplitManifest(join(options.runDir, 'split.json'), split);
 
   const settings = preprocessSettings(data);
