@@ -1,7 +1,6 @@
 /**
- * canonicalize: every object's keys sorted, a deep copy — the same through the native JSON
- * path (plain data) and the walk (values JSON would change: undefined, -0, Infinity, and a
- * `__proto__` key, which must stay a key).
+ * canonicalize: every object's keys sorted, a deep copy that keeps values JSON would change
+ * (undefined, -0, Infinity) and a `__proto__` key as a key.
  */
 import { describe, expect, it } from 'vitest';
 import { canonicalize, canonicalJson } from '../../compiler/canonical-json.ts';
