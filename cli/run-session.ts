@@ -20,7 +20,7 @@ import { aggregateResults, resultsToJson, type RunResults } from '../runtime/rep
 import { RunLogger } from '../runtime/tracking/run-logger.ts';
 import { runFilter } from '../runtime/tracking/run-search.ts';
 import { createTracker, type Tracker } from '../runtime/tracking/tracker.ts';
-import { RunLeased, settleGroupParent } from '../runtime/tracking/lease.ts';
+import { leaseFromEnv, RunLeased, settleGroupParent } from '../runtime/tracking/lease.ts';
 import { RestTracker } from '../runtime/tracking/rest-tracker.ts';
 import { describeSyncOutcome } from '../runtime/tracking/spool-delivery.ts';
 import type { RunCliOptions } from './commands/run.ts';
@@ -55,6 +55,8 @@ export async function createRunContext(file: string, options: RunCliOptions, sig
     overrides: options.set,
     rerunStale: options.rerunStale ?? false,
     ...(source.commit ? { gitCommit: source.commit } : {}),
+    // The lease a Slurm task takes, taken locally too (owner host:pid): a local run and a launch never train one run twice.
+    lease: leaseFromEnv(),
   };
   progress.note(`backend: ${backend.note}`);
   progress.note(`tracking: ${tracker.uri} (experiment '${options.mlflowExperiment}')`);

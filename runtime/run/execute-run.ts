@@ -38,7 +38,7 @@ import { meanDice, predictCase, scoreCase, type CasePrediction } from './evaluat
 import { prepareData, type PreparedData as RunData } from '../data/prepare-data.ts';
 import type { ProgressSink } from './progress-sink.ts';
 import { runSpecHash } from './run-identity.ts';
-import { claimRun, Heartbeat, leaseAlive, readLease, reapStale, RunLeased, type LeaseOptions } from '../tracking/lease.ts';
+import { claimRun, Heartbeat, leaseAlive, readLease, reapStale, releaseLease, RunLeased, type LeaseOptions } from '../tracking/lease.ts';
 
 export interface RunContext {
   tracker: Tracker;
@@ -72,7 +72,7 @@ export interface RunContext {
   rerunStale?: boolean;
   /** Parent MLflow run of a sweep, repeat or table. */
   parent?: RunLogger;
-  /** Take a lease on the run before training (runtime/tracking/lease.ts); set by cluster tasks. */
+  /** Take a lease on the run before training (runtime/tracking/lease.ts): Slurm tasks, and local `run` / `reproduce` (owner host:pid). */
   lease?: LeaseOptions;
 }
 
@@ -149,13 +149,17 @@ export async function executeRun(ir: RunIR, ctx: RunContext): Promise<RunOutcome
     : await startRun(ir, ctx, tags);
   if (resumable) note(`${ir.name}: resuming run ${logger.runId} from its checkpoint`);
   let heartbeat: Heartbeat | undefined;
+  if (ctx.lease && !(await claimOrOffline(ctx, logger.runId, specHash, ctx.lease))) {
+    const holder = readLease(await ctx.tracker.getRun(logger.runId));
+    // A resumed run another owner claimed is theirs now (leave its status alone); one this process
+    // claimed but lost to a rival run of the same identity goes back to KILLED; a new one is deleted.
+    if (resumable && holder?.owner === ctx.lease.owner) {
+      await releaseLease(ctx.tracker, logger.runId);
+      await ctx.tracker.setTerminated(logger.runId, 'KILLED').catch(() => undefined);
+    } else if (!resumable) await ctx.tracker.deleteRun(logger.runId);
+    throw new RunLeased(ir.name, holder && holder.owner !== ctx.lease.owner ? holder.owner : 'another process');
+  }
   if (ctx.lease) {
-    if (!(await claimRun(ctx.tracker, logger.runId, specHash, 0, ctx.lease))) {
-      const holder = readLease(await ctx.tracker.getRun(logger.runId));
-      if (resumable) await ctx.tracker.setTerminated(logger.runId, 'KILLED').catch(() => undefined);
-      else await ctx.tracker.deleteRun(logger.runId);
-      throw new RunLeased(ir.name, holder && holder.owner !== ctx.lease.owner ? holder.owner : 'another process');
-    }
     heartbeat = new Heartbeat(ctx.tracker, logger.runId, Math.max(1000, ctx.lease.ttlMs / 5));
     heartbeat.start();
   }
@@ -181,8 +185,23 @@ export async function executeRun(ir: RunIR, ctx: RunContext): Promise<RunOutcome
     throw error;
   } finally {
     heartbeat?.stop();
+    if (heartbeat) await releaseLease(ctx.tracker, logger.runId);
     ctx.progress.stop();
     model?.dispose();
+  }
+}
+
+/**
+ * Claims the run's lease; true when this process holds it. A tracking server that cannot be
+ * asked (the run goes to the spool) has no lease to give: the run trains without one, said so.
+ */
+async function claimOrOffline(ctx: RunContext, runId: string, specHash: string, lease: LeaseOptions): Promise<boolean> {
+  try {
+    return await claimRun(ctx.tracker, runId, specHash, 0, lease);
+  } catch (error) {
+    if (!isServerOutage(error)) throw error;
+    ctx.progress.note(`tracking server unreachable: training without a lease (another process could train this run at the same time)`);
+    return true;
   }
 }
 

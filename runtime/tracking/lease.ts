@@ -4,7 +4,10 @@
  * run: the owner (Slurm job_task, else host:pid), the node, a heartbeat time renewed while
  * it trains, and the step reached. A RUNNING run whose heartbeat is older than the TTL
  * belongs to a dead process (node died, kill -9): it may be marked KILLED and taken over,
- * resuming from its last checkpoint.
+ * resuming from its last checkpoint. A lease held by a process on this host that is gone
+ * (its pid no longer exists: kill -9, a crash) is dead at once, without waiting for the TTL.
+ * Local `ablate run` / `reproduce` take the same lease (owner host:pid) as Slurm tasks, so a
+ * local run and a launch of the same file never train one run twice.
  *
  * Taking a lease uses only "write tag" and "read tags", so there is no compare-and-swap;
  * it is Fischer's timed mutual exclusion: write your claim, wait `settleMs` (longer than a
@@ -31,6 +34,8 @@ export const LEASE_TAGS = {
   /** Where the owner's stdout/stderr go (a Slurm task's log file). */
   log: 'ablate.lease.log',
   slurmJob: 'ablate.slurm.job',
+  /** ms when the owner let the lease go (its run ended); a later claim's `acquired` supersedes it. */
+  released: 'ablate.lease.released',
 } as const;
 
 export interface LeaseOptions {
@@ -104,10 +109,33 @@ export function leaseEta(lease: LeaseState, now = Date.now()): number | undefine
   return (msPerStep * Math.max(0, lease.totalSteps - lease.step)) / 1000;
 }
 
-/** A RUNNING run whose owner sent a heartbeat within the TTL. */
+/**
+ * Whether the lease's owner is a process of this host that no longer exists. Owners end in
+ * `:<pid>` (leaseFromEnv); only a lease whose node is this host's name is checked, since a
+ * pid means nothing elsewhere. A pid reused by another process counts as alive (the TTL then decides).
+ */
+export function ownerGone(lease: Pick<LeaseState, 'owner' | 'node'>, host = hostname()): boolean {
+  const pid = /:(\d+)$/.exec(lease.owner)?.[1];
+  if (lease.node !== host || pid === undefined || Number(pid) === process.pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH'; // EPERM: alive, another user's
+  }
+}
+
+/** A RUNNING run whose owner sent a heartbeat within the TTL, did not release it, and is not a dead process of this host. */
 export function leaseAlive(run: Run, ttlMs: number, now = Date.now()): boolean {
   const lease = readLease(run);
-  return run.info.status === 'RUNNING' && lease !== undefined && now - lease.heartbeat <= ttlMs;
+  if (run.info.status !== 'RUNNING' || lease === undefined || now - lease.heartbeat > ttlMs) return false;
+  if (Number(run.data.tags[LEASE_TAGS.released] ?? 0) >= lease.acquired && lease.acquired > 0) return false;
+  return !ownerGone(lease);
+}
+
+/** The owner lets its lease go (the run ended); best effort, as a missed heartbeat. */
+export async function releaseLease(tracker: Tracker, runId: string): Promise<void> {
+  await tracker.setTags(runId, { [LEASE_TAGS.released]: String(Date.now()) }).catch(() => undefined);
 }
 
 /** A RUNNING run with a lease whose heartbeat stopped: its owner is gone. */
@@ -131,7 +159,7 @@ function sleep(ms: number): Promise<void> {
 /** Marks a RUNNING run whose lease expired KILLED (its owner died); returns whether it did. */
 export async function reapStale(tracker: Tracker, run: Run, ttlMs: number): Promise<boolean> {
   if (!leaseStale(run, ttlMs)) return false;
-  await tracker.setTags(run.info.runId, { 'ablate.lease.expired': readLease(run)!.owner });
+  await tracker.setTags(run.info.runId, { 'ablate.lease.expired': readLease(run)!.owner, [LEASE_TAGS.released]: String(Date.now()) });
   await tracker.setTerminated(run.info.runId, 'KILLED');
   return true;
 }
@@ -146,7 +174,7 @@ export async function claimRun(tracker: Tracker, runId: string, specHash: string
     [LEASE_TAGS.owner]: lease.owner,
     [LEASE_TAGS.node]: lease.node,
     [LEASE_TAGS.heartbeat]: String(now),
-    [LEASE_TAGS.acquired]: String(now),
+    [LEASE_TAGS.acquired]: String(now + 1), // after a release written in the same ms
     [LEASE_TAGS.startStep]: String(startStep),
     [LEASE_TAGS.step]: String(startStep),
     ...(lease.log ? { [LEASE_TAGS.log]: lease.log } : {}),
