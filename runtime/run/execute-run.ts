@@ -38,7 +38,7 @@ import { meanDice, predictCase, scoreCase, type CasePrediction } from './evaluat
 import { prepareData, type PreparedData as RunData } from '../data/prepare-data.ts';
 import type { ProgressSink } from './progress-sink.ts';
 import { runSpecHash } from './run-identity.ts';
-import { claimRun, Heartbeat, leaseAlive, readLease, reapStale, releaseLease, RunLeased, type LeaseOptions } from '../tracking/lease.ts';
+import { claimRun, Heartbeat, leaseAlive, ownerGone, readLease, reapStale, releaseLease, RunLeased, type LeaseOptions } from '../tracking/lease.ts';
 
 export interface RunContext {
   tracker: Tracker;
@@ -117,8 +117,12 @@ export async function executeRun(ir: RunIR, ctx: RunContext): Promise<RunOutcome
   const ttlMs = ctx.lease?.ttlMs ?? 1000 * Number(process.env['ABLATE_LEASE_TTL_S'] ?? 300);
   if (existing && existing.info.status === 'RUNNING' && !ctx.force) {
     if (leaseAlive(existing, ttlMs)) throw new RunLeased(ir.name, `${readLease(existing)!.owner} on ${readLease(existing)!.node}`);
+    const held = readLease(existing);
     if (await reapStale(ctx.tracker, existing, ttlMs)) {
-      note(`${ir.name}: lease of ${readLease(existing)!.owner} expired (no heartbeat for ${Math.round((Date.now() - readLease(existing)!.heartbeat) / 1000)} s); run ${existing.info.runId} marked KILLED, taking it over`);
+      const why = held && ownerGone(held) && Date.now() - held.heartbeat <= ttlMs
+        ? `its process is gone on ${held.node}`
+        : `no heartbeat for ${Math.round((Date.now() - held!.heartbeat) / 1000)} s`;
+      note(`${ir.name}: lease of ${held!.owner} expired (${why}); run ${existing.info.runId} marked KILLED, taking it over`);
       existing = await ctx.tracker.getRun(existing.info.runId);
     }
   }
