@@ -188,8 +188,10 @@ export async function executeRun(ir: RunIR, ctx: RunContext): Promise<RunOutcome
     }
     throw error;
   } finally {
-    heartbeat?.stop();
-    if (heartbeat) await releaseLease(ctx.tracker, logger.runId);
+    if (heartbeat) {
+      await heartbeat.stop();
+      await releaseLease(ctx.tracker, logger.runId);
+    }
     ctx.progress.stop();
     model?.dispose();
   }

@@ -34,7 +34,7 @@ export const LEASE_TAGS = {
   /** Where the owner's stdout/stderr go (a Slurm task's log file). */
   log: 'ablate.lease.log',
   slurmJob: 'ablate.slurm.job',
-  /** ms when the owner let the lease go (its run ended); a later claim's `acquired` supersedes it. */
+  /** ms when the owner let the lease go (its run ended); a later claim's heartbeat supersedes it. */
   released: 'ablate.lease.released',
 } as const;
 
@@ -129,7 +129,7 @@ export function ownerGone(lease: Pick<LeaseState, 'owner' | 'node'>, host = host
 export function leaseAlive(run: Run, ttlMs: number, now = Date.now()): boolean {
   const lease = readLease(run);
   if (run.info.status !== 'RUNNING' || lease === undefined || now - lease.heartbeat > ttlMs) return false;
-  if (Number(run.data.tags[LEASE_TAGS.released] ?? 0) >= lease.acquired && lease.acquired > 0) return false;
+  if (Number(run.data.tags[LEASE_TAGS.released] ?? 0) >= lease.heartbeat) return false;
   return !ownerGone(lease);
 }
 
@@ -174,7 +174,7 @@ export async function claimRun(tracker: Tracker, runId: string, specHash: string
     [LEASE_TAGS.owner]: lease.owner,
     [LEASE_TAGS.node]: lease.node,
     [LEASE_TAGS.heartbeat]: String(now),
-    [LEASE_TAGS.acquired]: String(now + 1), // after a release written in the same ms
+    [LEASE_TAGS.acquired]: String(now),
     [LEASE_TAGS.startStep]: String(startStep),
     [LEASE_TAGS.step]: String(startStep),
     ...(lease.log ? { [LEASE_TAGS.log]: lease.log } : {}),
@@ -210,8 +210,15 @@ export class Heartbeat {
     if (Date.now() - this.last >= this.everyMs) void this.send();
   }
 
-  private async send(): Promise<void> {
+  private inflight: Promise<void> = Promise.resolve();
+
+  private send(): Promise<void> {
     this.last = Date.now();
+    this.inflight = this.inflight.then(() => this.write());
+    return this.inflight;
+  }
+
+  private async write(): Promise<void> {
     await this.tracker.setTags(this.runId, {
       [LEASE_TAGS.heartbeat]: String(this.last),
       [LEASE_TAGS.step]: String(this.step),
@@ -219,8 +226,10 @@ export class Heartbeat {
     }).catch(() => undefined); // a missed beat only shortens the lease's life
   }
 
-  stop(): void {
+  /** Stops beating; resolves once a beat under way was written (so a release written after it is the last word). */
+  stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    return this.inflight;
   }
 }
 

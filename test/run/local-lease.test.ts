@@ -112,7 +112,7 @@ describe('local runs hold a lease', () => {
     expect(await third.done, third.out()).toBe(143);
     const after = (await runsOf(tracker)).find((r) => r.data.tags[LEASE_TAGS.owner] === owner3)!;
     expect(after.info.status).toBe('KILLED');
-    expect(Number(after.data.tags[LEASE_TAGS.released])).toBeGreaterThanOrEqual(Number(after.data.tags[LEASE_TAGS.acquired]));
+    expect(Number(after.data.tags[LEASE_TAGS.released])).toBeGreaterThanOrEqual(Number(after.data.tags[LEASE_TAGS.heartbeat]));
     await tracker.close();
   }, 180_000);
 });

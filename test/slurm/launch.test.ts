@@ -108,7 +108,8 @@ describe.skipIf(!up)('ablate launch --slurm (real Slurm)', () => {
     expect(dry.out).toContain('#SBATCH --array=0-2%2');
     expect(dry.out).toContain('nothing submitted');
 
-    const r = await ablate(dir, ['launch', 'spec.abl', '--slurm', '--shared-fs']);
+    // An override that keeps the file's value: same runs, but each task must tag its run with it.
+    const r = await ablate(dir, ['launch', 'spec.abl', '--slurm', '--shared-fs', '-s', 'train.seed=7']);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/array job \d+ \(3 task\(s\)\)/);
     await waitForJobs(jobIds(r.out));
@@ -119,6 +120,7 @@ describe.skipIf(!up)('ablate launch --slurm (real Slurm)', () => {
     const parent = runs.find((x) => x.data.tags['ablate.kind'] === 'sweep')!;
     const children = runs.filter((x) => x.data.tags['mlflow.parentRunId'] === parent.info.runId);
     expect(children.map((c) => c.info.status)).toEqual(['FINISHED', 'FINISHED', 'FINISHED']);
+    expect(children.map((c) => c.data.tags['ablate.overrides'])).toEqual(Array(3).fill('["train.seed=7"]'));
     expect(new Set(children.map((c) => c.data.tags['ablate.lease.owner']!.split(':')[1]!.split('_')[1])).size).toBe(3);
     expect(parent.info.status).toBe('FINISHED');
     const pooled = JSON.parse(new TextDecoder().decode(await tracker.readArtifact(parent.info.runId, 'results.json'))) as { cases: unknown[] };
