@@ -71,6 +71,7 @@ describe('local runs hold a lease', () => {
     writeFileSync(path.join(dir, 'spec.abl'), SPEC);
     const tracker = createTracker(path.join(dir, 'mlruns'));
     const host = hostname();
+    await tracker.getOrCreateExperiment('ablate'); // made before the processes start: polling never meets it half-written
 
     const first = ablate(dir, ['run', 'spec.abl', '-e', 'tiny_v3']);
     const owner = `${host}:${first.child.pid}`;
