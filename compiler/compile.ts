@@ -25,7 +25,7 @@ import type { TableRowSource } from './check/tables.ts';
 import { decodeFields, suggest, type DecodeContext, type Settings } from './check/types.ts';
 import { blockFromObject, lookup, type ConfigBlock } from './config-tree.ts';
 import { diagnostic, DiagnosticBag, spanOf, uniqueDiagnostics, type Diagnostic, type Location } from './diagnostics.ts';
-import { buildDatasetIr, buildRunIr, finishRunIr } from './emit-ir.ts';
+import { buildDatasetIr, buildRunIr, finishRunIr, specHashOf } from './emit-ir.ts';
 import { buildFigureIr, buildTableIr } from './emit-table.ts';
 import { applyOverrides, expandRepeat, expandSweep, experimentRun, type ConcreteRun } from './expand-sweeps.ts';
 import { IrSourceMap } from './ir-source-map.ts';
@@ -400,6 +400,13 @@ class Compilation {
       paperOnly,
       report: (issue, at) => this.bag.report(issue, at),
     });
+    // From the drafts' hashes (the same as the finished IRs'), so E075 comes with the other
+    // table errors instead of waiting for the Emitted phase they stop.
+    const hashOf = (name: string) => {
+      const ir = drafts.get(name);
+      return ir ? specHashOf(ir) : '';
+    };
+    checkRowsDistinct(decl.name.name, rows.map((row, i) => ({ label: row.label, labelKey: row.labelKey, specHashes: rowRuns[i]!.map((r) => hashOf(r.name)) })), (issue, at) => this.bag.report(issue, at));
     return { decl, settings, locations, rows, rowRuns, columns, modalities, classes, paperBlock };
   }
 
@@ -423,8 +430,6 @@ class Compilation {
       runs,
     );
     this.bag.add(...validateTableIr(ir, (path) => locateIn(locations, path.split('.')[0] ?? '', decl)));
-    const declared = ir.rows.filter((r) => r.kind !== 'paper-only');
-    checkRowsDistinct(ir.name, rows.map((row, i) => ({ label: row.label, labelKey: row.labelKey, specHashes: declared[i]?.specHashes ?? [] })), (issue, at) => this.bag.report(issue, at));
     return ir;
   }
 

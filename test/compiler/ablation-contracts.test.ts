@@ -65,6 +65,27 @@ describe('ablation contracts', () => {
     expect(d.issue).toMatchObject({ code: 'E076', differences: [{ path: 'model.joint', reference: 'v3', row: 'v2' }, { path: 'train.epochs', reference: 2, row: 3 }] });
   });
 
+  it('a table with a contract error and two rows that train the same runs reports E076 and E075 at once', () => {
+    const extra = 'experiment more extends no_cr {\n  loss.mcr: 0.1\n  train.epochs: 3\n}\nexperiment same_as_no_cr extends no_cr { }\n';
+    const text = spec(`    "No CR": no_cr\n    «"+ L_mcr": more differs [loss.mcr] from "No CR"\n    "No CR again": same_as_no_cr`, extra);
+    const r = compile(text);
+    // The duplicate row's label, found in the text alone: the line after the marked one, past its indent.
+    const again = text.replace('«', '').split('\n').findIndex((l) => l.includes('"No CR again"'));
+    expect(again).toBe(r.mark!.line);
+    expect(codes(r).sort()).toEqual([`E075 main.abl:${again + 1}:5`, `E076 main.abl:${r.mark!.line}:${r.mark!.column}`]);
+    const e075 = r.result.diagnostics.find((d) => d.code === 'E075')!;
+    expect(e075.message).toBe('row `No CR again` of table `t` trains the same runs as row `No CR` (same spec hash)');
+    // The hash it names is the finished IR's: the same file without the contract error emits it.
+    const clean = compile(text.replace(' differs [loss.mcr] from "No CR"', ' differs [loss.mcr, train.epochs] from "No CR"'));
+    expect(codes(clean)).toEqual([`E075 main.abl:${again + 1}:5`]);
+    expect(clean.result.phase).toBe(r.result.phase);
+    const noDuplicate = compile(text.replace('\n    "No CR again": same_as_no_cr', '').replace(' differs [loss.mcr] from "No CR"', ' differs [loss.mcr, train.epochs] from "No CR"'));
+    expect(noDuplicate.result.diagnostics).toEqual([]);
+    const hash = noDuplicate.result.runs.find((run) => run.name === 'no_cr')!.specHash;
+    expect(e075.issue).toMatchObject({ code: 'E075', row: 'No CR again', same: 'No CR', specHash: hash.slice(0, 12) });
+    expect((clean.result.diagnostics[0]!.issue as { specHash: string }).specHash).toBe(hash.slice(0, 12));
+  });
+
   it('a named path that does not differ is E077 at that path', () => {
     const r = compile(spec(`    "No CR": no_cr\n    "+ L_mcr": no_icr differs [loss.mcr, «model.joint] from "No CR"`));
     expect(codes(r)).toEqual([`E077 main.abl:${r.mark!.line}:${r.mark!.column}`]);
