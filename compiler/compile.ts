@@ -54,6 +54,12 @@ export interface CompileResult {
   figures: FigureIR[];
   /** The file's `launch slurm { … }` defaults for `ablate launch` (merged over its imports); in no Run IR. */
   launch?: LaunchSettings;
+  /**
+   * Each checked table's rows: label → the row's runs as the checked (draft) IRs the
+   * ablation contracts were judged on (undefined: one did not check). Present from the
+   * Checked phase on, errors or not, for the editor to show what a contract compares.
+   */
+  tableRows?: ReadonlyMap<string, ReadonlyMap<string, readonly RunIR[] | undefined>>;
   /** Sorted by file and position; deduplicated (a base's error is reported once, not once per child). */
   diagnostics: Diagnostic[];
   /** The last phase that completed without errors (0 when parsing failed). */
@@ -109,6 +115,7 @@ class Compilation {
   /** Run name → IR source map, for `CompileResult.locate`. */
   private readonly sourceMaps = new Map<string, IrSourceMap>();
   private launch: LaunchSettings | undefined;
+  private readonly checkedRows = new Map<string, Map<string, RunIR[] | undefined>>();
 
   constructor(
     readonly entry: string,
@@ -123,6 +130,7 @@ class Compilation {
       tables,
       figures,
       ...(this.launch ? { launch: this.launch } : {}),
+      ...(this.checkedRows.size > 0 ? { tableRows: this.checkedRows } : {}),
       diagnostics: dedupe(this.bag.items),
       phase,
       sources: this.sources,
@@ -391,12 +399,14 @@ class Compilation {
       report: (issue, at) => this.bag.report(issue, at),
     });
     const paperOnly = paperBlock ? [...paperBlock.fields.keys()].filter((label) => !rows.some((r) => r.label === label)) : [];
+    const contractRows = rows.map((row, i) => {
+      const irs = rowRuns[i]!.map((r) => drafts.get(r.name));
+      return { label: row.label, labelKey: row.labelKey, ...(row.contract ? { contract: row.contract } : {}), runs: irs.every((ir) => ir !== undefined) ? (irs as RunIR[]) : undefined };
+    });
+    this.checkedRows.set(decl.name.name, new Map(contractRows.map((r) => [r.label, r.runs])));
     checkRowContracts({
       table: decl.name.name,
-      rows: rows.map((row, i) => {
-        const irs = rowRuns[i]!.map((r) => drafts.get(r.name));
-        return { label: row.label, labelKey: row.labelKey, ...(row.contract ? { contract: row.contract } : {}), runs: irs.every((ir) => ir !== undefined) ? (irs as RunIR[]) : undefined };
-      }),
+      rows: contractRows,
       paperOnly,
       report: (issue, at) => this.bag.report(issue, at),
     });

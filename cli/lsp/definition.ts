@@ -36,6 +36,7 @@ export function definition(analysis: Analysis, workspace: Workspace, offset: num
       return origin && origin.kind !== 'default' ? [locationOf(origin.span)] : [];
     }
     case 'value':
+    case 'contract-path':
       return [];
   }
 }

@@ -1,14 +1,17 @@
 /**
  * Hover: on a key, its doc, type, unit and default from the key schema, and its resolved
  * value for this experiment with where it was set (value-origin.ts); on a declaration or
- * a reference to one, what it is and where; on an import, the file it loads.
+ * a reference to one, what it is and where; on an import, the file it loads; on a path of
+ * a row's ablation contract, its value in both rows (contract-hover.ts).
  */
 import { relative } from 'node:path';
 import type { Hover } from 'vscode-languageserver';
 import type { Decl } from '../../dsl/ast.ts';
 import { lookup } from '../../compiler/config-tree.ts';
+import { joinSpans } from '../../dsl/span.ts';
 import { importTarget, type Program } from '../../compiler/resolve-imports.ts';
 import { describeDefault, describeType, rootFields, schemaAt, unitOf, type KindOf } from './key-lookup.ts';
+import { describeContractPath } from './contract-hover.ts';
 import { rangeOf } from './locations.ts';
 import { targetAt } from './syntax-lookup.ts';
 import { configOf, describeOrigin, resolveValue } from './value-origin.ts';
@@ -65,6 +68,11 @@ export function hover(analysis: Analysis, workspace: Workspace, offset: number):
       const found = program.decls.get(target.ref.name);
       if (!found) return markdown(`\`${target.ref.name}\`: no declaration of this name is visible from this file`, target.ref.span);
       return markdown(describeDeclaration(found.decl, found.file, program, root), target.ref.span);
+    }
+    case 'contract-path': {
+      const contract = target.entry.contract!;
+      const span = joinSpans(target.keys[0]!.span, target.keys[target.keys.length - 1]!.span);
+      return markdown(describeContractPath(analysis, target.decl.name.name, target.row, contract.reference.name, target.keys), span);
     }
     case 'key':
     case 'value': {

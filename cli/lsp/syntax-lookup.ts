@@ -1,8 +1,8 @@
 /**
  * What is at a position of a parsed file: an import, a declaration's name, a reference to
  * a declaration (`extends`, `from`, a dataset in `data <name> { … }`, a table row, a
- * figure's sweep), a key (with its full dotted path from the declaration's root), or a
- * value. Works on the AST the parser recovers from a half-edited file, so it answers
+ * figure's sweep), a key (with its full dotted path from the declaration's root), a
+ * value, or a path of a row's ablation contract. Works on the AST the parser recovers from a half-edited file, so it answers
  * whatever the parser could read.
  */
 import type { Decl, Entry, Expr, ImportDecl, Key, ObjectExpr, SourceFile, Span } from '../../dsl/ast.ts';
@@ -24,7 +24,9 @@ export type Target =
   | { kind: 'declaration'; decl: Decl }
   | { kind: 'reference'; ref: Reference }
   | { kind: 'key'; decl: Decl; path: string[]; key: Key; entry: Entry }
-  | { kind: 'value'; decl: Decl; path: string[]; entry: Entry; expr: Expr };
+  | { kind: 'value'; decl: Decl; path: string[]; entry: Entry; expr: Expr }
+  /** A path in a table row's `differs [ … ] from "Row"` (`keys`: the whole path, `row`: the row's label). */
+  | { kind: 'contract-path'; decl: Decl; row: string; entry: Entry; keys: Key[]; key: Key };
 
 /** The declaration name a row value names: `exp`, `"exp"`, `sweep[4]` (the part before `[`). */
 function rowRef(expr: Expr): { name: string; span: Span } | undefined {
@@ -95,6 +97,10 @@ export function targetAt(file: SourceFile, offset: number): Target | undefined {
     entry.path.forEach((key, i) => {
       if (spanHas(key.span, offset)) found = { kind: 'key', decl, path: path.slice(0, first + i + 1), key, entry };
     });
+    for (const keys of entry.contract?.paths ?? []) {
+      const key = keys.find((k) => spanHas(k.span, offset));
+      if (key) found = { kind: 'contract-path', decl, row: path[path.length - 1]!, entry, keys, key };
+    }
     const value = entry.value.kind === 'Object' ? entry.value.head : entry.value;
     if (value && spanHas(value.span, offset)) {
       const ref = valueReference(decl, path, value);

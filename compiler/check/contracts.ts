@@ -62,7 +62,7 @@ export interface ContractContext {
 const pathSpan = (path: Key[]): { span: Span } => ({ span: joinSpans(path[0]!.span, path[path.length - 1]!.span) });
 
 /** The value at a dotted IR path (undefined when absent). */
-function valueAt(ir: unknown, path: string): unknown {
+export function valueAt(ir: unknown, path: string): unknown {
   let value = ir;
   for (const segment of path.split('.')) {
     if (typeof value !== 'object' || value === null) return undefined;
@@ -72,6 +72,15 @@ function valueAt(ir: unknown, path: string): unknown {
 }
 
 const covers = (named: string, path: string) => path === named || path.startsWith(`${named}.`);
+
+/**
+ * Whether a named path differs between `a` and `b` (`diffs`: diffRunIrs(a, b)): a difference
+ * lies at or inside it, or (a whole block switched on, `loss.icr: null` → `{…}`) encloses it
+ * and the values at the path differ. The editor's hover on a contract path asks the same.
+ */
+export function namedPathDiffers(a: RunIR, b: RunIR, path: string, diffs: readonly IrDifference[] = diffRunIrs(a, b)): boolean {
+  return diffs.some((d) => covers(path, d.path)) || diffs.some((d) => covers(d.path, path) && JSON.stringify(valueAt(a, path)) !== JSON.stringify(valueAt(b, path)));
+}
 
 /** The named paths of a contract in IR spelling; reports unknown, identity and repeated paths. Undefined when one is wrong. */
 function contractPaths(contract: Contract, report: ContractContext['report']): string[] | undefined {
@@ -135,13 +144,7 @@ export function checkRowContracts({ table, rows, paperOnly, report }: ContractCo
       for (const d of diffs) {
         if (!named.some((n) => covers(n, d.path)) && !unnamed.has(d.path)) unnamed.set(d.path, { ...d, draw: i });
       }
-      for (const n of named) {
-        // A named path differs when a difference lies at or inside it, or (a whole block
-        // switched on, `loss.icr: null` → `{…}`) encloses it and the values at the path differ.
-        const inside = diffs.some((d) => covers(n, d.path));
-        const around = diffs.some((d) => covers(d.path, n) && JSON.stringify(valueAt(a, n)) !== JSON.stringify(valueAt(b, n)));
-        if (inside || around) changed.add(n);
-      }
+      for (const n of named) if (namedPathDiffers(a, b, n, diffs)) changed.add(n);
     }
     if (unnamed.size > 0) {
       const differences = [...unnamed.values()].map((d) => ({ path: d.path, reference: d.a, row: d.b, ...(d.draw > 0 ? { draw: d.draw } : {}) }));

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CodeAction, CompletionItem, Hover, InlayHint, Location, TextEdit, DocumentSymbol } from 'vscode-languageserver-protocol';
+import { compileFile } from '../../../compiler/compile.ts';
 import { LspClient, repoRoot, uriOf } from './lsp-client.ts';
 
 const table7 = `${repoRoot}/experiments/paper/table7.abl`;
@@ -97,6 +98,27 @@ describe('ablate lsp', () => {
     expect(every?.value).toContain('value in `abdominal_v3_icr`: `2` — set by sweep `probe` for every point');
     const window = await hoverText(probeLine, 20);
     expect(window?.value).toContain('**repeat `abdominal_v3_icr`**'.replace('repeat', 'experiment'));
+  });
+
+  it('hovers a path of a row contract with its value in both rows, or "not different", from the checked IRs', async () => {
+    // The document is table7.abl + the probe sweep of the test before (later tests expect it).
+    const rowLine = lines.findIndex((l) => l.includes('"Joint V3 + L_mcr": '));
+    const at = (line: number, text: string) => ({ line, character: lines[line]!.indexOf(text) });
+    const mcr = at(rowLine, 'loss.mcr]');
+    const shown = await client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: mcr.line, character: mcr.character + 6 } }) as Hover;
+    expect(shown.range).toEqual({ start: mcr, end: { line: mcr.line, character: mcr.character + 'loss.mcr'.length } });
+    expect((shown.contents as { value: string }).value).toBe('**`loss.mcr`** — row `Joint V3 + L_mcr` against `Joint V3`\n\n`Joint V3 + L_mcr`: `{"weight":0.1}` · `Joint V3`: `null` (draw 1 of 5, compared draw by draw)');
+    // Independent reference: the values in the emitted Run IRs of the rows' first draws.
+    const compiled = compileFile(table7);
+    const firstRun = (label: string) => compiled.runs.find((r) => r.name === compiled.tables[0]!.rows.find((row) => row.label === label)!.runs[0])!;
+    expect([firstRun('Joint V3 + L_mcr').loss.mcr, firstRun('Joint V3').loss.mcr]).toEqual([{ weight: 0.1 }, null]);
+    expect(compiled.tables[0]!.rows.find((row) => row.label === 'Joint V3')!.runs).toHaveLength(5);
+    // A path that does not differ (E077 stops the emitted IRs; the hover reads the checked ones).
+    const bad = await change(' train.epochs,', { start: mcr, end: mcr });
+    expect(bad.diagnostics.map((d) => d.code)).toEqual(['E077']);
+    const epochs = await hoverText(rowLine, mcr.character + 3);
+    expect(epochs?.value).toBe(`**\`train.epochs\`** — row \`Joint V3 + L_mcr\` against \`Joint V3\`\n\nnot different: both have \`${firstRun('Joint V3').train.epochs}\` (all 5 draws)`);
+    expect((await change(original + probe)).diagnostics).toEqual([]);
   });
 
   it('goes to definitions and finds references across files', async () => {
