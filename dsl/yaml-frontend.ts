@@ -15,6 +15,7 @@
  *                a row is `Label: run`, or with an ablation contract
  *                `Label: { run: NAME, differs: [paths], from: Other label }`
  *   figures:     { NAME: { title?, sweep, x, y? } }
+ *   launch:      { slurm: { partition?, time?, gpus_per_task?, … } }   # `launch slurm { … }`
  *
  * Keys are the language's, dotted paths allowed (`loss.icr.tau: 2`). A block's head
  * becomes a key of its mapping: `dataset` (`data`), `kind` (`backbone`, `optimizer`,
@@ -25,7 +26,7 @@
  * reads as a path (`ct/images`), is a string. `null` is `none`.
  */
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair, type Scalar, type YAMLMap } from 'yaml';
-import type { Contract, Decl, Entry, Expr, ImportDecl, Key, Name, ObjectExpr, SourceFile, Span, StringLit } from './ast.ts';
+import type { Contract, Decl, Entry, Expr, ImportDecl, Key, LaunchDecl, Name, ObjectExpr, SourceFile, Span, StringLit } from './ast.ts';
 import { MAX_NESTING } from './nesting-limit.ts';
 import { parseExpression } from './parse.ts';
 import { SpanMap } from './span.ts';
@@ -296,6 +297,26 @@ class YamlToAst {
     }
   }
 
+  /** `slurm: { partition: gpu, … }` under `launch` → the declaration `launch slurm { partition: gpu … }` (the scheduler is checked with it). */
+  private launch(pair: Pair): LaunchDecl | undefined {
+    const name = this.name(pair.key as YamlNode);
+    if (!name) return undefined;
+    const body = pair.value as YamlNode | null;
+    if (body !== null && !isMap(body)) {
+      this.error(`\`${name.name}\` must be a mapping of launch settings`, body);
+      return undefined;
+    }
+    const object: ObjectExpr = body ? this.object(body) : { kind: 'Object', entries: [], span: this.spanOf(pair) };
+    // sbatch arguments are verbatim strings: `--exclusive` must not read as an expression.
+    const args = body?.items.find((p) => isScalar(p.key) && p.key.value === 'sbatch_args');
+    const entry = object.entries.find((e) => e.path.length === 1 && e.path[0]!.name === 'sbatch_args');
+    if (args && entry && isSeq(args.value)) {
+      const list = args.value;
+      entry.value = { kind: 'List', items: list.items.map((item) => (isScalar(item) && typeof item.value === 'string' ? this.stringLit(item) : this.value(item as YamlNode, list))), span: this.spanOf(list) };
+    }
+    return { kind: 'Launch', name, body: object, span: { ...name.span, end: (body ? this.spanOf(body) : name.span).end } };
+  }
+
   file_(): SourceFile {
     const lineCounter = new LineCounter();
     const doc = parseDocument(this.text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -315,7 +336,7 @@ class YamlToAst {
       return ast;
     }
     if (!isMap(root)) {
-      this.error('an experiment document is a mapping with `import`, `datasets`, `experiments`, `sweeps`, `repeats`, `tables`, `figures`', root);
+      this.error('an experiment document is a mapping with `import`, `datasets`, `experiments`, `sweeps`, `repeats`, `tables`, `figures`, `launch`', root);
       return ast;
     }
     for (const pair of root.items) {
@@ -339,8 +360,18 @@ class YamlToAst {
           const d = this.declaration(key as (typeof sections)[number], decl);
           if (d) ast.decls.push(d);
         }
+      } else if (key === 'launch') {
+        if (value === null) continue;
+        if (!isMap(value)) {
+          this.error('`launch` maps a scheduler to its settings', value, 'e.g. `launch: { slurm: { partition: gpu, time: 2h } }`');
+          continue;
+        }
+        for (const block of value.items) {
+          const d = this.launch(block);
+          if (d) ast.decls.push(d);
+        }
       } else {
-        this.error(`unknown top-level key \`${key}\``, pair.key as YamlNode, `an experiment document has ${['import', ...sections].map((s) => `\`${s}\``).join(', ')}`);
+        this.error(`unknown top-level key \`${key}\``, pair.key as YamlNode, `an experiment document has ${['import', ...sections, 'launch'].map((s) => `\`${s}\``).join(', ')}`);
       }
     }
     return ast;

@@ -80,6 +80,66 @@ describe('ablate launch: the launch block and the flags', () => {
     expect(bad.out).toContain("--time '90s' is not a Slurm time");
   });
 
+  it('a YAML document holds the same block under `launch: { slurm: … }`: checked the same, merged over an imported block, located in the YAML file', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ablate-launch-yaml-'));
+    const imported = 'launch slurm { partition: debug, cpus_per_task: 2 }';
+    writeFileSync(path.join(dir, 'spec.abl'), `${SPEC}${imported}\n`);
+    const yaml = [
+      'import: spec.abl',
+      'sweeps:',
+      '  seeds:',
+      '    from: tiny_v3',
+      '    axes: { train.seed: [1, 2] }',
+      'launch:',
+      '  slurm:',
+      '    partition: gpu',
+      '    time: 2h',
+      '    mem: 16GB',
+      '    array_parallelism: 1',
+      '    sbatch_args: ["--qos=normal", "--exclusive"]',
+      '    shared_fs: true',
+      '',
+    ];
+    writeFileSync(path.join(dir, 'doc.yaml'), yaml.join('\n'));
+    const env = { ...process.env };
+    delete env['MLFLOW_TRACKING_URI'];
+    const run = (file: string) => spawnSync(process.execPath, [BIN, 'launch', file, '-e', 'seeds', '--slurm', '--dry-run'], { cwd: dir, encoding: 'utf8', env });
+    const r = run('doc.yaml');
+    const out = r.stdout + r.stderr;
+    expect(r.status, out).toBe(0);
+    // Where each value was written, found in the text: 1-based line, column of the value.
+    const at = (key: string) => {
+      const i = yaml.findIndex((l) => l.startsWith(`    ${key}:`));
+      return `doc.yaml:${i + 1}:${yaml[i]!.indexOf(':') + 3}`;
+    };
+    const settings = out.split('\n').filter((l) => /^# {3}\S/.test(l)).map((l) => l.slice(4).trim().split(/\s+/));
+    const abl = SPEC.split('\n').length;
+    expect(settings).toEqual([
+      ['partition', 'gpu', at('partition')],
+      ['time', '0-02:00:00', at('time')],
+      ['cpus_per_task', '2', `spec.abl:${abl}:${imported.indexOf('2 }') + 1}`],
+      ['mem', '16G', at('mem')],
+      ['array_parallelism', '1', at('array_parallelism')],
+      ['sbatch_args', '--qos=normal', at('sbatch_args')],
+      // Each key's origin is where its value starts (the list), as for an .abl block.
+      ['sbatch_args', '--exclusive', at('sbatch_args')],
+      ['shared_fs', 'true', at('shared_fs')],
+    ]);
+    const directives = out.split('\n').filter((l) => l.startsWith('#SBATCH')).map((l) => l.slice('#SBATCH '.length));
+    expect(directives.filter((d) => !/^--(job-name|output|chdir)=/.test(d))).toEqual([
+      '--array=0-1%1', '--partition=gpu', '--time=0-02:00:00', '--cpus-per-task=2', '--mem=16G', '--qos=normal', '--exclusive',
+    ]);
+    // The same checks as the .abl block: a misspelt key and an unknown scheduler, at their place in the YAML file.
+    const bad = yaml.map((l) => l.replace('    partition:', '    partiton:')).concat(['  pbs: { queue: q }', '']);
+    writeFileSync(path.join(dir, 'bad.yaml'), bad.join('\n'));
+    const wrong = run('bad.yaml');
+    const wrongOut = wrong.stdout + wrong.stderr;
+    expect(wrong.status).toBe(1);
+    expect(wrongOut).toContain(`bad.yaml:${bad.findIndex((l) => l.includes('partiton')) + 1}:5: error[E030]: unknown key \`partiton\` in \`launch\``);
+    expect(wrongOut).toContain(`bad.yaml:${bad.findIndex((l) => l.includes('pbs')) + 1}:3: error[E100]`);
+    expect(existsSync(path.join(dir, '.ablate-jobs'))).toBe(false);
+  });
+
   it('a wrong launch block stops the launch with a located diagnostic and writes nothing', () => {
     const r = launch('launch slurm { partiton: gpu, time: 90s }\n', ['--shared-fs']);
     expect(r.code).toBe(1);
