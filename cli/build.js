@@ -18,7 +18,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SOURCE_DIRS = ['cli', 'compiler', 'dsl', 'runtime', 'schemas'];
 const SOURCE_FILE = /\.(ts|js|json|mjs)$/;
 /** Bump when the build options below change. */
-const BUILD_FORMAT = 2;
+const BUILD_FORMAT = 3;
 /**
  * Packages compiled into the build rather than loaded from node_modules at run time: pure
  * JavaScript, no native parts, no files read next to their own modules. Everything else
@@ -162,6 +162,10 @@ async function build(root, key) {
       banner: { js: REQUIRE_BANNER },
       plugins: [sourceUrlPlugin, externalsPlugin],
     });
+    // The build lies under node_modules, where Node's search for the package.json that
+    // says `"type": "module"` stops: without one of its own, Node parsed every chunk a
+    // second time to detect its format (~15 % of `ablate check`).
+    writeFileSync(join(temp, 'package.json'), '{ "type": "module" }\n');
     await writeHelp(temp);
     writeFileSync(join(temp, 'complete'), `${new Date().toISOString()}\n`);
     try {

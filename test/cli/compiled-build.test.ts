@@ -4,7 +4,7 @@
  * `import.meta.url` still the source file's (paths next to sources keep working).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,19 @@ describe('compiled build', () => {
     expect(out).toBe(`v1 1.2.3 ${pathToFileURL(join(root, 'cli', 'main.ts')).href}`);
     // The lazily imported module is its own chunk, not inlined into the entry.
     expect(readFileSync(fileURLToPath(url), 'utf8')).not.toContain("'v1'");
+  });
+
+  it('the build says it is ES modules: Node need not parse each chunk twice to detect that', async () => {
+    const { url } = await runMain();
+    // Node's search for a module's package.json, which stops at a node_modules folder.
+    let dir = join(fileURLToPath(url), '..');
+    let scope: string | undefined;
+    while (scope === undefined && !dir.endsWith(`${join('/', 'node_modules')}`)) {
+      if (existsSync(join(dir, 'package.json'))) scope = join(dir, 'package.json');
+      else dir = join(dir, '..');
+    }
+    expect(scope).toBeDefined();
+    expect(JSON.parse(readFileSync(scope!, 'utf8')).type).toBe('module');
   });
 
   it('an edited source gives a new build: never stale', async () => {
