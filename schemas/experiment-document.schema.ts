@@ -16,6 +16,7 @@ import {
   type FieldSchema,
   type Fields,
 } from '../compiler/check/key-schema.ts';
+import { SCHEDULERS, SLURM_TIME, slurmLaunchFields } from '../compiler/check/launch-settings.ts';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -148,6 +149,22 @@ function tableBody(): JsonSchema {
   return schema;
 }
 
+/** The keys the key schema leaves to launch-settings.ts to decode (`external`), as strings the checker reads. */
+const launchValues: Record<string, JsonSchema> = {
+  time: { anyOf: [{ type: 'string', pattern: `^\\s*${number}\\s*(s|min|h|d)\\s*$` }, { type: 'string', pattern: SLURM_TIME.source }] },
+  mem: { type: 'string', pattern: `^\\s*${number}\\s*(MB|GB|TB)\\s*$` },
+  sbatch_args: { type: 'array', items: { type: 'string', pattern: '^-' } },
+};
+
+/** `launch: { slurm: { … } }`, the `launch slurm { … }` block: every key may be null (`none` unsets what an imported block set). */
+function launchSchema(): JsonSchema {
+  const properties = Object.fromEntries(
+    Object.entries(slurmLaunchFields).map(([key, field]) => [key, withDoc({ anyOf: [launchValues[key] ?? fieldSchema(field), { type: 'null' }] }, field)]),
+  );
+  const slurm = { type: ['object', 'null'], properties, additionalProperties: false, description: 'defaults for `ablate launch --slurm`; flags override them; in no Run IR' };
+  return { type: ['object', 'null'], properties: Object.fromEntries(SCHEDULERS.map((s) => [s, slurm])), additionalProperties: false, description: 'where runs execute, per scheduler' };
+}
+
 const declarations = (schema: JsonSchema) => ({ type: ['object', 'null'], propertyNames: { pattern: identifier }, additionalProperties: schema });
 const title = { type: 'string', description: 'shown in tables and reports' };
 const name = { type: 'string', pattern: identifier };
@@ -156,7 +173,7 @@ export const experimentDocumentSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: 'https://ablate.dev/schemas/experiment-document.json',
   title: 'ablate experiment document',
-  description: 'Experiments, datasets, sweeps, repeats, tables and figures in YAML or JSON. Generated from compiler/check/key-schema.ts by `npm run schemas`.',
+  description: 'Experiments, datasets, sweeps, repeats, tables, figures and launch settings in YAML or JSON. Generated from compiler/check/key-schema.ts by `npm run schemas`.',
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -177,5 +194,6 @@ export const experimentDocumentSchema = {
     repeats: declarations(body(repeatFields, { from: name }, ['from'])),
     tables: declarations(tableBody()),
     figures: declarations(body(figureFields, { title })),
+    launch: launchSchema(),
   },
 } as const;

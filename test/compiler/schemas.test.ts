@@ -54,6 +54,19 @@ describe('experiment document schema (editor view)', () => {
     expect(validate.errors?.some((e) => e.instancePath === '/experiments/e/train' && e.keyword === 'additionalProperties')).toBe(true);
   });
 
+  it('holds a launch block as `ablate launch` reads it, and flags what the checker refuses', () => {
+    const launch = parse('launch:\n  slurm:\n    partition: gpu\n    time: 2h\n    mem: 16GB\n    gpus_per_task: 1\n    sbatch_args: ["--qos=normal"]\n    shared_fs: true\n');
+    expect(validate(launch), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ launch: { slurm: { time: '2-00:00:00', mem: null, partition: null } } }), JSON.stringify(validate.errors)).toBe(true);
+    const flagged = (document: unknown) => (validate(document) ? [] : validate.errors!.map((e) => `${e.instancePath} ${e.keyword}`));
+    expect(flagged({ launch: { slurm: { partiton: 'gpu' } } })).toContain('/launch/slurm additionalProperties');
+    expect(flagged({ launch: { pbs: {} } })).toContain('/launch additionalProperties');
+    expect(flagged({ launch: { slurm: { time: '2 weeks' } } })).toContain('/launch/slurm/time pattern');
+    expect(flagged({ launch: { slurm: { mem: '16' } } })).toContain('/launch/slurm/mem pattern');
+    expect(flagged({ launch: { slurm: { gpus_per_task: 0 } } })).toContain('/launch/slurm/gpus_per_task minimum');
+    expect(flagged({ launch: { slurm: { sbatch_args: ['qos=normal'] } } })).toContain('/launch/slurm/sbatch_args/0 pattern');
+  });
+
   it('accepts dotted override paths and rejects a wrong enum value', () => {
     expect(validate({ experiments: { e: { extends: 'base', 'loss.icr.tau': 2 } } })).toBe(true);
     expect(validate({ experiments: { e: { model: { joint: 'v4' } } } })).toBe(false);
