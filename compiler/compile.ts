@@ -187,7 +187,18 @@ class Compilation {
     const draftsByName = new Map(drafts.filter((d) => d !== undefined).map((d) => [d.ir.name, d.ir]));
     const tableChecks = selected.tables.map((t) => this.checkTable(t, draftsByName));
     const figureChecks = selected.figures.map((f) => this.checkFigure(f));
-    if (this.bag.hasErrors) return this.result(Phase.Expanded);
+    if (this.bag.hasErrors) {
+      // The Emitted phase, which hashes the runs, will not come: E075 from the drafts' hashes
+      // (the same), so it is reported with the other errors. Clean files hash only once, there.
+      const hashes = new Map<string, string>();
+      const hashOf = (name: string) => {
+        const ir = draftsByName.get(name);
+        if (ir && !hashes.has(name)) hashes.set(name, specHashOf(ir));
+        return hashes.get(name) ?? '';
+      };
+      for (const checked of tableChecks) this.checkRowsDistinct(checked, hashOf);
+      return this.result(Phase.Expanded);
+    }
     // ── Emitted ──
     const finished = new Map<string, RunIR>();
     for (const draft of drafts) {
@@ -410,13 +421,6 @@ class Compilation {
       paperOnly,
       report: (issue, at) => this.bag.report(issue, at),
     });
-    // From the drafts' hashes (the same as the finished IRs'), so E075 comes with the other
-    // table errors instead of waiting for the Emitted phase they stop.
-    const hashOf = (name: string) => {
-      const ir = drafts.get(name);
-      return ir ? specHashOf(ir) : '';
-    };
-    checkRowsDistinct(decl.name.name, rows.map((row, i) => ({ label: row.label, labelKey: row.labelKey, specHashes: rowRuns[i]!.map((r) => hashOf(r.name)) })), (issue, at) => this.bag.report(issue, at));
     return { decl, settings, locations, rows, rowRuns, columns, modalities, classes, paperBlock };
   }
 
@@ -440,7 +444,14 @@ class Compilation {
       runs,
     );
     this.bag.add(...validateTableIr(ir, (path) => locateIn(locations, path.split('.')[0] ?? '', decl)));
+    this.checkRowsDistinct(checked, (name) => runs.get(name)?.specHash ?? '');
     return ir;
+  }
+
+  /** E075: no two rows of a table train the same runs (`hashOf`: a run's spec hash, '' when unknown). */
+  private checkRowsDistinct({ decl, rows, rowRuns }: ReturnType<Compilation['checkTable']>, hashOf: (run: string) => string): void {
+    const hashed = rows.map((row, i) => ({ label: row.label, labelKey: row.labelKey, specHashes: rowRuns[i]!.map((r) => hashOf(r.name)) }));
+    checkRowsDistinct(decl.name.name, hashed, (issue, at) => this.bag.report(issue, at));
   }
 
   /** A declaration's file relative to the working folder, `/`-separated. */

@@ -78,7 +78,8 @@ describe('ablation contracts', () => {
     // The hash it names is the finished IR's: the same file without the contract error emits it.
     const clean = compile(text.replace(' differs [loss.mcr] from "No CR"', ' differs [loss.mcr, train.epochs] from "No CR"'));
     expect(codes(clean)).toEqual([`E075 main.abl:${again + 1}:5`]);
-    expect(clean.result.phase).toBe(r.result.phase);
+    // `r` stops before the runs are finished (E075 from the checked IRs' hashes), `clean` after (from the finished IRs'): the same hash either way.
+    expect(clean.result.phase).toBeGreaterThan(r.result.phase);
     const noDuplicate = compile(text.replace('\n    "No CR again": same_as_no_cr', '').replace(' differs [loss.mcr] from "No CR"', ' differs [loss.mcr, train.epochs] from "No CR"'));
     expect(noDuplicate.result.diagnostics).toEqual([]);
     const hash = noDuplicate.result.runs.find((run) => run.name === 'no_cr')!.specHash;
