@@ -5,7 +5,7 @@
  * file it was written, whichever layer it came from.
  */
 import type { Contract, Entry, Expr, Key, ObjectExpr, Span } from '../dsl/ast.ts';
-import { DiagnosticBag } from './diagnostics.ts';
+import { DiagnosticBag, type Diagnostic } from './diagnostics.ts';
 
 export interface ConfigLeaf {
   kind: 'leaf';
@@ -36,11 +36,37 @@ export function emptyBlock(span: Span, key: Key | null = null): ConfigBlock {
 }
 
 /**
+ * Trees of whole declaration bodies, by parsed object, with what building them reported.
+ * A body is read by every compilation that imports its file (`check DIR` compiles each
+ * file as an entry; the paper's files all import common.abl) and several times within
+ * one; a tree is never changed once built, so one is enough.
+ */
+const bodies = new WeakMap<ObjectExpr, { block: ConfigBlock; diagnostics: Diagnostic[] }>();
+
+/**
  * Builds the tree of one block. Axis entries (`path in values`) are left to the sweep
  * expander and skipped here; `onAxis` receives them. Setting the same leaf twice in one
  * block is E036.
  */
 export function blockFromObject(
+  object: ObjectExpr,
+  bag: DiagnosticBag,
+  key: Key | null = null,
+  onAxis?: (entry: Entry) => void,
+  prefix: string[] = [],
+): ConfigBlock {
+  if (key !== null || onAxis || prefix.length > 0) return buildBlock(object, bag, key, onAxis, prefix);
+  let built = bodies.get(object);
+  if (!built) {
+    const own = new DiagnosticBag();
+    built = { block: buildBlock(object, own), diagnostics: own.items };
+    bodies.set(object, built);
+  }
+  bag.add(...built.diagnostics);
+  return built.block;
+}
+
+function buildBlock(
   object: ObjectExpr,
   bag: DiagnosticBag,
   key: Key | null = null,
@@ -72,7 +98,7 @@ export function blockFromObject(
     const path = [...prefix, ...entry.path.map((k) => k.name)];
     const value: ConfigValue =
       entry.value.kind === 'Object'
-        ? blockFromObject(entry.value, bag, last, undefined, path)
+        ? buildBlock(entry.value, bag, last, undefined, path)
         : { kind: 'leaf', expr: entry.value, key: last, ...(entry.contract ? { contract: entry.contract } : {}) };
     const existing = target.fields.get(last.name);
     if (existing && (existing.kind === 'leaf' || value.kind === 'leaf')) {
