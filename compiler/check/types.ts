@@ -67,7 +67,10 @@ const dotted = (path: readonly string[]) => path.join('.');
 
 function defaultValue(value: Default | undefined): unknown {
   if (value === 'derived') return undefined;
-  return value === undefined ? undefined : structuredClone(value);
+  // A copy, so no decoded setting shares an array or object with the schema; a number,
+  // string or boolean needs none (structuredClone is a native call, made per default per run).
+  if (value === undefined || value === null || typeof value !== 'object') return value;
+  return structuredClone(value);
 }
 
 function isNone(value: ConfigValue): boolean {
