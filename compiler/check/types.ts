@@ -8,7 +8,7 @@
 import { closest, distance } from 'fastest-levenshtein';
 import type { Expr } from '../../dsl/ast.ts';
 import type { ConfigBlock, ConfigValue } from '../config-tree.ts';
-import type { DiagnosticBag, Location } from '../diagnostics.ts';
+import { DiagnosticBag, type Diagnostic, type Location } from '../diagnostics.ts';
 import type { Default, FieldSchema, Fields } from './key-schema.ts';
 import { checkWholeNumber } from '../number-limits.ts';
 import { isReservedName } from '../reserved-names.ts';
@@ -133,8 +133,42 @@ export function decodeFields(fields: Fields, block: ConfigBlock, path: string[],
   return out;
 }
 
+/** A block decoded once: its settings, what decoding it reported, and where each value is. */
+interface DecodedBlock {
+  value: unknown;
+  diagnostics: Diagnostic[];
+  locations: [string, Location][];
+}
+
+/**
+ * Blocks already decoded, by block, schema and path. Runs share the blocks their layers do
+ * not change (a repeat's draws differ in `train.seed` only; a sweep point in one key), and
+ * a block is never changed once built, so each is decoded once however many runs hold it
+ * (`check experiments/` decodes 149 runs). Decoding a block reads nothing but the block,
+ * its schema and its path; its settings are never changed afterwards.
+ */
+const decodedBlocks = new WeakMap<ConfigBlock, Map<FieldSchema, Map<string, DecodedBlock>>>();
+
 /** Decodes one value; returns undefined after reporting an error. */
 export function decodeValue(schema: FieldSchema, value: ConfigValue, path: string[], ctx: DecodeContext): unknown {
+  if (value.kind !== 'block') return decodeValueNow(schema, value, path, ctx);
+  let bySchema = decodedBlocks.get(value);
+  if (!bySchema) decodedBlocks.set(value, (bySchema = new Map()));
+  let byPath = bySchema.get(schema);
+  if (!byPath) bySchema.set(schema, (byPath = new Map()));
+  const key = dotted(path);
+  let decoded = byPath.get(key);
+  if (!decoded) {
+    const own: DecodeContext = { bag: new DiagnosticBag(), locations: new Map() };
+    decoded = { value: decodeValueNow(schema, value, path, own), diagnostics: own.bag.items, locations: [...own.locations] };
+    byPath.set(key, decoded);
+  }
+  ctx.bag.add(...decoded.diagnostics);
+  for (const [at, location] of decoded.locations) ctx.locations.set(at, location);
+  return decoded.value;
+}
+
+function decodeValueNow(schema: FieldSchema, value: ConfigValue, path: string[], ctx: DecodeContext): unknown {
   const p = dotted(path);
   if (isNone(value) && schema.default === null) {
     ctx.locations.set(p, { node: (value as { expr: Expr }).expr });
