@@ -4,6 +4,10 @@
 // built, the TypeScript sources run through tsx's loader, as before.
 let main;
 let help;
+// `ablate check` is over in well under a second: V8's optimizing compiler, working on a
+// second thread, cost more CPU than it saved (~20 % of a `check experiments/`). Ten times its
+// default budget before a function is optimized leaves a long check (a large sweep) optimized, later.
+if (process.argv[2] === 'check') process.getBuiltinModule?.('node:v8').setFlagsFromString('--interrupt-budget=675840');
 try {
   const { compiledHelp, compiledMain } = await import('./build.js');
   // A plain `ablate --help` (not on a terminal) is the text the build printed for it.
