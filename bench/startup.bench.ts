@@ -41,7 +41,7 @@ const cases: { name: string; args: string[]; baseline?: boolean }[] = [
   { name: 'node alone (node -e 0)', args: ['-e', '0'] },
   { name: 'ablate --help (compiled)', args: ['cli/bin.js', '--help'], baseline: true },
   { name: 'ablate check experiments/ (compiled)', args: ['cli/bin.js', 'check', 'experiments/'], baseline: true },
-  { name: 'ablate check --no-cache experiments/', args: ['cli/bin.js', 'check', '--no-cache', 'experiments/'] },
+  { name: 'ablate check --no-cache experiments/', args: ['cli/bin.js', 'check', '--no-cache', 'experiments/'], baseline: true },
   ...(withTsx
     ? [
         { name: 'ablate --help (tsx)', args: ['--input-type=module', '-e', tsxMain, 'ablate', '--help'] },
