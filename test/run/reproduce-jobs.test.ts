@@ -12,21 +12,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createTracker } from '../../runtime/tracking/tracker.ts';
+import { tinyV3Spec } from './tiny-spec.ts';
 
 const BIN = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
 
-const SPEC = `dataset tiny "tiny phantom" {
-  source: phantom { anatomy: cardiac, size: 24 x 24 x 3, spacing: 1 x 1 x 2 mm, seed: 3 }
-  classes: [LVM, LAC, LVC, AA]
-  modalities { ct { cases: 4, label_values: [1, 2, 3, 4] }, mri { cases: 4, label_values: [1, 2, 3, 4] } }
-}
-experiment tiny_v3 {
-  data tiny { modalities: [ct, mri], crop: 16 x 16, split { train: 50%, val: 0%, test: 50%, seed: 0 } }
-  model { backbone swin_unet { patch: 2, embed: 4, depths: [1, 1, 1, 1], heads: [1, 1, 1, 1], window: 1 } }
-  train { epochs: 1, steps_per_epoch: 2, batch: 1, optimizer: adamw { lr: 1e-3 }, schedule: constant, seed: 7 }
-  eval { metrics: [dice] }
-}
-sweep pts from tiny_v3 { train.seed in [1, 2, 3] }
+const SPEC = `${tinyV3Spec()}sweep pts from tiny_v3 { train.seed in [1, 2, 3] }
 repeat pts_r from pts { times: 1, pool: true }
 figure fig "seed" { sweep: pts_r, x: train.seed, y: dice.mean }
 `;

@@ -12,22 +12,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createTracker } from '../../runtime/tracking/tracker.ts';
+import { tinyV3Spec } from './tiny-spec.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 // 60 epochs of 2 steps: long enough to be interrupted, a checkpoint at the end of every epoch.
-const SPEC = `dataset tiny "tiny phantom" {
-  source: phantom { anatomy: cardiac, size: 24 x 24 x 3, spacing: 1 x 1 x 2 mm, seed: 3 }
-  classes: [LVM, LAC, LVC, AA]
-  modalities { ct { cases: 4, label_values: [1, 2, 3, 4] }, mri { cases: 4, label_values: [1, 2, 3, 4] } }
-}
-experiment tiny_v3 {
-  data tiny { modalities: [ct, mri], crop: 16 x 16, split { train: 50%, val: 0%, test: 50%, seed: 0 } }
-  model { backbone swin_unet { patch: 2, embed: 4, depths: [1, 1, 1, 1], heads: [1, 1, 1, 1], window: 1 } }
-  train { epochs: 60, steps_per_epoch: 2, batch: 1, optimizer: adamw { lr: 1e-3 }, schedule: constant, seed: 7 }
-  eval { metrics: [dice] }
-}
-`;
+const SPEC = tinyV3Spec({ epochs: 60 });
 
 interface Running {
   child: ChildProcess;
