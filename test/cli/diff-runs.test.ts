@@ -6,8 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { registerDiffCommand } from '../../cli/commands/diff.ts';
 import { compileFile } from '../../compiler/compile.ts';
 import type { RunIR } from '../../schemas/run-ir.schema.ts';
@@ -17,25 +16,9 @@ import { createTracker } from '../../runtime/tracking/tracker.ts';
 import { serveFileStore } from '../tracking/filestore-backed-server.ts';
 import { startTestServer } from '../tracking/mlflow-test-server.ts';
 import { BASE, DATASET, writeFiles } from '../compiler/fixtures.ts';
+import { runCommands } from './run-command.ts';
 
-async function diff(args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  const program = new Command('ablate').exitOverride();
-  registerDiffCommand(program);
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((stdout += String(c)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
-  const before = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(['node', 'ablate', 'diff', ...args]);
-    return { stdout, stderr, exitCode: Number(process.exitCode ?? 0) };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = before;
-  }
-}
+const diff = (args: string[]) => runCommands([registerDiffCommand], ['diff', ...args]);
 
 // Two experiments that differ in exactly two values: loss.mcr (IR path loss.mcr.weight) and train.seed.
 const SPEC = `${DATASET}${BASE}

@@ -2,31 +2,14 @@
  * `ablate diff` on the rows of experiments/paper/table7.abl: exactly the IR paths that
  * differ, with both values and where each was set (through `extends` in common.abl).
  */
-import { Command } from 'commander';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { registerDiffCommand } from '../../cli/commands/diff.ts';
 import { BASE, DATASET, writeFiles } from '../compiler/fixtures.ts';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { runCommands } from './run-command.ts';
 
-async function diff(args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  const program = new Command('ablate').exitOverride();
-  registerDiffCommand(program);
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((stdout += String(c)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
-  const before = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(['node', 'ablate', 'diff', ...args]);
-    return { stdout, stderr, exitCode: Number(process.exitCode ?? 0) };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = before;
-  }
-}
+const diff = (args: string[]) => runCommands([registerDiffCommand], ['diff', ...args]);
 
 /** 1-based line:col of the first occurrence of `needle` (after `after`) in a file. */
 function where(file: string, needle: string, after = ''): string {

@@ -3,8 +3,7 @@
  * finished run of the table's row (results.json written through the FileStore, no training).
  */
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { registerReportCommand } from '../../cli/commands/report.ts';
 import { toleranceVerdict } from '../../cli/tolerance-options.ts';
 import { compileFile } from '../../compiler/compile.ts';
@@ -13,6 +12,7 @@ import { RunLogger } from '../../runtime/tracking/run-logger.ts';
 import { ABLATE_TAGS } from '../../runtime/tracking/run-tags.ts';
 import { createTracker } from '../../runtime/tracking/tracker.ts';
 import { BASE, DATASET, writeFiles } from '../compiler/fixtures.ts';
+import { runCommands } from './run-command.ts';
 
 const TABLE = `${DATASET}${BASE}table t "T" {
   rows { "Ours": base }
@@ -22,23 +22,7 @@ const TABLE = `${DATASET}${BASE}table t "T" {
 }
 `;
 
-async function report(args: string[]): Promise<{ stderr: string; exitCode: number }> {
-  const program = new Command('ablate').exitOverride();
-  registerReportCommand(program);
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
-  const before = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(['node', 'ablate', 'report', ...args]);
-    return { stderr, exitCode: Number(process.exitCode ?? 0) };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = before;
-  }
-}
+const report = (args: string[]) => runCommands([registerReportCommand], ['report', ...args]);
 
 /** A store with one finished run of row "Ours" whose CT LVM Dice is `dice` (a fraction). */
 async function storeWith(dice: number): Promise<{ dir: string; file: string }> {

@@ -14,11 +14,15 @@ export interface CommandOutput {
   exitCode: number;
 }
 
-export async function runAblate(args: string[]): Promise<CommandOutput> {
+/** `check`, `compile` and `fmt`: the commands most tests drive. */
+export function runAblate(args: string[]): Promise<CommandOutput> {
+  return runCommands([registerCheckCommand, registerCompileCommand, registerFmtCommand], args);
+}
+
+/** Runs `ablate <args>` on a program that holds only the commands `register` adds. */
+export async function runCommands(register: readonly ((program: Command) => unknown)[], args: string[]): Promise<CommandOutput> {
   const program = new Command('ablate').exitOverride();
-  registerCheckCommand(program);
-  registerCompileCommand(program);
-  registerFmtCommand(program);
+  for (const add of register) add(program);
   let stdout = '';
   let stderr = '';
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));

@@ -3,36 +3,19 @@
  * at once (exit 1, the spool kept), a server back gets everything (exit 0, the spool emptied),
  * and a second sync has nothing to do.
  */
-import { Command } from 'commander';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, it, vi } from 'vitest';
+import { expect, it } from 'vitest';
 import { registerSyncCommand } from '../../cli/commands/sync.ts';
 import { FileStoreTracker } from '../../runtime/tracking/mlflow-filestore.ts';
 import { RestTracker } from '../../runtime/tracking/rest-tracker.ts';
 import { RunLogger } from '../../runtime/tracking/run-logger.ts';
 import { serveFileStore } from '../tracking/filestore-backed-server.ts';
 import { startTestServer } from '../tracking/mlflow-test-server.ts';
+import { runCommands } from './run-command.ts';
 
-async function sync(args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  const program = new Command('ablate').exitOverride();
-  registerSyncCommand(program);
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((stdout += String(c)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
-  const before = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(['node', 'ablate', 'sync', ...args]);
-    return { stdout, stderr, exitCode: Number(process.exitCode ?? 0) };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = before;
-  }
-}
+const sync = (args: string[]) => runCommands([registerSyncCommand], ['sync', ...args]);
 
 it('lists, refuses while the server is down, delivers once it is back, then has nothing to do', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ablate-sync-'));

@@ -17,13 +17,12 @@
  * moves them by O(1)).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Command } from 'commander';
 import * as ort from 'onnxruntime-node';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { registerExportCommand } from '../../cli/commands/export.ts';
 import { registerPredictCommand } from '../../cli/commands/predict.ts';
 import { executeRuns } from '../../cli/run-session.ts';
@@ -43,6 +42,7 @@ import { silentProgress } from '../../runtime/run/progress-sink.ts';
 import { predictFile } from '../../runtime/run/predict-file.ts';
 import { createTracker } from '../../runtime/tracking/tracker.ts';
 import type { ModelIR } from '../../schemas/run-ir.schema.ts';
+import { runCommands } from '../cli/run-command.ts';
 
 const SPEC = `
 dataset tiny "tiny phantom" {
@@ -69,31 +69,7 @@ experiment tiny_v3 {
 }
 `;
 
-interface CommandOutput {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-}
-
-async function ablate(args: string[]): Promise<CommandOutput> {
-  const program = new Command('ablate').exitOverride();
-  registerExportCommand(program);
-  registerPredictCommand(program);
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  const before = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(['node', 'ablate', ...args]);
-    return { stdout, stderr, exitCode: Number(process.exitCode ?? 0) };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = before;
-  }
-}
+const ablate = (args: string[]) => runCommands([registerExportCommand, registerPredictCommand], args);
 
 /** Largest |a − b| and whether the class argmax (axis 1 of channels-first) agrees everywhere. */
 function compare(a: Float32Array, b: Float32Array, classes: number, perSample: number): { maxDiff: number; scale: number; argmaxEqual: boolean } {
