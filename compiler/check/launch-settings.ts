@@ -92,53 +92,50 @@ function at(value: ConfigValue): Location {
   return value.kind === 'leaf' ? { node: value.expr } : value.key ? { node: value.key } : { node: { span: value.span } };
 }
 
+/** A number with one of `units` (E031 not a number, E107 no unit, E040 another unit): as written, and scaled by its unit's factor. */
+function decodeQuantity(
+  expr: Expr, bag: DiagnosticBag, key: 'time' | 'mem', units: Readonly<Record<string, number>>, example: string, unitExamples: string,
+): { written: string; scaled: number } | undefined {
+  const number = numberOf(expr);
+  if (!number) {
+    bag.report({ code: 'E031', path: `launch.${key}`, expected: example, found: describe(expr) }, { node: expr });
+    return undefined;
+  }
+  if (number.unit === undefined) {
+    bag.report({ code: 'E107', key, value: number.value }, { node: expr });
+    return undefined;
+  }
+  const perUnit = units[number.unit];
+  if (perUnit === undefined) {
+    bag.report({ code: 'E040', path: `launch.${key}`, unit: number.unit, expected: unitExamples }, { node: expr });
+    return undefined;
+  }
+  return { written: `${number.value}${number.unit}`, scaled: number.value * perUnit };
+}
+
 function decodeTime(expr: Expr, bag: DiagnosticBag): string | undefined {
   if (expr.kind === 'String') {
     if (SLURM_TIME.test(expr.value)) return expr.value;
     bag.report({ code: 'E102', value: expr.value }, { node: expr });
     return undefined;
   }
-  const number = numberOf(expr);
-  if (!number) {
-    bag.report({ code: 'E031', path: 'launch.time', expected: 'a duration such as `2h`', found: describe(expr) }, { node: expr });
-    return undefined;
-  }
-  if (number.unit === undefined) {
-    bag.report({ code: 'E107', key: 'time', value: number.value }, { node: expr });
-    return undefined;
-  }
-  const perUnit = MINUTES[number.unit];
-  if (perUnit === undefined) {
-    bag.report({ code: 'E040', path: 'launch.time', unit: number.unit, expected: 'a duration such as `30min`, `2h` or `2d`' }, { node: expr });
-    return undefined;
-  }
-  const minutes = number.value * perUnit;
+  const quantity = decodeQuantity(expr, bag, 'time', MINUTES, 'a duration such as `2h`', 'a duration such as `30min`, `2h` or `2d`');
+  if (!quantity) return undefined;
+  const { written, scaled: minutes } = quantity;
   // Slurm counts time limits in whole minutes; `90s` would be rounded silently.
   if (!(Number.isInteger(Math.round(minutes * 1e9) / 1e9) && minutes >= 1)) {
-    bag.report({ code: 'E103', written: `${number.value}${number.unit}`, minutes }, { node: expr });
+    bag.report({ code: 'E103', written, minutes }, { node: expr });
     return undefined;
   }
   return slurmTime(Math.round(minutes));
 }
 
 function decodeMemory(expr: Expr, bag: DiagnosticBag): string | undefined {
-  const number = numberOf(expr);
-  if (!number) {
-    bag.report({ code: 'E031', path: 'launch.mem', expected: 'a size such as `16GB`', found: describe(expr) }, { node: expr });
-    return undefined;
-  }
-  if (number.unit === undefined) {
-    bag.report({ code: 'E107', key: 'mem', value: number.value }, { node: expr });
-    return undefined;
-  }
-  const perUnit = MEGABYTES[number.unit];
-  if (perUnit === undefined) {
-    bag.report({ code: 'E040', path: 'launch.mem', unit: number.unit, expected: 'a size such as `512MB` or `16GB`' }, { node: expr });
-    return undefined;
-  }
-  const megabytes = number.value * perUnit;
+  const quantity = decodeQuantity(expr, bag, 'mem', MEGABYTES, 'a size such as `16GB`', 'a size such as `512MB` or `16GB`');
+  if (!quantity) return undefined;
+  const { written, scaled: megabytes } = quantity;
   if (!(Number.isInteger(megabytes) && megabytes >= 1)) {
-    bag.report({ code: 'E104', written: `${number.value}${number.unit}`, megabytes }, { node: expr });
+    bag.report({ code: 'E104', written, megabytes }, { node: expr });
     return undefined;
   }
   return slurmMemory(megabytes);
