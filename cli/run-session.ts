@@ -32,7 +32,7 @@ export async function createRunContext(file: string, options: RunCliOptions, sig
   const backendName = options.backend ? parseBackendName(options.backend) : undefined;
   const backend = await initBackend(backendName);
   const workers = trainingWorkers(options.workers, backend.name, availableParallelism());
-  const tracker = createTracker(options.trackingUri ?? process.env['MLFLOW_TRACKING_URI'] ?? './mlruns');
+  const tracker = createTracker(options.trackingUri);
   const cwd = process.cwd();
   const code = ablateCode();
   const progress = createProgress({ quiet: options.quiet });

@@ -94,7 +94,7 @@ export function tagDiff(a: Record<string, string>, b: Record<string, string>): T
 async function diffRuns(idA: string, idB: string, trackingUri: string | undefined): Promise<{ names: [string, string]; diffs: LocatedDifference[]; tags: TagDifference[] }> {
   const { createTracker } = await import('../../runtime/tracking/tracker.ts');
   const { readLoggedRun } = await import('../../runtime/tracking/run-ir-artifact.ts');
-  const tracker = createTracker(trackingUri ?? process.env['MLFLOW_TRACKING_URI'] ?? './mlruns');
+  const tracker = createTracker(trackingUri);
   try {
     const a = await readLoggedRun(tracker, idA);
     const b = await readLoggedRun(tracker, idB);

@@ -57,7 +57,7 @@ export function registerReportCommand(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      const tracker = createTracker(options.trackingUri ?? process.env['MLFLOW_TRACKING_URI'] ?? './mlruns');
+      const tracker = createTracker(options.trackingUri);
       try {
         const written = await writeReports(result, tracker, { experimentName: options.mlflowExperiment, outDir: options.out, format: options.format, overrides: options.set, ...(options.table ? { only: options.table } : {}), ...(test ? { test } : {}) });
         for (const w of written) process.stdout.write(`${w.text}\n`);

@@ -115,7 +115,7 @@ async function status(file: string, options: StatusCliOptions): Promise<RunStatu
     }
   }
 
-  const tracker = createTracker(options.trackingUri ?? process.env['MLFLOW_TRACKING_URI'] ?? './mlruns');
+  const tracker = createTracker(options.trackingUri);
   const ttlMs = 1000 * Number(process.env['ABLATE_LEASE_TTL_S'] ?? 300);
   try {
     const experiment = await tracker.getExperimentByName(options.mlflowExperiment);
